@@ -1,0 +1,77 @@
+"""The office's roles and the model permissions each one holds.
+
+This table is the one place where a role's rights are declared. Per-object rights (this folder,
+this channel) are granted with django-guardian on top of these.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    # The values are the names of the groups in the database (the office's own words).
+    STAF = "Staf", _("Staff")
+    EDITOR = "Editor", _("Editor")
+    KEPALA_DINAS = "Kepala Dinas", _("Head of Department")
+    ADMIN = "Admin", _("Administrator")
+
+    @classmethod
+    def by_seniority(cls) -> list["Role"]:
+        return [cls.KEPALA_DINAS, cls.ADMIN, cls.EDITOR, cls.STAF]
+
+
+_STAF = [
+    "accounts.view_division",
+]
+_EDITOR = [
+    *_STAF,
+]
+
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.STAF: _STAF,
+    Role.EDITOR: _EDITOR,
+    Role.KEPALA_DINAS: [
+        "accounts.view_division",
+        "accounts.view_user",
+        "accounts.view_auditevent",
+    ],
+    Role.ADMIN: [
+        "accounts.view_division",
+        "accounts.add_division",
+        "accounts.change_division",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_auditevent",
+    ],
+}
+
+# Roles whose accounts must use a second factor (TOTP) to sign in.
+TWO_FACTOR_ROLES = frozenset({Role.KEPALA_DINAS, Role.ADMIN})
+
+
+def sync_role_permissions(using: str = "default") -> None:
+    """Make each role's group hold exactly the permissions in ``ROLE_PERMISSIONS``."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role.value)
+        wanted = set()
+        for name in names:
+            app_label, codename = name.split(".", 1)
+            perm = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if perm is not None:
+                wanted.add(perm)
+        group.permissions.set(wanted)
+
+
+def sync_role_permissions_after_migrate(sender, using="default", **kwargs) -> None:
+    from django.apps import apps
+
+    # Every app's permissions exist once the last app has been migrated.
+    if sender.label == list(apps.get_app_configs())[-1].label:
+        sync_role_permissions(using=using)

@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+import accounts.api
+import assets.api
+import media_center.api
+import publishing.api
+from media_center.views import healthz
+
+api_patterns = [
+    *accounts.api.urlpatterns,
+    *assets.api.urlpatterns,
+    *publishing.api.urlpatterns,
+    *media_center.api.urlpatterns,
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="media_center:dashboard"), name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("library/", include("assets.urls")),
+    path("publishing/", include("publishing.urls")),
+    path("", include("media_center.urls")),
+    path("api/v1/", include((api_patterns, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
+    # The admin signs in through the portal's own login (lockout and second factor included).
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+        name="admin-login",
+    ),
+    path("admin/", admin.site.urls),
+]
+
+if settings.SIMULATOR_ENABLED:
+    urlpatterns.append(path("simulator/", include("publishing.simulator.urls")))

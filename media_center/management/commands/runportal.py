@@ -1,0 +1,175 @@
+"""Start the whole portal on one machine: web server, Celery worker and Celery beat.
+
+Used by ``make run``. The platform simulator is part of the web process (``/simulator/``). Ctrl-C
+stops everything; if one part dies, the others are stopped too and the reason is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from accounts.seed import demo_logins, demo_password
+from media_center.periodic import sync_periodic_tasks
+
+HOST = "127.0.0.1"
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class Command(BaseCommand):
+    help = "Run the web server, a Celery worker and Celery beat together (the demo portal)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=settings.PORT)
+
+    def handle(self, *args, port: int, **options):
+        if not port_is_free(HOST, port):
+            self.stderr.write(
+                f"Port {port} on {HOST} is already in use by another program. Stop that program "
+                f"or start the portal on another port, e.g.: PORT={port + 1} make run"
+            )
+            sys.exit(2)
+
+        sync_periodic_tasks()
+        env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+        python = sys.executable
+        commands = {
+            "web": [
+                python,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"{HOST}:{port}",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                "2",
+                "--threads",
+                "8",
+                "--timeout",
+                "300",
+                "--graceful-timeout",
+                "10",
+                "--access-logfile",
+                "-",
+                "--log-level",
+                "warning",
+            ],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--hostname",
+                "worker@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
+        }
+        processes: dict[str, subprocess.Popen] = {}
+        stopping = False
+
+        def stop(*_args):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+
+        try:
+            for name, command in commands.items():
+                # Own sessions: Ctrl-C reaches this command alone, which then stops each part
+                # in order (a worker finishes its task, the web server its requests).
+                processes[name] = subprocess.Popen(
+                    command, env=env, cwd=settings.BASE_DIR, start_new_session=True
+                )
+            if self._wait_until_up(port, processes):
+                from media_center.tasks import worker_heartbeat
+
+                worker_heartbeat.delay()  # the dashboard shows the worker at once, not in a minute
+                self._banner(port)
+            while not stopping:
+                for name, process in processes.items():
+                    code = process.poll()
+                    if code is not None:
+                        self.stderr.write(
+                            f"The {name} process stopped (exit code {code}); stopping the portal."
+                        )
+                        stopping = True
+                        break
+                time.sleep(0.5)
+        finally:
+            self._shutdown(processes)
+        self.stdout.write("Portal stopped.")
+
+    def _wait_until_up(self, port: int, processes: dict[str, subprocess.Popen]) -> bool:
+        deadline = time.monotonic() + 60
+        url = f"http://{HOST}:{port}/healthz"
+        while time.monotonic() < deadline:
+            if processes["web"].poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return True
+            except urllib.error.HTTPError:
+                return True  # the server answers, even if a part reports down
+            except OSError:
+                time.sleep(0.3)
+        return False
+
+    def _banner(self, port: int) -> None:
+        lines = [
+            "",
+            "Portal Media Center is running.",
+            f"  Address:    http://{HOST}:{port}/",
+            f"  Simulator:  http://{HOST}:{port}/simulator/ (the platforms, played locally)",
+            f"  Demo logins (password: {demo_password()}):",
+        ]
+        for username, role, otpauth in demo_logins():
+            lines.append(f"    {username:<8} {role}")
+            if otpauth:
+                lines.append(f"             two-factor secret: {otpauth}")
+                lines.append(
+                    f"             current code: uv run python manage.py demo_totp {username}"
+                )
+        lines += ["Press Ctrl-C to stop.", ""]
+        self.stdout.write("\n".join(lines))
+
+    def _shutdown(self, processes: dict[str, subprocess.Popen]) -> None:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in processes.values():
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                process.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,0 +1,1 @@
+"""The permission policy of each model in this app (see accounts.permissions)."""

@@ -1,0 +1,1 @@
+"""Platform drivers: one module per platform client, behind the interface in ``base.py``."""

@@ -1,0 +1,36 @@
+// Small progressive enhancements shared by every page. Pages work without them.
+(function () {
+  "use strict";
+
+  function onReady(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  document.documentElement.classList.add("js");
+
+  onReady(function () {
+    // The menu button folds the navigation on narrow screens.
+    var toggle = document.querySelector(".nav-toggle");
+    var nav = document.getElementById("main-nav");
+    if (toggle && nav) {
+      toggle.addEventListener("click", function () {
+        var open = nav.classList.toggle("open");
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+    // A select marked data-autosubmit sends its form when changed (language switch, filters).
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.form) select.form.submit();
+      });
+    });
+    // Buttons marked data-confirm ask before sending their form.
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-confirm]");
+      if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    });
+  });
+})();
