@@ -35,7 +35,7 @@ class ResultsSerializer(serializers.Serializer):
     is_open = serializers.BooleanField()
     total = serializers.IntegerField()
     answers = AnswerShareSerializer(many=True)
-    index = serializers.FloatField(allow_null=True, help_text="IKM on the 25–100 scale")
+    index = serializers.FloatField(allow_null=True, help_text="IKM on the 25-100 scale")
     grade = serializers.CharField(allow_null=True, help_text="A, B, C or D")
     grade_label = serializers.CharField(allow_null=True)
 

@@ -2,7 +2,7 @@
 
 The index (Indeks Kepuasan Masyarakat, IKM) follows Permenpan RB 14/2017: each answer is scored
 4 (Sangat Puas), 3 (Puas), 2 (Cukup Puas) or 1 (Tidak Puas); the mean score times 25 puts it on
-the 25–100 scale, and the scale gives the service grade A–D.
+the 25-100 scale, and the scale gives the service grade A-D.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import ANSWER_SCORES, Answer
 
-# Lower bound of each grade on the converted (25–100) scale, best first.
+# Lower bound of each grade on the converted (25-100) scale, best first.
 GRADES = [
     (Decimal("88.31"), "A", _("Very good")),
     (Decimal("76.61"), "B", _("Good")),
@@ -47,8 +47,8 @@ def largest_remainder_percentages(counts: Mapping[str, int]) -> dict[str, int] |
 
 @dataclass(frozen=True)
 class Index:
-    mean: Decimal  # mean score, 1–4
-    value: Decimal  # mean × 25, on the 25–100 scale, two decimals
+    mean: Decimal  # mean score, 1-4
+    value: Decimal  # mean x 25, on the 25-100 scale, two decimals
     grade: str  # A, B, C or D
     grade_label: str
 

@@ -242,7 +242,7 @@ def survey_dashboard_cards(user) -> list[dict]:
     return [
         {
             "label": _("Satisfaction index (IKM)"),
-            "value": (f"{results.index.short} · {results.index.grade}" if results.index else "–"),
+            "value": (f"{results.index.short} · {results.index.grade}" if results.index else "-"),
             "url_name": "media_center:survey_list",
         }
     ]

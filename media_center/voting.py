@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
-TOKEN_SALT = "media_center.survey.widget"
+TOKEN_SALT = "media_center.survey.widget"  # noqa: S105 - a signing salt, not a secret
 TOKEN_MAX_AGE = 12 * 3600  # a page left open for a working day still votes
 VOTER_COOKIE = "pmc_voter"
 VOTER_COOKIE_SALT = "media_center.survey.voter"
