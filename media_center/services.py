@@ -266,7 +266,9 @@ def vote_cast(
             vote.save(force_insert=True)
     except IntegrityError:
         return VoteStatus.ALREADY_VOTED
-    transaction.on_commit(lambda: results_cache_clear(survey_id=survey.pk))
+    # Votes come in autocommit (the block above is the whole transaction), so the row is
+    # committed here: clear at once, and the voter sees their vote in the answer.
+    results_cache_clear(survey_id=survey.pk)
     return VoteStatus.COUNTED
 
 

@@ -44,7 +44,8 @@ def token_issue(*, survey_id: int, voter_id: str) -> str:
     return signing.dumps({"s": survey_id, "v": voter_id}, salt=TOKEN_SALT, compress=False)
 
 
-def token_read(token: str, *, survey_id: int, max_age: int = TOKEN_MAX_AGE) -> WidgetToken:
+def token_read(token: str, *, survey_id: int, max_age: int | None = None) -> WidgetToken:
+    max_age = TOKEN_MAX_AGE if max_age is None else max_age
     if not token or len(token) > 500:
         raise TokenError("missing")
     try:
