@@ -57,6 +57,10 @@ class Index:
         """The value without trailing zeros (86.5, not 86.50), still a ``Decimal`` for l10n."""
         return trim(self.value)
 
+    @property
+    def mean_short(self) -> Decimal:
+        return trim(self.mean)
+
 
 def satisfaction_index(counts: Mapping[str, int]) -> Index | None:
     """The IKM of the answers in ``counts`` (keys are ``Answer`` values); ``None`` without votes."""

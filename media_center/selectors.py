@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from . import ikm
@@ -242,7 +242,11 @@ def survey_dashboard_cards(user) -> list[dict]:
     return [
         {
             "label": _("Satisfaction index (IKM)"),
-            "value": (f"{results.index.short} · {results.index.grade}" if results.index else "-"),
+            "value": (
+                f"{formats.number_format(results.index.short)} · {results.index.grade}"
+                if results.index
+                else "-"
+            ),
             "url_name": "media_center:survey_list",
         }
     ]
