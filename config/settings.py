@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "media_center.middleware.PublicResultsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -229,8 +229,11 @@ def survey_results_json(request, slug: str):
         return _cors(
             request, JsonResponse({"detail": _("There is no survey at this address.")}, status=404)
         )
-    response = JsonResponse(selectors.public_results(survey=survey))
+    response = HttpResponse(
+        selectors.public_results_json(survey=survey), content_type="application/json"
+    )
     patch_cache_control(response, public=True, max_age=10)
+    patch_vary_headers(response, ["Cookie"])  # the labels follow the language cookie
     return _cors(request, response)
 
 

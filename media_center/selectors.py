@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -50,7 +51,9 @@ def dashboard_cards(user) -> list[dict]:
 
 # --- the satisfaction survey --------------------------------------------------------------------
 
-RESULTS_CACHE_KEY = "survey:results:{survey_id}:{language}"
+RESULTS_CACHE_KEY = "survey:results:{slug}:{language}"
+# The same results as the bytes of the JSON answer (read by ``middleware.PublicResultsMiddleware``).
+RESULTS_JSON_CACHE_KEY = "survey:results-json:{slug}:{language}"
 WIDGET_SURVEY_CACHE_KEY = "survey:widget"
 EMBED_ORIGINS_CACHE_KEY = "survey:embed-origins"
 _SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
@@ -210,7 +213,7 @@ def survey_series(
 def public_results(*, survey: Survey) -> dict:
     """What anyone may read about a survey's answers: cached, cleared on every counted vote."""
     # Per language: the answers' labels are translated.
-    key = RESULTS_CACHE_KEY.format(survey_id=survey.pk, language=translation.get_language())
+    key = RESULTS_CACHE_KEY.format(slug=survey.slug, language=translation.get_language())
     data = cache.get(key)
     if data is None:
         results = survey_results(survey=survey)
@@ -229,6 +232,16 @@ def public_results(*, survey: Survey) -> dict:
         }
         cache.set(key, data, settings.SURVEY_RESULTS_CACHE_SECONDS)
     return data
+
+
+def public_results_json(*, survey: Survey) -> bytes:
+    """``public_results`` as the body of a JSON answer, cached as bytes for the fast path."""
+    key = RESULTS_JSON_CACHE_KEY.format(slug=survey.slug, language=translation.get_language())
+    body = cache.get(key)
+    if body is None:
+        body = json.dumps(public_results(survey=survey), ensure_ascii=False).encode()
+        cache.set(key, body, settings.SURVEY_RESULTS_CACHE_SECONDS)
+    return body
 
 
 def survey_dashboard_cards(user) -> list[dict]:

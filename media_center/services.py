@@ -20,10 +20,15 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import audit_record
 
-from . import voting
+from . import middleware, voting
 from .models import DEFAULT_QUESTION, Answer, EmbedSite, Survey, Vote, WorkerHeartbeat
 from .permissions import embed_site_policy, survey_policy
-from .selectors import EMBED_ORIGINS_CACHE_KEY, RESULTS_CACHE_KEY, WIDGET_SURVEY_CACHE_KEY
+from .selectors import (
+    EMBED_ORIGINS_CACHE_KEY,
+    RESULTS_CACHE_KEY,
+    RESULTS_JSON_CACHE_KEY,
+    WIDGET_SURVEY_CACHE_KEY,
+)
 
 
 def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
@@ -104,7 +109,7 @@ def survey_create(
         audit_record(actor=actor, action="survey.create", target=survey, request=request)
         if featured:
             _feature(survey)
-    transaction.on_commit(lambda: results_cache_clear(survey_id=survey.pk))
+    transaction.on_commit(lambda: results_cache_clear(survey=survey))
     return survey
 
 
@@ -118,7 +123,7 @@ def survey_update(
         survey.full_clean()
         survey.save(update_fields=["question", "updated_at"])
         audit_record(actor=actor, action="survey.update", target=survey, request=request)
-    transaction.on_commit(lambda: results_cache_clear(survey_id=survey.pk))
+    transaction.on_commit(lambda: results_cache_clear(survey=survey))
     return survey
 
 
@@ -138,7 +143,7 @@ def survey_set_open(
                 target=survey,
                 request=request,
             )
-    transaction.on_commit(lambda: results_cache_clear(survey_id=survey.pk))
+    transaction.on_commit(lambda: results_cache_clear(survey=survey))
     return survey
 
 
@@ -268,13 +273,15 @@ def vote_cast(
         return VoteStatus.ALREADY_VOTED
     # Votes come in autocommit (the block above is the whole transaction), so the row is
     # committed here: clear at once, and the voter sees their vote in the answer.
-    results_cache_clear(survey_id=survey.pk)
+    results_cache_clear(survey=survey)
     return VoteStatus.COUNTED
 
 
-def results_cache_clear(*, survey_id: int) -> None:
+def results_cache_clear(*, survey: Survey) -> None:
     keys = [
-        RESULTS_CACHE_KEY.format(survey_id=survey_id, language=code)
+        key.format(slug=survey.slug, language=code)
         for code, _name in settings.LANGUAGES
+        for key in (RESULTS_CACHE_KEY, RESULTS_JSON_CACHE_KEY)
     ]
     cache.delete_many([*keys, WIDGET_SURVEY_CACHE_KEY])
+    middleware.forget(survey.slug)

@@ -419,3 +419,22 @@ def test_the_api_refuses_unknown_surveys_with_a_reason(db):
     response = Client().get("/api/v1/surveys/tidak-ada/results/")
     assert response.status_code == 404
     assert response.json()["detail"] == "Tidak ada survei di alamat ini."
+
+
+def test_the_widget_results_are_served_from_the_cache_and_stay_fresh(survey, kadis):
+    url = f"/survey/{survey.slug}/results.json"
+    first = Client().get(url)
+    assert first.status_code == 200 and first.json()["total"] == 0
+    again = Client().get(url)  # now answered from the cache, before any session or template
+    assert again.json() == first.json()
+    assert again["Cache-Control"] == "public, max-age=10"
+    Visitor().vote(survey.slug, "puas")
+    assert Client().get(url).json()["total"] == 1
+    english = Client()
+    english.cookies["django_language"] = "en"
+    assert english.get(url).json()["answers"][1]["label"] == "Satisfied"
+    # A listed embedding site reads them with CORS; the cache never answers a cross-origin call.
+    embed_site_add(actor=kadis, origin=SITE)
+    cors = Client().get(url, HTTP_ORIGIN=SITE)
+    assert cors["Access-Control-Allow-Origin"] == SITE
+    assert "Access-Control-Allow-Origin" not in Client().get(url, HTTP_ORIGIN="https://x.example")
