@@ -6,6 +6,7 @@ Only these pages are reached by anyone on the internet. Every page renders throu
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from functools import wraps
@@ -29,6 +30,11 @@ from .models import Answer, Survey
 from .services import SurveyError, VoteStatus, vote_cast
 
 EMBED_SCRIPT = Path(__file__).parent / "static" / "media_center" / "survey-widget.js"
+
+
+@functools.cache
+def _embed_script() -> bytes:
+    return EMBED_SCRIPT.read_bytes()
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -176,9 +182,7 @@ def survey_embed(request, slug: str):
 def survey_embed_js(request, slug: str):
     """The one-line embed: a script that draws the widget in a shadow DOM on the host page."""
     _survey_or_404(slug)
-    response = HttpResponse(
-        EMBED_SCRIPT.read_bytes(), content_type="text/javascript; charset=utf-8"
-    )
+    response = HttpResponse(_embed_script(), content_type="text/javascript; charset=utf-8")
     patch_cache_control(response, public=True, max_age=300)
     return response
 
