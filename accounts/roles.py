@@ -23,8 +23,19 @@ class Role(models.TextChoices):
 _STAF = [
     "accounts.view_division",
 ]
+# Surveys: Editors and the Kepala Dinas create, open, close and feature them, and list the sites
+# allowed to embed the widget.
+_SURVEY_MANAGERS = [
+    "media_center.view_survey",
+    "media_center.add_survey",
+    "media_center.change_survey",
+    "media_center.view_embedsite",
+    "media_center.add_embedsite",
+    "media_center.delete_embedsite",
+]
 _EDITOR = [
     *_STAF,
+    *_SURVEY_MANAGERS,
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
@@ -34,6 +45,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.view_division",
         "accounts.view_user",
         "accounts.view_auditevent",
+        *_SURVEY_MANAGERS,
     ],
     Role.ADMIN: [
         "accounts.view_division",

@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "media_center.middleware.PublicResultsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -419,3 +420,16 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
+# --- public pages and the satisfaction survey ---------------------------------------------------
+
+# The office's name as the public pages show it.
+PUBLIC_OFFICE_NAME = env.str("PUBLIC_OFFICE_NAME", default="Dinas Komunikasi dan Informatika")
+# One vote per survey per person per this many hours (periods start at 00:00 WIB).
+SURVEY_VOTE_PERIOD_HOURS = env.int("SURVEY_VOTE_PERIOD_HOURS", default=24)
+# Vote attempts one address may make per minute; people behind one NAT address share it.
+SURVEY_VOTES_PER_ADDRESS_PER_MINUTE = env.int("SURVEY_VOTES_PER_ADDRESS_PER_MINUTE", default=30)
+# Seconds the public results of a survey are served from the cache.
+SURVEY_RESULTS_CACHE_SECONDS = env.int("SURVEY_RESULTS_CACHE_SECONDS", default=30)
+# Proxies in front of the portal whose X-Forwarded-For entries are trusted (0: use the peer).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -8,6 +8,7 @@ import accounts.api
 import assets.api
 import media_center.api
 import publishing.api
+from media_center.public_views import home
 from media_center.views import healthz
 
 api_patterns = [
@@ -18,7 +19,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="media_center:dashboard"), name="home"),
+    # Anonymous visitors see the public home; staff reach the dashboard through the login.
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),

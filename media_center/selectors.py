@@ -1,14 +1,25 @@
-"""Read queries for the dashboard and the portal's own state."""
+"""Read queries for the dashboard, the portal's own state and the satisfaction survey."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from importlib import import_module
 
-from django.utils import timezone
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from .models import WorkerHeartbeat
+from . import ikm
+from .models import Answer, EmbedSite, Survey, Vote, WorkerHeartbeat
 from .periodic import PORTAL_APPS
+from .permissions import embed_site_policy, survey_policy
 
 # A worker that has not answered for this long is shown as stopped.
 WORKER_STALE_AFTER = timedelta(minutes=3)
@@ -29,9 +40,237 @@ def dashboard_cards(user) -> list[dict]:
     cards: list[dict] = []
     for app in PORTAL_APPS:
         if app == "media_center":
+            cards.extend(survey_dashboard_cards(user))
             continue
         module = import_module(f"{app}.selectors")
         provider = getattr(module, "dashboard_cards", None)
         if provider is not None:
             cards.extend(provider(user))
     return cards
+
+
+# --- the satisfaction survey --------------------------------------------------------------------
+
+RESULTS_CACHE_KEY = "survey:results:{slug}:{language}"
+# The same results as the bytes of the JSON answer (read by ``middleware.PublicResultsMiddleware``).
+RESULTS_JSON_CACHE_KEY = "survey:results-json:{slug}:{language}"
+WIDGET_SURVEY_CACHE_KEY = "survey:widget"
+EMBED_ORIGINS_CACHE_KEY = "survey:embed-origins"
+_SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
+
+
+def survey_list(*, user) -> QuerySet[Survey]:
+    """The surveys this person manages, each with its number of votes."""
+    return (
+        survey_policy.instances_user_has_permission_for(user, "view")
+        .annotate(vote_count=Count("votes"))
+        .select_related("created_by")
+    )
+
+
+def survey_for_office(*, user, slug: str) -> Survey | None:
+    if not _SLUG_RE.match(slug):
+        return None
+    return survey_policy.instances_user_has_permission_for(user, "view").filter(slug=slug).first()
+
+
+def survey_public(*, slug: str) -> Survey | None:
+    """The survey at this public address, or ``None`` (also for addresses no slug can have)."""
+    if not _SLUG_RE.match(slug):
+        return None
+    return Survey.objects.filter(slug=slug).first()
+
+
+def surveys_open() -> QuerySet[Survey]:
+    return Survey.objects.filter(is_open=True).order_by("-is_featured", "-created_at", "-id")
+
+
+def widget_survey() -> Survey | None:
+    """The survey the public pages' widget shows (cached; cleared when the choice changes)."""
+    survey_id = cache.get(WIDGET_SURVEY_CACHE_KEY)
+    if survey_id is None:
+        survey_id = (
+            Survey.objects.filter(is_featured=True).values_list("id", flat=True).first() or 0
+        )
+        cache.set(WIDGET_SURVEY_CACHE_KEY, survey_id, settings.SURVEY_RESULTS_CACHE_SECONDS)
+    if not survey_id:
+        return None
+    return Survey.objects.filter(pk=survey_id).first()
+
+
+def embed_origins() -> frozenset[str]:
+    """Origins of the sites allowed to embed the widget (cached; cleared when the list changes)."""
+    origins = cache.get(EMBED_ORIGINS_CACHE_KEY)
+    if origins is None:
+        origins = sorted(EmbedSite.objects.values_list("origin", flat=True))
+        cache.set(EMBED_ORIGINS_CACHE_KEY, origins, 300)
+    return frozenset(origins)
+
+
+def embed_site_list(*, user) -> QuerySet[EmbedSite]:
+    return embed_site_policy.instances_user_has_permission_for(user, "view").select_related(
+        "added_by"
+    )
+
+
+def voter_has_voted(*, survey: Survey, voter_key: str, period: int) -> bool:
+    return Vote.objects.filter(survey=survey, voter_key=voter_key, period=period).exists()
+
+
+@dataclass(frozen=True)
+class AnswerShare:
+    value: str
+    label: str
+    count: int
+    percent: int | None
+
+
+@dataclass(frozen=True)
+class Results:
+    total: int
+    answers: list[AnswerShare]
+    index: ikm.Index | None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {a.value: a.count for a in self.answers}
+
+
+def results_from_counts(counts: dict[str, int]) -> Results:
+    ordered = {answer.value: int(counts.get(answer.value, 0)) for answer in Answer}
+    percents = ikm.largest_remainder_percentages(ordered)
+    return Results(
+        total=sum(ordered.values()),
+        answers=[
+            AnswerShare(
+                value=answer.value,
+                label=str(answer.label),
+                count=ordered[answer.value],
+                percent=percents[answer.value] if percents else None,
+            )
+            for answer in Answer
+        ],
+        index=ikm.satisfaction_index(ordered),
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _votes_between(survey: Survey, date_from: date | None, date_to: date | None):
+    votes = Vote.objects.filter(survey=survey)
+    if date_from:
+        votes = votes.filter(created_at__gte=_day_start(date_from))
+    if date_to:
+        votes = votes.filter(created_at__lt=_day_start(date_to + timedelta(days=1)))
+    return votes
+
+
+def survey_results(
+    *, survey: Survey, date_from: date | None = None, date_to: date | None = None
+) -> Results:
+    """Counts, whole-number shares and the index of a survey, in a range of days (WIB) or ever."""
+    rows = _votes_between(survey, date_from, date_to).values("answer").annotate(n=Count("id"))
+    return results_from_counts({row["answer"]: row["n"] for row in rows.order_by()})
+
+
+class Unit(models.TextChoices):
+    DAY = "day", _("per day")
+    WEEK = "week", _("per week")
+    MONTH = "month", _("per month")
+
+
+_TRUNC = {Unit.DAY: TruncDay, Unit.WEEK: TruncWeek, Unit.MONTH: TruncMonth}
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    start: date
+    results: Results
+
+
+def survey_series(
+    *, survey: Survey, unit: str, date_from: date | None = None, date_to: date | None = None
+) -> list[SeriesRow]:
+    """Results per day, week (from Monday) or month in WIB; periods without votes are left out."""
+    trunc = _TRUNC[Unit(unit)]("created_at", tzinfo=timezone.get_current_timezone())
+    rows = (
+        _votes_between(survey, date_from, date_to)
+        .annotate(bucket=trunc)
+        .values("bucket", "answer")
+        .annotate(n=Count("id"))
+        .order_by("bucket")
+    )
+    grouped: dict[date, dict[str, int]] = {}
+    for row in rows:
+        bucket = row["bucket"]
+        day = timezone.localtime(bucket).date() if isinstance(bucket, datetime) else bucket
+        grouped.setdefault(day, {})[row["answer"]] = row["n"]
+    return [SeriesRow(start=day, results=results_from_counts(c)) for day, c in grouped.items()]
+
+
+def public_results(*, survey: Survey) -> dict:
+    """What anyone may read about a survey's answers: cached, cleared on every counted vote."""
+    # Per language: the answers' labels are translated.
+    key = RESULTS_CACHE_KEY.format(slug=survey.slug, language=translation.get_language())
+    data = cache.get(key)
+    if data is None:
+        results = survey_results(survey=survey)
+        data = {
+            "slug": survey.slug,
+            "question": survey.question,
+            "is_open": survey.is_open,
+            "total": results.total,
+            "answers": [
+                {"value": a.value, "label": a.label, "count": a.count, "percent": a.percent}
+                for a in results.answers
+            ],
+            "index": float(results.index.value) if results.index else None,
+            "grade": results.index.grade if results.index else None,
+            "grade_label": results.index.grade_label if results.index else None,
+        }
+        cache.set(key, data, settings.SURVEY_RESULTS_CACHE_SECONDS)
+    return data
+
+
+def public_results_json(*, survey: Survey) -> bytes:
+    """``public_results`` as the body of a JSON answer, cached as bytes for the fast path."""
+    key = RESULTS_JSON_CACHE_KEY.format(slug=survey.slug, language=translation.get_language())
+    body = cache.get(key)
+    if body is None:
+        body = json.dumps(public_results(survey=survey), ensure_ascii=False).encode()
+        cache.set(key, body, settings.SURVEY_RESULTS_CACHE_SECONDS)
+    return body
+
+
+def survey_dashboard_cards(user) -> list[dict]:
+    """The widget survey's index, for the people who run surveys."""
+    if not survey_policy.user_has_permission(user, "view"):
+        return []
+    survey = widget_survey()
+    if survey is None:
+        return []
+    results = survey_results(survey=survey)
+    return [
+        {
+            "label": _("Satisfaction index (IKM)"),
+            "value": (
+                f"{formats.number_format(results.index.short)} · {results.index.grade}"
+                if results.index
+                else "-"
+            ),
+            "url_name": "media_center:survey_list",
+        }
+    ]
+
+
+def public_posts(*, limit: int = 12) -> list:
+    """Posts the public may read, newest first, for the public home page.
+
+    The publishing app supplies them through ``publishing.selectors.public_posts(limit=...)``
+    (each item with ``title``, ``summary``, ``published_at``, ``get_absolute_url()`` and an
+    optional ``cover_url``); until it does, there is nothing to show.
+    """
+    provider = getattr(import_module("publishing.selectors"), "public_posts", None)
+    return list(provider(limit=limit)) if provider is not None else []

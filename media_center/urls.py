@@ -1,9 +1,28 @@
 from django.urls import path
 
-from . import views
+from . import public_views, views
 
 app_name = "media_center"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    # The office's survey pages.
+    path("surveys/", views.survey_list, name="survey_list"),
+    path("surveys/sites/", views.embed_sites, name="embed_sites"),
+    path("surveys/<str:slug>/", views.survey_detail, name="survey_detail"),
+    path("surveys/<str:slug>/action/", views.survey_action, name="survey_action"),
+    path("surveys/<str:slug>/export.<str:fmt>", views.survey_export, name="survey_export"),
+    # The public survey: its page, the vote, the embeddable widget.
+    path("survey/<str:slug>/", public_views.survey_page, name="survey_page"),
+    path("survey/<str:slug>/vote/", public_views.survey_vote, name="survey_vote"),
+    path("survey/<str:slug>/embed/", public_views.survey_embed, name="survey_embed"),
+    path("survey/<str:slug>/embed.js", public_views.survey_embed_js, name="survey_embed_js"),
+    path(
+        "survey/<str:slug>/widget.json", public_views.survey_widget_json, name="survey_widget_json"
+    ),
+    path(
+        "survey/<str:slug>/results.json",
+        public_views.survey_results_json,
+        name="survey_results_json",
+    ),
 ]

@@ -1,9 +1,21 @@
-from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
-from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from datetime import timedelta
 
-from . import health, selectors
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import charts, exports, health, selectors, services
+from .forms import EmbedSiteForm, QuestionForm, ResultsFilterForm, SurveyForm
+from .ikm import GRADES
+from .models import ANSWER_SCORES, Answer, EmbedSite
+from .permissions import embed_site_policy, survey_policy
 
 
 @login_required
@@ -24,4 +36,225 @@ def healthz(request):
     healthy = all(state == "ok" for state in report.values())
     return JsonResponse(
         {"status": "ok" if healthy else "down", **report}, status=200 if healthy else 503
+    )
+
+
+# --- the office's survey pages ------------------------------------------------------------------
+
+
+def _survey_or_404(request, slug: str):
+    if not survey_policy.user_has_permission(request.user, "view"):
+        raise PermissionDenied
+    survey = selectors.survey_for_office(user=request.user, slug=slug)
+    if survey is None:
+        raise Http404(_("There is no survey at this address."))
+    return survey
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(str(m) for m in error.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_list(request):
+    if not survey_policy.user_has_permission(request.user, "view"):
+        raise PermissionDenied
+    can_add = survey_policy.user_has_permission(request.user, "add")
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                survey = services.survey_create(
+                    actor=request.user,
+                    question=form.cleaned_data["question"],
+                    slug=form.cleaned_data["slug"],
+                    featured=form.cleaned_data["featured"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("The survey has been created."))
+                return redirect("media_center:survey_detail", slug=survey.slug)
+    return render(
+        request,
+        "media_center/survey_list.html",
+        {
+            "surveys": selectors.survey_list(user=request.user),
+            "form": form,
+            "can_add": can_add,
+            "can_manage_sites": embed_site_policy.user_has_permission(request.user, "view"),
+        },
+    )
+
+
+def _filters(request):
+    form = ResultsFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        unit = data.get("unit") or selectors.Unit.DAY
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+    else:
+        unit, date_from, date_to = selectors.Unit.DAY, None, None
+    if date_from is None and date_to is None:
+        date_to = timezone.localdate()
+        date_from = date_to - timedelta(days={"day": 29, "week": 83, "month": 364}[unit])
+    return form, unit, date_from, date_to
+
+
+@login_required
+def survey_detail(request, slug: str):
+    survey = _survey_or_404(request, slug)
+    form, unit, date_from, date_to = _filters(request)
+    results = selectors.survey_results(survey=survey, date_from=date_from, date_to=date_to)
+    series = selectors.survey_series(survey=survey, unit=unit, date_from=date_from, date_to=date_to)
+    query = f"unit={unit}&date_from={date_from.isoformat()}&date_to={date_to.isoformat()}"
+    embed_url = request.build_absolute_uri(reverse("media_center:survey_embed", args=[slug]))
+    script_url = request.build_absolute_uri(reverse("media_center:survey_embed_js", args=[slug]))
+    return render(
+        request,
+        "media_center/survey_detail.html",
+        {
+            "survey": survey,
+            "form": form,
+            "unit": unit,
+            "date_from": date_from,
+            "date_to": date_to,
+            "results": results,
+            "series": series,
+            "chart": charts.stacked_bars(
+                series, date_format="YEAR_MONTH_FORMAT" if unit == "month" else "SHORT_DATE_FORMAT"
+            ),
+            "query": query,
+            "scores": [(value, label, ANSWER_SCORES[value]) for value, label in Answer.choices],
+            "grades": GRADES,
+            "can_change": survey_policy.user_has_permission_for_instance(
+                request.user, "change", survey
+            ),
+            "question_form": QuestionForm(initial={"question": survey.question}),
+            "script_snippet": f'<script src="{script_url}" async></script>',
+            "iframe_snippet": (
+                f'<iframe src="{embed_url}" title="{_("Satisfaction survey")}" '
+                'width="100%" height="330" loading="lazy"></iframe>'
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def survey_action(request, slug: str):
+    survey = _survey_or_404(request, slug)
+    if not survey_policy.user_has_permission_for_instance(request.user, "change", survey):
+        raise PermissionDenied
+    action = request.POST.get("action")
+    if action in {"open", "close"}:
+        services.survey_set_open(
+            actor=request.user, survey=survey, is_open=action == "open", request=request
+        )
+        messages.success(
+            request,
+            _("The survey is open for answers.")
+            if action == "open"
+            else _("The survey is closed."),
+        )
+    elif action == "feature":
+        services.survey_feature(actor=request.user, survey=survey, request=request)
+        messages.success(request, _("The widget of the public pages now shows this survey."))
+    elif action == "question":
+        form = QuestionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.survey_update(
+                    actor=request.user,
+                    survey=survey,
+                    question=form.cleaned_data["question"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, _("The question has been saved."))
+        else:
+            messages.error(
+                request, _("The question may not be empty or longer than 300 characters.")
+            )
+    else:
+        return HttpResponse(_("Unknown action."), status=400)
+    return redirect("media_center:survey_detail", slug=survey.slug)
+
+
+@login_required
+def survey_export(request, slug: str, fmt: str):
+    survey = _survey_or_404(request, slug)
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404(_("Exports are CSV or XLSX."))
+    _form, unit, date_from, date_to = _filters(request)
+    results = selectors.survey_results(survey=survey, date_from=date_from, date_to=date_to)
+    series = selectors.survey_series(survey=survey, unit=unit, date_from=date_from, date_to=date_to)
+    name = f"survei-{survey.slug}-{date_from.isoformat()}-{date_to.isoformat()}"
+    if fmt == "csv":
+        response = HttpResponse(
+            exports.as_csv(survey, series, results), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(
+            exports.as_xlsx(survey, series, results),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def embed_sites(request):
+    if not embed_site_policy.user_has_permission(request.user, "view"):
+        raise PermissionDenied
+    form = EmbedSiteForm(request.POST if request.POST.get("action") == "add" else None)
+    if request.method == "POST":
+        if request.POST.get("action") == "add":
+            if not embed_site_policy.user_has_permission(request.user, "add"):
+                raise PermissionDenied
+            if form.is_valid():
+                try:
+                    site = services.embed_site_add(
+                        actor=request.user,
+                        origin=form.cleaned_data["origin"],
+                        name=form.cleaned_data["name"],
+                        request=request,
+                    )
+                except ValidationError as exc:
+                    form.add_error("origin", _error_text(exc))
+                else:
+                    messages.success(
+                        request, _("%(origin)s may now embed the survey.") % {"origin": site.origin}
+                    )
+                    return redirect("media_center:embed_sites")
+        elif request.POST.get("action") == "remove":
+            if not embed_site_policy.user_has_permission(request.user, "delete"):
+                raise PermissionDenied
+            site = EmbedSite.objects.filter(pk=request.POST.get("site") or 0).first()
+            if site is None:
+                raise Http404(_("That site is not on the list."))
+            services.embed_site_remove(actor=request.user, site=site, request=request)
+            messages.success(
+                request, _("%(origin)s may no longer embed the survey.") % {"origin": site.origin}
+            )
+            return redirect("media_center:embed_sites")
+        else:
+            return HttpResponse(_("Unknown action."), status=400)
+    return render(
+        request,
+        "media_center/embed_sites.html",
+        {
+            "sites": selectors.embed_site_list(user=request.user),
+            "form": form,
+            "can_add": embed_site_policy.user_has_permission(request.user, "add"),
+            "can_remove": embed_site_policy.user_has_permission(request.user, "delete"),
+        },
     )

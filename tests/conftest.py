@@ -264,7 +264,10 @@ def _fresh_cache():
     portal's own keys are removed: the broker may share the database."""
     from django.core.cache import cache
 
+    from media_center import middleware
+
     yield
+    middleware._local.clear()  # the survey results' per-process second of memory
     if settings.REDIS_URL:
         prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
         client = cache._cache.get_client(write=True)

@@ -7,6 +7,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_staff_logs_in_and_sees_the_dashboard_in_indonesian(page, staf):
     page.goto("/")
+    page.get_by_role("link", name="Masuk pegawai").click()
     assert page.locator("h1").inner_text() == "Masuk ke portal"
     page.get_by_label("Nama pengguna").fill("staf")
     page.get_by_label("Kata sandi").fill(PASSWORD)

@@ -1,0 +1,148 @@
+"""Who is voting, without knowing who they are: the widget token, the voter cookie, the keyed
+hash of address and browser, the per-address rate limit and the voting period.
+
+- The widget token is signed by the portal and names the survey and the voter it was given to; a
+  vote without a valid, fresh token is refused. Together with the ``Origin`` check it replaces
+  Django's CSRF token for the embedded widget, whose pages live on other sites.
+- The voter cookie is a signed random id. Two people behind one address (a carrier's NAT, an
+  office network) hold different cookies, so both count. A client that keeps no cookie is known
+  only by the keyed hash of its address and browser, so it counts once per period.
+- The raw address never leaves this module: it is hashed with a key derived from ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
+
+TOKEN_SALT = "media_center.survey.widget"  # noqa: S105 - a signing salt, not a secret
+TOKEN_MAX_AGE = 12 * 3600  # a page left open for a working day still votes
+VOTER_COOKIE = "pmc_voter"
+VOTER_COOKIE_SALT = "media_center.survey.voter"
+VOTER_COOKIE_AGE = 365 * 24 * 3600
+WIB_OFFSET = 7 * 3600  # periods start at midnight in Western Indonesian Time
+
+
+class TokenError(ValueError):
+    """The widget token is missing, forged, expired or for another survey."""
+
+
+@dataclass(frozen=True)
+class WidgetToken:
+    survey_id: int
+    voter_id: str
+
+
+def token_issue(*, survey_id: int, voter_id: str) -> str:
+    return signing.dumps({"s": survey_id, "v": voter_id}, salt=TOKEN_SALT, compress=False)
+
+
+def token_read(token: str, *, survey_id: int, max_age: int | None = None) -> WidgetToken:
+    max_age = TOKEN_MAX_AGE if max_age is None else max_age
+    if not token or len(token) > 500:
+        raise TokenError("missing")
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise TokenError("expired") from exc
+    except signing.BadSignature as exc:
+        raise TokenError("forged") from exc
+    if (
+        not isinstance(data, dict)
+        or data.get("s") != survey_id
+        or not isinstance(data.get("v"), str)
+    ):
+        raise TokenError("other survey")
+    return WidgetToken(survey_id=data["s"], voter_id=data["v"])
+
+
+def voter_id_from_cookie(request: HttpRequest) -> str | None:
+    value = request.get_signed_cookie(
+        VOTER_COOKIE, default=None, salt=VOTER_COOKIE_SALT, max_age=VOTER_COOKIE_AGE
+    )
+    if value and 16 <= len(value) <= 64:
+        return value
+    return None
+
+
+def voter_id_for(request: HttpRequest) -> tuple[str, bool]:
+    """The voter id of this browser and whether it is new (then ``voter_cookie_set`` it)."""
+    existing = voter_id_from_cookie(request)
+    if existing:
+        return existing, False
+    return secrets.token_urlsafe(18), True
+
+
+def voter_cookie_set(request: HttpRequest, response: HttpResponse, voter_id: str) -> None:
+    # Over HTTPS the cookie is SameSite=None so that the widget framed in another regency site
+    # still recognises its voter; over plain HTTP browsers only accept Lax.
+    secure = request.is_secure()
+    response.set_signed_cookie(
+        VOTER_COOKIE,
+        voter_id,
+        salt=VOTER_COOKIE_SALT,
+        max_age=VOTER_COOKIE_AGE,
+        httponly=True,
+        secure=secure,
+        samesite="None" if secure else "Lax",
+    )
+
+
+def client_address(request: HttpRequest) -> str:
+    """The visitor's address: ``REMOTE_ADDR``, or the entry that the trusted proxies added."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def address_hash(address: str) -> str:
+    return salted_hmac("media_center.survey.address", address, algorithm="sha256").hexdigest()
+
+
+def client_hash(address: str, user_agent: str) -> str:
+    value = f"{address}\n{user_agent[:500]}"
+    return salted_hmac("media_center.survey.client", value, algorithm="sha256").hexdigest()
+
+
+def voter_key(*, voter_id: str | None, client: str) -> str:
+    if voter_id:
+        return salted_hmac("media_center.survey.voter", voter_id, algorithm="sha256").hexdigest()
+    return client  # already a keyed hash of address and browser
+
+
+def period_of(timestamp: float, *, hours: int | None = None) -> int:
+    """The number of the voting period a moment falls in (periods start at 00:00 WIB)."""
+    length = (hours or settings.SURVEY_VOTE_PERIOD_HOURS) * 3600
+    return int((timestamp + WIB_OFFSET) // length)
+
+
+def rate_limit_hit(*, address_key: str, limit: int | None = None, window: int = 60) -> bool:
+    """Count one vote attempt from this address; ``True`` when it is over the limit.
+
+    A fixed window counter in the cache (Redis in production, where ``incr`` is atomic and shared
+    by every web process).
+    """
+    limit = settings.SURVEY_VOTES_PER_ADDRESS_PER_MINUTE if limit is None else limit
+    slot = int(time.time() // window)
+    key = f"survey:rate:{address_key}:{slot}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 5)
+        count = 1
+    return count > limit
