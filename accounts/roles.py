@@ -22,9 +22,11 @@ class Role(models.TextChoices):
 
 _STAF = [
     "accounts.view_division",
+    "media_center.view_guidelineversion",
 ]
 _EDITOR = [
     *_STAF,
+    "media_center.view_website",
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
@@ -34,6 +36,19 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.view_division",
         "accounts.view_user",
         "accounts.view_auditevent",
+        # The vault: the Kepala Dinas alone holds every credential.
+        "accounts.view_credential",
+        "accounts.add_credential",
+        "accounts.change_credential",
+        "accounts.reveal_credential",
+        "accounts.rotate_credential",
+        "accounts.revoke_credential",
+        # Governance: the websites' registry and the media guidelines.
+        "media_center.view_website",
+        "media_center.add_website",
+        "media_center.change_website",
+        "media_center.view_guidelineversion",
+        "media_center.add_guidelineversion",
     ],
     Role.ADMIN: [
         "accounts.view_division",
@@ -43,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.add_user",
         "accounts.change_user",
         "accounts.view_auditevent",
+        "media_center.view_guidelineversion",
     ],
 }
 
