@@ -1,5 +1,6 @@
 import base64
 import json
+import secrets
 
 import qrcode
 import qrcode.image.svg
@@ -369,20 +370,31 @@ def _totp_now(seed: str) -> str | None:
     return f"{totp(key):06d}"
 
 
+def _reveal_nonce_key(pk: int) -> str:
+    return f"vault_reveal_nonce:{pk}"
+
+
 @sensitive_post_parameters()
 @sensitive_variables()
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def credential_reveal(request, pk: int):
-    """Show a secret once, after a fresh second factor. Nothing of it is kept in the session."""
+    """Show a secret once, after a fresh second factor. Nothing of it is kept in the session.
+
+    Each form carries a one-time nonce: posting the same form again (a reload) shows nothing.
+    """
     row = _credential_row(request, pk)
     credential = row.credential
     _require_vault(request, "reveal", credential)
     form = TokenForm(request.POST if "token" in request.POST else None)
     context = {"credential": credential, "row": row, "form": form, "revealed": None}
     if request.method == "POST":
-        if form.is_bound and form.is_valid():
+        expected = request.session.pop(_reveal_nonce_key(credential.pk), None)
+        given = request.POST.get("nonce", "")
+        if not expected or not secrets.compare_digest(expected, given):
+            context["replayed"] = True
+        elif form.is_bound and form.is_valid():
             result = services.two_factor_verify(
                 request=request, user=request.user, token=form.cleaned_data["token"]
             )
@@ -391,7 +403,7 @@ def credential_reveal(request, pk: int):
                     "token",
                     _("That code is not right. Check your phone's clock and try again."),
                 )
-        if not form.errors:
+        if not form.errors and not context.get("replayed"):
             try:
                 payload = services.credential_reveal(
                     actor=request.user, credential_id=credential.pk, request=request
@@ -411,6 +423,10 @@ def credential_reveal(request, pk: int):
                         if code:
                             revealed.append({"label": _("Current two-factor code"), "value": code})
                 context["revealed"] = revealed
+    if not context["revealed"]:
+        nonce = secrets.token_urlsafe(16)
+        request.session[_reveal_nonce_key(credential.pk)] = nonce
+        context["nonce"] = nonce
     context["fresh"] = services.two_factor_is_fresh(request)
     return render(request, "accounts/credential_reveal.html", context)
 

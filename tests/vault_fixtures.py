@@ -67,3 +67,12 @@ def make_stale(client) -> None:
 def _fast_password_hashing(settings):
     """People are made by the dozen here; the real hasher's slowness proves nothing in these tests."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def reveal(client, pk: int, **data):
+    """Open the reveal page (which hands out a one-time form) and send it."""
+    import re
+
+    page = client.get(f"/accounts/vault/{pk}/reveal/").content.decode()
+    nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+    return client.post(f"/accounts/vault/{pk}/reveal/", {"nonce": nonce, **data})
