@@ -56,7 +56,8 @@ class GuidelineForm(forms.Form):
         help_text=_("e.g. Peraturan Kepala Dinas Nomor 3 Tahun 2026"),
     )
     regulation_date = forms.DateField(
-        label=_("Regulation date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Regulation date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     rotation_days = forms.IntegerField(
         label=_("Password rotation period (days)"), min_value=7, max_value=730, initial=90

@@ -97,7 +97,15 @@ def guidelines_edit(request):
                 % {"number": version.number},
             )
             return redirect("media_center:guidelines")
-    return render(request, "media_center/guidelines_form.html", {"form": form, "current": current})
+    return render(
+        request,
+        "media_center/guidelines_form.html",
+        {
+            "form": form,
+            "current": current,
+            "preview": render_guidelines(form["body"].value() or ""),
+        },
+    )
 
 
 @login_required

@@ -32,14 +32,15 @@ def _decoded(raw: str) -> str:
     return raw
 
 
-def _broker_contents() -> str:
-    """Every message the broker holds or has handed out (filesystem folders, or Redis keys)."""
+def _broker_contents(queue: str) -> str:
+    """Every message the broker holds or has handed out (filesystem folders, or this session's
+    Redis queue and the unacknowledged messages)."""
     if settings.REDIS_URL:
         import redis
 
         client = redis.Redis.from_url(settings.REDIS_URL)
         chunks = []
-        for key in client.scan_iter():
+        for key in [*client.scan_iter(match=f"{queue}*"), b"unacked"]:
             kind = client.type(key)
             if kind == b"list":
                 chunks += [v.decode(errors="replace") for v in client.lrange(key, 0, -1)]
@@ -59,7 +60,9 @@ def _broker_contents() -> str:
     )
 
 
-def test_the_daily_check_runs_on_a_worker_and_notifies_the_head(celery_worker, kadis, client_for):
+def test_the_daily_check_runs_on_a_worker_and_notifies_the_head(
+    celery_worker, celery_queue, kadis, client_for
+):
     expiring = credential_create(
         actor=kadis,
         label="Token Halaman Facebook",
@@ -84,7 +87,7 @@ def test_the_daily_check_runs_on_a_worker_and_notifies_the_head(celery_worker, k
     assert "Token Halaman Facebook" in notification.message
     page = client_for(kadis).get("/dashboard/").content.decode()
     assert "Notifikasi belum dibaca" in page
-    contents = _broker_contents()
+    contents = _broker_contents(celery_queue)
     if not settings.REDIS_URL:  # the filesystem broker keeps what it handed out: it was looked at
         assert "accounts.tasks.check_credential" in contents
         assert f"[[{healthy.pk}]" in contents or f"[{healthy.pk}]" in contents  # bodies decoded
