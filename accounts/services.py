@@ -592,65 +592,65 @@ def credential_refresh_oauth(
     before it is returned, so it is never used before it is kept. If ``refresher`` raises, nothing
     changes.
     """
-    with transaction.atomic():
-        credential = Credential.objects.select_for_update().get(pk=credential_id)
-        if not credential.is_active:
-            raise CredentialUnavailable(
-                _("The credential “%(label)s” has been revoked.") % {"label": credential.label}
-            )
-        if credential.kind != CredentialKind.OAUTH:
-            raise CredentialUnavailable(_("Only an OAuth token set can be refreshed."))
-        try:
+    try:
+        with transaction.atomic():
+            credential = Credential.objects.select_for_update().get(pk=credential_id)
+            if not credential.is_active:
+                raise CredentialUnavailable(
+                    _("The credential “%(label)s” has been revoked.") % {"label": credential.label}
+                )
+            if credential.kind != CredentialKind.OAUTH:
+                raise CredentialUnavailable(_("Only an OAuth token set can be refreshed."))
             current = vault.decrypt(credential.ciphertext)
-        except vault.VaultKeyError:
-            transaction.on_commit(lambda: _record_unreadable(credential))
-            raise
-        now = timezone.now()
-        still_valid = (
-            credential.expires_at is not None and credential.expires_at > now + min_validity
-        )
-        rejected = rejected_access_token is not None and (
-            str(rejected_access_token) == current.get("access_token")
-        )
-        if still_valid and not rejected:
-            _record_use(credential, used_by=used_by)
-            return current
-        if not current.get("refresh_token"):
-            raise CredentialUnavailable(
-                _("The credential “%(label)s” has no refresh token; connect the account again.")
-                % {"label": credential.label}
+            now = timezone.now()
+            still_valid = (
+                credential.expires_at is not None and credential.expires_at > now + min_validity
             )
-        answer = refresher(vault.SecretPayload(current))
-        vault.remember(answer)
-        fresh = {
-            name: answer[name]
-            for name in ("access_token", "refresh_token", "token_type", "scope")
-            if answer.get(name)
-        }
-        payload = clean_secret_payload(CredentialKind.OAUTH, {**current, **fresh})
-        credential.ciphertext = vault.encrypt(payload)
-        credential.expires_at = _expiry_from(answer, now)
-        credential.last_used_at = now
-        credential.last_used_by = used_by[:100]
-        credential.health_state = HealthState.UNKNOWN
-        credential.health_message = ""
-        credential.save(
-            update_fields=[
-                "ciphertext",
-                "expires_at",
-                "last_used_at",
-                "last_used_by",
-                "health_state",
-                "health_message",
-                "updated_at",
-            ]
-        )
-        audit_record(
-            actor=None,
-            action="credential.refresh",
-            target=credential,
-            details={"used_by": used_by[:100]},
-        )
+            rejected = rejected_access_token is not None and (
+                str(rejected_access_token) == current.get("access_token")
+            )
+            if still_valid and not rejected:
+                _record_use(credential, used_by=used_by)
+                return current
+            if not current.get("refresh_token"):
+                raise CredentialUnavailable(
+                    _("The credential “%(label)s” has no refresh token; connect the account again.")
+                    % {"label": credential.label}
+                )
+            answer = refresher(vault.SecretPayload(current))
+            vault.remember(answer)
+            fresh = {
+                name: answer[name]
+                for name in ("access_token", "refresh_token", "token_type", "scope")
+                if answer.get(name)
+            }
+            payload = clean_secret_payload(CredentialKind.OAUTH, {**current, **fresh})
+            credential.ciphertext = vault.encrypt(payload)
+            credential.expires_at = _expiry_from(answer, now)
+            credential.last_used_at = now
+            credential.last_used_by = used_by[:100]
+            credential.health_state = HealthState.UNKNOWN
+            credential.health_message = ""
+            credential.save(
+                update_fields=[
+                    "ciphertext",
+                    "expires_at",
+                    "last_used_at",
+                    "last_used_by",
+                    "health_state",
+                    "health_message",
+                    "updated_at",
+                ]
+            )
+            audit_record(
+                actor=None,
+                action="credential.refresh",
+                target=credential,
+                details={"used_by": used_by[:100]},
+            )
+    except vault.VaultKeyError:
+        _record_unreadable(Credential.objects.get(pk=credential_id))
+        raise
     return vault.SecretPayload(payload)
 
 

@@ -150,3 +150,17 @@ def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(kadis):
     assert results == ["akses-baru-001-abcdef", "akses-baru-001-abcdef"]
     stored = vault.decrypt(Credential.objects.get(pk=credential.pk).ciphertext)
     assert stored["refresh_token"] in platform.valid  # the pair kept is the one that still works
+
+
+@pytest.mark.django_db
+def test_a_token_set_no_key_opens_is_refused_and_reported(kadis):
+    from accounts.models import HealthState
+
+    credential = _x_credential(kadis, expires_in=timedelta(minutes=-1))
+    Credential.objects.filter(pk=credential.pk).update(ciphertext="gAAAAArusak")
+    platform = Platform("refresh-lama-000-abcdef")
+    with pytest.raises(vault.VaultKeyError, match="VAULT_KEYS"):
+        services.credential_refresh_oauth(credential_id=credential.pk, refresher=platform.refresh)
+    assert platform.calls == 0
+    assert Credential.objects.get(pk=credential.pk).health_state == HealthState.UNREADABLE
+    assert AuditEvent.objects.filter(action="credential.unreadable").exists()
