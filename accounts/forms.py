@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import SECRET_FIELDS
+
 
 class TokenForm(forms.Form):
     token = forms.CharField(
@@ -32,3 +34,103 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, actions: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", _("All"))] + [(a, a) for a in sorted(actions)]
+
+
+# --- the vault ----------------------------------------------------------------------------------
+
+_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class CredentialForm(forms.Form):
+    """The fields of one kind of credential. ``mode``: ``create``, ``edit`` or ``rotate``.
+
+    Secret parts are typed in password boxes that never show a stored value back; in ``edit``
+    mode an empty part keeps what is stored. The form only parses: the service validates and saves.
+    """
+
+    label = forms.CharField(
+        label=_("Label"),
+        max_length=200,
+        required=False,
+        help_text=_("What it opens, in your words, e.g. “Admin panel of the regency's website”."),
+    )
+    target = forms.ChoiceField(label=_("Unlocks"), required=False)
+    expires_at = forms.DateTimeField(
+        label=_("Expires"),
+        required=False,
+        input_formats=[_DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_LOCAL),
+        help_text=_("Leave empty if it does not expire. Western Indonesian Time (WIB)."),
+    )
+
+    def __init__(
+        self,
+        *args,
+        kind: str,
+        mode: str = "create",
+        target_choices: list[tuple[str, str]] = (),
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.mode = mode
+        if mode == "create":
+            self.fields["target"].choices = [
+                ("", _("Nothing (a system of its own)")),
+                *list(target_choices),
+            ]
+        else:
+            del self.fields["target"]
+        if mode == "rotate":
+            del self.fields["label"]
+        self.secret_names = []
+        for spec in SECRET_FIELDS[kind]:
+            if mode == "rotate" and not (spec.primary or spec.secret):
+                continue
+            if spec.json:
+                widget = forms.Textarea(
+                    attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}
+                )
+            elif spec.secret:
+                widget = forms.PasswordInput(
+                    render_value=False,
+                    attrs={"autocomplete": "new-password", "spellcheck": "false"},
+                )
+            else:
+                widget = forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+            required = (mode == "create" and spec.required) or (mode == "rotate" and spec.primary)
+            help_text = ""
+            if mode == "edit":
+                help_text = _("Leave empty to keep the stored value.")
+            elif mode == "rotate" and spec.primary:
+                help_text = _("The new value, already set on the account itself.")
+            elif mode == "rotate":
+                help_text = _("Leave empty to keep the stored value.")
+            self.fields[f"secret_{spec.name}"] = forms.CharField(
+                label=spec.label,
+                required=required,
+                strip=True,
+                widget=widget,
+                help_text=help_text,
+                max_length=20000,
+            )
+            self.secret_names.append(spec.name)
+
+    def secret_payload(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data.get(f"secret_{name}", "")
+            for name in self.secret_names
+            if self.cleaned_data.get(f"secret_{name}")
+        }
+
+    def add_service_errors(self, error) -> None:
+        """Show a service's ``ValidationError`` on the matching fields."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, messages in error.message_dict.items():
+            field = f"secret_{name}" if f"secret_{name}" in self.fields else name
+            if field not in self.fields:
+                field = None
+            for message in messages:
+                self.add_error(field, message)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import models
 
-from .models import AuditEvent, User
+from .models import AuditEvent, Credential, Notification, User
 from .roles import Role
 
 
@@ -57,9 +57,47 @@ class UserPermissionPolicy(ModelPermissionPolicy):
         return self.user_has_permission(user, action)
 
 
+class CredentialPermissionPolicy(ModelPermissionPolicy):
+    """The vault opens for the Kepala Dinas alone.
+
+    The right must come from the role's permissions (``roles.ROLE_PERMISSIONS``) AND the person must
+    hold the Kepala Dinas role: a superuser, whom Django grants every permission, or an Admin, sees
+    no credential unless also Kepala Dinas. Nobody deletes a credential (it is revoked and kept).
+    """
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        if action == "delete" or not user_is(user, Role.KEPALA_DINAS):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
+        if action in {"change", "rotate", "reveal"} and instance.status != "active":
+            return False  # a revoked credential is kept for the record only
+        return self.user_has_permission(user, action)
+
+
+class NotificationPermissionPolicy(ModelPermissionPolicy):
+    """Everyone reads and marks their own notifications; nobody else's."""
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        return bool(
+            user and user.is_authenticated and user.is_active and action in {"view", "change"}
+        )
+
+    def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
+        return self.user_has_permission(user, action) and instance.recipient_id == user.pk
+
+    def instances_user_has_permission_for(self, user: Any, action: str) -> models.QuerySet:
+        if not self.user_has_permission(user, action):
+            return self.model._default_manager.none()
+        return self.model._default_manager.filter(recipient=user)
+
+
 def user_is(user: Any, role: Role) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_role(role))
 
 
 audit_event_policy = AuditEventPermissionPolicy(AuditEvent)
 user_policy = UserPermissionPolicy(User)
+credential_policy = CredentialPermissionPolicy(Credential)
+notification_policy = NotificationPermissionPolicy(Notification)

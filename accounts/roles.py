@@ -22,6 +22,7 @@ class Role(models.TextChoices):
 
 _STAF = [
     "accounts.view_division",
+    "media_center.view_guidelineversion",
 ]
 # Surveys: Editors and the Kepala Dinas create, open, close and feature them, and list the sites
 # allowed to embed the widget.
@@ -36,6 +37,7 @@ _SURVEY_MANAGERS = [
 _EDITOR = [
     *_STAF,
     *_SURVEY_MANAGERS,
+    "media_center.view_website",
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
@@ -46,6 +48,19 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.view_user",
         "accounts.view_auditevent",
         *_SURVEY_MANAGERS,
+        # The vault: the Kepala Dinas alone holds every credential.
+        "accounts.view_credential",
+        "accounts.add_credential",
+        "accounts.change_credential",
+        "accounts.reveal_credential",
+        "accounts.rotate_credential",
+        "accounts.revoke_credential",
+        # Governance: the websites' registry and the media guidelines.
+        "media_center.view_website",
+        "media_center.add_website",
+        "media_center.change_website",
+        "media_center.view_guidelineversion",
+        "media_center.add_guidelineversion",
     ],
     Role.ADMIN: [
         "accounts.view_division",
@@ -55,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.add_user",
         "accounts.change_user",
         "accounts.view_auditevent",
+        "media_center.view_guidelineversion",
     ],
 }
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, Division, User
-from .permissions import audit_event_policy
+from . import vault_targets
+from .models import (
+    AuditEvent,
+    Credential,
+    CredentialState,
+    CredentialStatus,
+    Division,
+    Notification,
+    User,
+)
+from .permissions import audit_event_policy, credential_policy, notification_policy
 from .roles import Role
 
 
@@ -44,9 +55,127 @@ def division_list() -> QuerySet[Division]:
     return Division.objects.all()
 
 
+# --- the vault ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialRow:
+    """A credential as the vault page shows it: metadata and state, never the secret."""
+
+    credential: Credential
+    state: CredentialState
+    rotation_due: bool
+    unlocks: list[tuple[vault_targets.VaultTarget, models.Model]]
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.rotation_due or self.state not in (
+            CredentialState.ACTIVE,
+            CredentialState.REVOKED,
+        )
+
+
+def _credentials(user: User) -> QuerySet[Credential]:
+    related = [target.related_name() for target in vault_targets.targets()]
+    return (
+        credential_policy.instances_user_has_permission_for(user, "view")
+        .select_related("created_by", "replaces")
+        .prefetch_related(*related)
+    )
+
+
+def _row(credential: Credential, period: timedelta, now: datetime) -> CredentialRow:
+    return CredentialRow(
+        credential=credential,
+        state=credential.state(now),
+        rotation_due=credential.rotation_due(period, now),
+        unlocks=credential.targets(),
+    )
+
+
+def credential_rows(*, user: User, include_revoked: bool = True) -> list[CredentialRow]:
+    """Every credential the person may see (the Kepala Dinas: all; anyone else: none)."""
+    credentials = _credentials(user)
+    if not include_revoked:
+        credentials = credentials.filter(status=CredentialStatus.ACTIVE)
+    period, now = vault_targets.rotation_period(), timezone.now()
+    rows = [_row(credential, period, now) for credential in credentials]
+    # Active first, then revoked ones kept for the record.
+    rows.sort(key=lambda row: (row.credential.status != CredentialStatus.ACTIVE,))
+    return rows
+
+
+def credential_row(*, user: User, credential_id: int) -> CredentialRow:
+    """One credential for the person; ``Credential.DoesNotExist`` when absent or not theirs to see."""
+    credential = _credentials(user).get(pk=credential_id)
+    return _row(credential, vault_targets.rotation_period(), timezone.now())
+
+
+def credential_history(*, credential_id: int, limit: int = 20) -> list[AuditEvent]:
+    """The audit events about one credential, newest first (for its page)."""
+    return list(
+        AuditEvent.objects.filter(object_type="accounts.credential", object_id=str(credential_id))
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def vault_target_choices() -> list[tuple[str, str]]:
+    """("website:3", "Website: Situs Resmi Kabupaten") for every object a credential can unlock."""
+    choices = []
+    for target in vault_targets.targets():
+        for obj in target.queryset():
+            choices.append((f"{target.key}:{obj.pk}", f"{target.label}: {obj}"))
+    return choices
+
+
+def vault_target(value: str) -> models.Model | None:
+    """The object named by a ``key:id`` choice, or None."""
+    key, _sep, pk = (value or "").partition(":")
+    target = vault_targets.target(key)
+    if target is None or not pk.isdigit():
+        return None
+    return target.queryset().filter(pk=int(pk)).first()
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    return notification_policy.instances_user_has_permission_for(user, "view")
+
+
+def unread_notification_count(user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return notification_list(user=user).filter(read_at__isnull=True).count()
+
+
 def dashboard_cards(user: User) -> list[dict]:
     """Figures for the dashboard that this app can tell."""
     cards = []
+    if credential_policy.user_has_permission(user, "view"):
+        attention = sum(
+            1 for row in credential_rows(user=user, include_revoked=False) if row.needs_attention
+        )
+        cards.append(
+            {
+                "label": _("Credentials needing attention"),
+                "value": attention,
+                "url_name": "accounts:vault",
+                "warn": attention > 0,
+            }
+        )
+    unread = unread_notification_count(user)
+    if unread:
+        cards.append(
+            {
+                "label": _("Unread notifications"),
+                "value": unread,
+                "url_name": "accounts:notifications",
+                "warn": True,
+            }
+        )
     if audit_event_policy.user_has_permission(user, "view"):
         today = timezone.localdate()
         start = datetime.combine(today, time.min, tzinfo=timezone.get_current_timezone())

@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
-from .models import AuditEvent, Division, User
+from . import vault, vault_targets
+from .models import (
+    EXPIRY_WARNING,
+    SECRET_FIELDS,
+    AuditEvent,
+    Credential,
+    CredentialKind,
+    CredentialStatus,
+    Division,
+    HealthState,
+    Notification,
+    User,
+    clean_secret_payload,
+)
 from .roles import TWO_FACTOR_ROLES, Role
 
 # Key fragments that never belong in an audit event's details: secrets stay in the vault.
@@ -218,3 +237,611 @@ def api_token_revoke(*, user: User, request: HttpRequest | None = None) -> None:
         deleted, _ = Token.objects.filter(user=user).delete()
         if deleted:
             audit_record(actor=user, action="api_token.revoke", target=user, request=request)
+
+
+# --- the credential vault -----------------------------------------------------------------------
+#
+# Every function here that handles a secret is marked ``sensitive_variables`` so that Django's
+# error reports show none of its local values, and hands decrypted payloads out only as
+# ``vault.SecretPayload`` (whose repr hides the values). Audit details name what was done, never
+# a secret.
+
+_UNSET: Any = object()
+
+
+class TwoFactorNotFresh(PermissionDenied):
+    """The act needs a second factor given within ``OTP_FRESH_SECONDS``."""
+
+
+class CredentialUnavailable(Exception):
+    """The credential cannot be used (revoked, or missing what the act needs)."""
+
+
+def _credential_for(
+    *, actor: User | None, action: str, credential_id: int, lock: bool = False
+) -> Credential:
+    """Load a credential for ``actor``'s act, refusing (before any secret is read) if not allowed."""
+    from .permissions import credential_policy
+
+    if not credential_policy.user_has_permission(actor, action):
+        raise PermissionDenied(_("Only the Kepala Dinas can open the credential vault."))
+    queryset = Credential.objects.select_for_update() if lock else Credential.objects.all()
+    try:
+        credential = queryset.get(pk=credential_id)
+    except Credential.DoesNotExist:
+        raise Credential.DoesNotExist(_("No such credential.")) from None
+    if not credential_policy.user_has_permission_for_instance(actor, action, credential):
+        raise PermissionDenied(
+            _("This credential has been revoked; it is kept for the record only.")
+        )
+    return credential
+
+
+def _primary_field(kind: str) -> str:
+    return next(field.name for field in SECRET_FIELDS[kind] if field.primary)
+
+
+def _changed_parts(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    return sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+
+
+def _vault_recipients() -> models.QuerySet:
+    return User.objects.filter(is_active=True, groups__name=Role.KEPALA_DINAS.value).distinct()
+
+
+@sensitive_variables()
+def credential_create(
+    *,
+    actor: User,
+    label: str,
+    kind: str,
+    secret: Mapping[str, Any],
+    target: models.Model | None = None,
+    expires_at: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Credential:
+    """Store a new credential, encrypted; Kepala Dinas only.
+
+    With a ``target`` (a registered model, e.g. a website), the new credential becomes the one the
+    target uses, and the target's previous credential, unless something else still uses it, is
+    revoked and kept for the record. The audit event names the kind and the target, not the secret.
+    """
+    from .permissions import credential_policy
+
+    if not credential_policy.user_has_permission(actor, "add"):
+        raise PermissionDenied(_("Only the Kepala Dinas can open the credential vault."))
+    payload = clean_secret_payload(kind, secret)
+    spec = None
+    if target is not None:
+        spec = vault_targets.target_for_instance(target)
+        if spec is None:
+            raise ValidationError({"target": _("A credential cannot be attached to this.")})
+    label = (label or "").strip()
+    if not label and spec is not None:
+        label = f"{spec.label}: {target}"[:200]
+    with transaction.atomic():
+        credential = Credential(
+            label=label,
+            kind=kind,
+            ciphertext=vault.encrypt(payload),
+            created_by=actor,
+            rotated_at=timezone.now(),
+            expires_at=expires_at,
+        )
+        credential.full_clean()
+        credential.save()
+        details: dict[str, Any] = {"kind": kind}
+        if spec is not None:
+            locked = type(target)._default_manager.select_for_update().get(pk=target.pk)
+            previous_id = getattr(locked, f"{spec.credential_field}_id")
+            setattr(locked, spec.credential_field, credential)
+            locked.save(update_fields=[spec.credential_field])
+            details["unlocks"] = f"{spec.key}:{locked.pk}"
+            if previous_id and previous_id != credential.pk:
+                previous = Credential.objects.select_for_update().get(pk=previous_id)
+                credential.replaces = previous
+                credential.save(update_fields=["replaces"])
+                details["replaces"] = previous.pk
+                if previous.is_active and not previous.targets():
+                    _revoke(previous, actor=actor, reason="replaced", request=request)
+        audit_record(
+            actor=actor,
+            action="credential.create",
+            target=credential,
+            request=request,
+            details=details,
+        )
+    return credential
+
+
+@sensitive_variables()
+def credential_update_secret(
+    *,
+    actor: User,
+    credential_id: int,
+    secret: Mapping[str, Any] | None = None,
+    label: str | None = None,
+    expires_at: datetime | None = _UNSET,
+    request: HttpRequest | None = None,
+) -> Credential:
+    """Change a credential's label, expiry or secret parts; Kepala Dinas only.
+
+    Parts of ``secret`` left empty keep their stored value. A credential that can no longer be
+    decrypted can still be repaired by giving every required part again. If the main part (the
+    password, token or key) changes, this counts as a rotation.
+    """
+    with transaction.atomic():
+        credential = _credential_for(
+            actor=actor, action="change", credential_id=credential_id, lock=True
+        )
+        changed: list[str] = []
+        given = {k: v for k, v in (secret or {}).items() if v not in (None, "")}
+        if given:
+            try:
+                current = vault.decrypt(credential.ciphertext)
+            except vault.VaultKeyError:
+                current = {}
+            payload = clean_secret_payload(credential.kind, {**current, **given})
+            changed = _changed_parts(current, payload)
+            if changed:
+                credential.ciphertext = vault.encrypt(payload)
+                credential.health_state = HealthState.UNKNOWN
+                credential.health_message = ""
+                if _primary_field(credential.kind) in changed:
+                    credential.rotated_at = timezone.now()
+        if label is not None and label.strip() != credential.label:
+            credential.label = label.strip()
+            changed.append("label")
+        if expires_at is not _UNSET and expires_at != credential.expires_at:
+            credential.expires_at = expires_at
+            changed.append("expires_at")
+        credential.__dict__.pop("readable", None)
+        credential.full_clean()
+        credential.save()
+        audit_record(
+            actor=actor,
+            action="credential.update",
+            target=credential,
+            request=request,
+            details={"changed": changed},
+        )
+    return credential
+
+
+@sensitive_variables()
+def credential_rotate(
+    *,
+    actor: User,
+    credential_id: int,
+    secret: Mapping[str, Any],
+    expires_at: datetime | None = _UNSET,
+    request: HttpRequest | None = None,
+) -> Credential:
+    """Replace the credential's main part (password, token or key) with a new one; Kepala Dinas only.
+
+    The new value must differ from the old one; the rotation date is set to now.
+    """
+    with transaction.atomic():
+        credential = _credential_for(
+            actor=actor, action="rotate", credential_id=credential_id, lock=True
+        )
+        primary = _primary_field(credential.kind)
+        new_value = secret.get(primary)
+        if isinstance(new_value, str):
+            new_value = new_value.strip()
+        if not new_value:
+            raise ValidationError({primary: _("Enter the new value.")})
+        try:
+            current = vault.decrypt(credential.ciphertext)
+        except vault.VaultKeyError:
+            current = {}
+        if current.get(primary) == new_value:
+            raise ValidationError({primary: _("The new value must differ from the current one.")})
+        given = {k: v for k, v in secret.items() if v not in (None, "")}
+        payload = clean_secret_payload(credential.kind, {**current, **given})
+        credential.ciphertext = vault.encrypt(payload)
+        credential.rotated_at = timezone.now()
+        credential.health_state = HealthState.UNKNOWN
+        credential.health_message = ""
+        if expires_at is not _UNSET:
+            credential.expires_at = expires_at
+        credential.__dict__.pop("readable", None)
+        credential.full_clean()
+        credential.save()
+        audit_record(
+            actor=actor,
+            action="credential.rotate",
+            target=credential,
+            request=request,
+            details={"changed": _changed_parts(current, payload)},
+        )
+    return credential
+
+
+def _revoke(
+    credential: Credential, *, actor: User | None, reason: str, request: HttpRequest | None
+) -> None:
+    credential.status = CredentialStatus.REVOKED
+    credential.revoked_at = timezone.now()
+    credential.revoke_reason = reason[:300]
+    credential.health_state = HealthState.REVOKED
+    credential.full_clean()
+    credential.save()
+    audit_record(
+        actor=actor,
+        action="credential.revoke",
+        target=credential,
+        request=request,
+        details={"reason": reason[:300]},
+    )
+
+
+def credential_revoke(
+    *, actor: User, credential_id: int, reason: str = "", request: HttpRequest | None = None
+) -> Credential:
+    """Revoke a credential; Kepala Dinas only. It is kept (not deleted) for the record and can no
+    longer be used, revealed, changed or rotated."""
+    with transaction.atomic():
+        credential = _credential_for(
+            actor=actor, action="revoke", credential_id=credential_id, lock=True
+        )
+        if credential.is_active:
+            _revoke(credential, actor=actor, reason=reason.strip(), request=request)
+    return credential
+
+
+@sensitive_variables()
+def credential_reveal(
+    *, actor: User, credential_id: int, request: HttpRequest
+) -> vault.SecretPayload:
+    """Decrypt a credential for the Kepala Dinas to read once; the reveal is an audit event.
+
+    Needs a second factor given within ``OTP_FRESH_SECONDS`` (``TwoFactorNotFresh`` otherwise).
+    ``vault.VaultKeyError`` when the stored secret cannot be decrypted (also recorded).
+    """
+    credential = _credential_for(actor=actor, action="reveal", credential_id=credential_id)
+    if not two_factor_is_fresh(request):
+        raise TwoFactorNotFresh(_("Enter a code from your authenticator app to see the secret."))
+    try:
+        payload = vault.decrypt(credential.ciphertext)
+    except vault.VaultKeyError:
+        _record_unreadable(credential, actor=actor, request=request)
+        raise
+    audit_record(actor=actor, action="credential.reveal", target=credential, request=request)
+    return payload
+
+
+def _record_unreadable(
+    credential: Credential, *, actor: User | None = None, request: HttpRequest | None = None
+) -> None:
+    with transaction.atomic():
+        Credential.objects.filter(pk=credential.pk).update(
+            health_state=HealthState.UNREADABLE,
+            health_checked_at=timezone.now(),
+            health_message="",
+        )
+        audit_record(
+            actor=actor, action="credential.unreadable", target=credential, request=request
+        )
+
+
+def _record_use(credential: Credential, *, used_by: str) -> None:
+    now = timezone.now()
+    Credential.objects.filter(pk=credential.pk).update(last_used_at=now, last_used_by=used_by[:100])
+    audit_record(
+        actor=None, action="credential.use", target=credential, details={"used_by": used_by[:100]}
+    )
+
+
+@sensitive_variables()
+def credential_secret_for_use(*, credential_id: int, used_by: str) -> vault.SecretPayload:
+    """The decrypted secret, for a worker about to call a platform with it. Never for a page.
+
+    ``used_by`` says who uses it (``"delivery:123"``); it is recorded as the last use and in an
+    audit event ("credential.use", without the secret). Raises ``CredentialUnavailable`` for a
+    revoked credential and ``vault.VaultKeyError`` when it cannot be decrypted (also recorded).
+    """
+    credential = Credential.objects.get(pk=credential_id)
+    if not credential.is_active:
+        raise CredentialUnavailable(
+            _("The credential “%(label)s” has been revoked.") % {"label": credential.label}
+        )
+    try:
+        payload = vault.decrypt(credential.ciphertext)
+    except vault.VaultKeyError:
+        _record_unreadable(credential)
+        raise
+    with transaction.atomic():
+        _record_use(credential, used_by=used_by)
+    return payload
+
+
+def _expiry_from(answer: Mapping[str, Any], now: datetime) -> datetime | None:
+    expires_at = answer.get("expires_at")
+    if isinstance(expires_at, datetime):
+        return expires_at
+    if isinstance(expires_at, int | float):
+        return datetime.fromtimestamp(expires_at, tz=UTC)
+    if isinstance(expires_at, str) and expires_at:
+        from django.utils.dateparse import parse_datetime
+
+        return parse_datetime(expires_at)
+    expires_in = answer.get("expires_in")
+    if expires_in not in (None, ""):
+        return now + timedelta(seconds=int(expires_in))
+    return None
+
+
+@sensitive_variables()
+def credential_refresh_oauth(
+    *,
+    credential_id: int,
+    refresher: Callable[[dict], Mapping[str, Any]],
+    used_by: str = "refresh",
+    rejected_access_token: str | None = None,
+    min_validity: timedelta = timedelta(minutes=5),
+) -> vault.SecretPayload:
+    """Refresh an OAuth token set under a row lock, so that a single-use refresh token is spent once.
+
+    The row is locked (``select_for_update``; on SQLite the immediate transaction locks the file)
+    and read again. If another worker already refreshed it (the stored access token is valid for
+    at least ``min_validity`` and is not ``rejected_access_token``, the one the platform just
+    refused), the stored set is returned and ``refresher`` is not called. Otherwise
+    ``refresher(current_set)`` asks the platform for a new set (``access_token``, optionally a new
+    ``refresh_token``, ``expires_in`` seconds or ``expires_at``); the new set is saved and committed
+    before it is returned, so it is never used before it is kept. If ``refresher`` raises, nothing
+    changes.
+    """
+    try:
+        with transaction.atomic():
+            credential = Credential.objects.select_for_update().get(pk=credential_id)
+            if not credential.is_active:
+                raise CredentialUnavailable(
+                    _("The credential “%(label)s” has been revoked.") % {"label": credential.label}
+                )
+            if credential.kind != CredentialKind.OAUTH:
+                raise CredentialUnavailable(_("Only an OAuth token set can be refreshed."))
+            current = vault.decrypt(credential.ciphertext)
+            now = timezone.now()
+            still_valid = (
+                credential.expires_at is not None and credential.expires_at > now + min_validity
+            )
+            rejected = rejected_access_token is not None and (
+                str(rejected_access_token) == current.get("access_token")
+            )
+            if still_valid and not rejected:
+                _record_use(credential, used_by=used_by)
+                return current
+            if not current.get("refresh_token"):
+                raise CredentialUnavailable(
+                    _("The credential “%(label)s” has no refresh token; connect the account again.")
+                    % {"label": credential.label}
+                )
+            answer = refresher(vault.SecretPayload(current))
+            vault.remember(answer)
+            fresh = {
+                name: answer[name]
+                for name in ("access_token", "refresh_token", "token_type", "scope")
+                if answer.get(name)
+            }
+            payload = clean_secret_payload(CredentialKind.OAUTH, {**current, **fresh})
+            credential.ciphertext = vault.encrypt(payload)
+            credential.expires_at = _expiry_from(answer, now)
+            credential.last_used_at = now
+            credential.last_used_by = used_by[:100]
+            credential.health_state = HealthState.UNKNOWN
+            credential.health_message = ""
+            credential.save(
+                update_fields=[
+                    "ciphertext",
+                    "expires_at",
+                    "last_used_at",
+                    "last_used_by",
+                    "health_state",
+                    "health_message",
+                    "updated_at",
+                ]
+            )
+            audit_record(
+                actor=None,
+                action="credential.refresh",
+                target=credential,
+                details={"used_by": used_by[:100]},
+            )
+    except vault.VaultKeyError:
+        _record_unreadable(Credential.objects.get(pk=credential_id))
+        raise
+    return vault.SecretPayload(payload)
+
+
+def vault_rotate_key(*, actor: User | None = None) -> int:
+    """Re-encrypt every credential under the newest key of ``VAULT_KEYS``, in one transaction.
+
+    Either every row is re-encrypted or none is: a row no key opens stops the whole rotation with
+    ``vault.VaultKeyError`` naming the credential ids. Returns the number of rows re-encrypted.
+    """
+    with transaction.atomic():
+        credentials = list(Credential.objects.select_for_update().order_by("pk"))
+        unreadable = [c.pk for c in credentials if not vault.is_readable(c.ciphertext)]
+        if unreadable:
+            ids = ", ".join(f"#{pk}" for pk in unreadable)
+            raise vault.VaultKeyError(
+                f"Credentials {ids} cannot be decrypted with the keys in VAULT_KEYS; nothing was "
+                "re-encrypted. Add the missing key to VAULT_KEYS (after the new one) and run again."
+            )
+        for credential in credentials:
+            credential.ciphertext = vault.rotate(credential.ciphertext)
+            Credential.objects.filter(pk=credential.pk).update(ciphertext=credential.ciphertext)
+        audit_record(
+            actor=actor, action="vault.rotate_key", details={"credentials": len(credentials)}
+        )
+    return len(credentials)
+
+
+# --- the daily check ----------------------------------------------------------------------------
+
+
+def _problems(credential: Credential, now: datetime) -> list[tuple[str, dict, str]]:
+    """(notification kind, params, dedupe anchor) of each thing wrong with a credential."""
+    problems: list[tuple[str, dict, str]] = []
+    label = credential.label
+    if not credential.readable:
+        return [("credential.unreadable", {"label": label}, credential.updated_at.isoformat())]
+    if credential.expires_at is not None:
+        if credential.expires_at <= now:
+            problems.append(
+                (
+                    "credential.expired",
+                    {"label": label, "date": credential.expires_at.isoformat()},
+                    credential.expires_at.isoformat(),
+                )
+            )
+        elif credential.expires_at <= now + EXPIRY_WARNING:
+            problems.append(
+                (
+                    "credential.expiring",
+                    {"label": label, "date": credential.expires_at.isoformat()},
+                    credential.expires_at.isoformat(),
+                )
+            )
+    for target, obj in credential.targets():
+        if target.checker is None:
+            continue
+        try:
+            result = target.checker(credential, obj)
+        except Exception as exc:  # a checker's crash is a failed check, not a failed task
+            result = vault_targets.CheckResult(
+                ok=False, message=vault.redact(f"{type(exc).__name__}: {exc}")[:300]
+            )
+        if not result.ok:
+            message = vault.redact(result.message)[:300]
+            problems.append(
+                (
+                    "credential.failing",
+                    {"label": label, "message": message},
+                    hashlib.sha256(message.encode()).hexdigest()[:16],
+                )
+            )
+    period = vault_targets.rotation_period()
+    if credential.rotation_due(period, now):
+        problems.append(
+            (
+                "credential.rotation_due",
+                {
+                    "label": label,
+                    "date": credential.rotated_at.isoformat(),
+                    "days": period.days,
+                },
+                credential.rotated_at.isoformat(),
+            )
+        )
+    return problems
+
+
+_STATE_OF_PROBLEM = {
+    "credential.unreadable": HealthState.UNREADABLE,
+    "credential.expired": HealthState.EXPIRED,
+    "credential.failing": HealthState.FAILING,
+    "credential.expiring": HealthState.EXPIRING,
+    "credential.rotation_due": HealthState.ROTATION_DUE,
+}
+
+
+def credential_health_check(*, credential_id: int) -> Credential:
+    """Check one credential: expiry, rotation period, and its targets' checkers (if registered).
+
+    Saves the health state and tells each Kepala Dinas (in the portal and by email) about every
+    problem found, once per problem. Idempotent: running it again the same day sends nothing new.
+    """
+    now = timezone.now()
+    credential = Credential.objects.get(pk=credential_id)
+    if not credential.is_active:
+        Credential.objects.filter(pk=credential.pk).update(
+            health_state=HealthState.REVOKED, health_checked_at=now
+        )
+        return credential
+    problems = _problems(credential, now)
+    state = _STATE_OF_PROBLEM[problems[0][0]] if problems else HealthState.OK
+    message = next((p[1]["message"] for p in problems if p[0] == "credential.failing"), "")
+    with transaction.atomic():
+        Credential.objects.filter(pk=credential.pk).update(
+            health_state=state, health_checked_at=now, health_message=message
+        )
+        url = reverse("accounts:credential_detail", args=[credential.pk])
+        for kind, params, anchor in problems:
+            notification_send(
+                recipients=_vault_recipients(),
+                kind=kind,
+                key=f"{kind}:{credential.pk}:{anchor}",
+                params=params,
+                url=url,
+            )
+    credential.refresh_from_db()
+    return credential
+
+
+def credential_ids_to_check() -> list[int]:
+    return list(
+        Credential.objects.filter(status=CredentialStatus.ACTIVE).values_list("pk", flat=True)
+    )
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def notification_send(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    key: str,
+    params: Mapping[str, Any] | None = None,
+    url: str = "",
+    email: bool = True,
+) -> list[Notification]:
+    """Tell each recipient something in the portal (and by email, after commit). Once per ``key``:
+    a recipient who already has a notification with this key gets nothing new."""
+    created = []
+    for recipient in recipients:
+        notification, was_new = Notification.objects.get_or_create(
+            recipient=recipient,
+            key=key[:200],
+            defaults={"kind": kind, "params": dict(params or {}), "url": url},
+        )
+        if was_new:
+            created.append(notification)
+    if email and created:
+        ids = [n.pk for n in created]
+        transaction.on_commit(lambda: _notification_email(ids))
+    return created
+
+
+def _notification_email(notification_ids: list[int]) -> None:
+    from django.core.mail import send_mail
+
+    for notification in Notification.objects.filter(pk__in=notification_ids).select_related(
+        "recipient"
+    ):
+        if not notification.recipient.email:
+            continue
+        body = notification.message
+        if notification.url:
+            body += "\n\n" + _("Open it in the portal: %(url)s") % {"url": notification.url}
+        send_mail(
+            subject=_("Portal Media Center: %(message)s") % {"message": notification.message[:80]},
+            message=body,
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+            fail_silently=True,
+        )
+
+
+def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the person's notifications (all, or the given ones) as read; returns how many."""
+    from .permissions import notification_policy
+
+    queryset = notification_policy.instances_user_has_permission_for(user, "change").filter(
+        read_at__isnull=True
+    )
+    if notification_ids is not None:
+        queryset = queryset.filter(pk__in=list(notification_ids))
+    return queryset.update(read_at=timezone.now())

@@ -12,4 +12,12 @@ urlpatterns = [
     path("2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("profile/", views.profile, name="profile"),
     path("audit/", views.audit_list, name="audit"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("vault/", views.vault, name="vault"),
+    path("vault/new/<str:kind>/", views.credential_create, name="credential_create"),
+    path("vault/<int:pk>/", views.credential_detail, name="credential_detail"),
+    path("vault/<int:pk>/edit/", views.credential_edit, name="credential_edit"),
+    path("vault/<int:pk>/rotate/", views.credential_rotate, name="credential_rotate"),
+    path("vault/<int:pk>/reveal/", views.credential_reveal, name="credential_reveal"),
+    path("vault/<int:pk>/revoke/", views.credential_revoke, name="credential_revoke"),
 ]

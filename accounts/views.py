@@ -1,23 +1,30 @@
 import base64
+import json
+import secrets
 
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from . import selectors, services
-from .forms import AuditFilterForm, TokenForm
-from .permissions import audit_event_policy
+from . import selectors, services, vault_targets
+from .forms import AuditFilterForm, CredentialForm, TokenForm
+from .models import SECRET_FIELDS, Credential, CredentialKind
+from .permissions import audit_event_policy, credential_policy
+from .vault import VaultKeyError
 
 
 class LoginView(auth_views.LoginView):
@@ -166,3 +173,271 @@ def audit_list(request):
         "accounts/audit_list.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
+
+
+# --- the vault ----------------------------------------------------------------------------------
+#
+# Views parse and render only; the services check the rights again and do the work. Every page
+# here is private (never cached) and marked so that Django's error reports hide posted values.
+
+
+def _require_vault(request, action: str, credential: Credential | None = None) -> None:
+    if credential is None:
+        allowed = credential_policy.user_has_permission(request.user, action)
+    else:
+        allowed = credential_policy.user_has_permission_for_instance(
+            request.user, action, credential
+        )
+    if not allowed:
+        raise PermissionDenied
+
+
+def _credential_row(request, pk: int) -> selectors.CredentialRow:
+    _require_vault(request, "view")
+    try:
+        return selectors.credential_row(user=request.user, credential_id=pk)
+    except Credential.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@never_cache
+def vault(request):
+    _require_vault(request, "view")
+    return render(
+        request,
+        "accounts/vault_list.html",
+        {"rows": selectors.credential_rows(user=request.user), "kinds": CredentialKind.choices},
+    )
+
+
+@sensitive_post_parameters()
+@sensitive_variables()
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def credential_create(request, kind: str):
+    _require_vault(request, "add")
+    if kind not in CredentialKind.values:
+        raise Http404
+    form = CredentialForm(
+        request.POST or None,
+        kind=kind,
+        mode="create",
+        target_choices=selectors.vault_target_choices(),
+        initial={"target": request.GET.get("target", "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        target = selectors.vault_target(form.cleaned_data["target"])
+        try:
+            credential = services.credential_create(
+                actor=request.user,
+                label=form.cleaned_data["label"],
+                kind=kind,
+                secret=form.secret_payload(),
+                target=target,
+                expires_at=form.cleaned_data["expires_at"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("“%(label)s” is now kept in the vault.") % {"label": credential.label},
+            )
+            return redirect("accounts:credential_detail", credential.pk)
+    return render(
+        request,
+        "accounts/credential_form.html",
+        {"form": form, "mode": "create", "kind_label": CredentialKind(kind).label},
+    )
+
+
+@login_required
+@never_cache
+def credential_detail(request, pk: int):
+    row = _credential_row(request, pk)
+    return render(
+        request,
+        "accounts/credential_detail.html",
+        {
+            "row": row,
+            "credential": row.credential,
+            "history": selectors.credential_history(credential_id=pk),
+            "rotation_days": vault_targets.rotation_period().days,
+        },
+    )
+
+
+@sensitive_post_parameters()
+@sensitive_variables()
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def credential_edit(request, pk: int):
+    row = _credential_row(request, pk)
+    credential = row.credential
+    _require_vault(request, "change", credential)
+    form = CredentialForm(
+        request.POST or None,
+        kind=credential.kind,
+        mode="edit",
+        initial={"label": credential.label, "expires_at": credential.expires_at},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.credential_update_secret(
+                actor=request.user,
+                credential_id=credential.pk,
+                secret=form.secret_payload(),
+                label=form.cleaned_data["label"] or credential.label,
+                expires_at=form.cleaned_data["expires_at"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The credential has been saved."))
+            return redirect("accounts:credential_detail", credential.pk)
+    return render(
+        request,
+        "accounts/credential_form.html",
+        {"form": form, "mode": "edit", "credential": credential, "row": row},
+    )
+
+
+@sensitive_post_parameters()
+@sensitive_variables()
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def credential_rotate(request, pk: int):
+    row = _credential_row(request, pk)
+    credential = row.credential
+    _require_vault(request, "rotate", credential)
+    form = CredentialForm(
+        request.POST or None,
+        kind=credential.kind,
+        mode="rotate",
+        initial={"expires_at": credential.expires_at},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.credential_rotate(
+                actor=request.user,
+                credential_id=credential.pk,
+                secret=form.secret_payload(),
+                expires_at=form.cleaned_data["expires_at"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The credential has been rotated."))
+            return redirect("accounts:credential_detail", credential.pk)
+    return render(
+        request,
+        "accounts/credential_form.html",
+        {"form": form, "mode": "rotate", "credential": credential, "row": row},
+    )
+
+
+@login_required
+@never_cache
+@require_POST
+def credential_revoke(request, pk: int):
+    row = _credential_row(request, pk)
+    _require_vault(request, "revoke", row.credential)
+    services.credential_revoke(
+        actor=request.user,
+        credential_id=pk,
+        reason=request.POST.get("reason", "")[:300],
+        request=request,
+    )
+    messages.success(request, _("The credential has been revoked and is kept for the record."))
+    return redirect("accounts:credential_detail", pk)
+
+
+def _totp_now(seed: str) -> str | None:
+    from django_otp.oath import totp
+
+    cleaned = seed.replace(" ", "").upper()
+    try:
+        key = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except (ValueError, TypeError):
+        return None
+    return f"{totp(key):06d}"
+
+
+def _reveal_nonce_key(pk: int) -> str:
+    return f"vault_reveal_nonce:{pk}"
+
+
+@sensitive_post_parameters()
+@sensitive_variables()
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def credential_reveal(request, pk: int):
+    """Show a secret once, after a fresh second factor. Nothing of it is kept in the session.
+
+    Each form carries a one-time nonce: posting the same form again (a reload) shows nothing.
+    """
+    row = _credential_row(request, pk)
+    credential = row.credential
+    _require_vault(request, "reveal", credential)
+    form = TokenForm(request.POST if "token" in request.POST else None)
+    context = {"credential": credential, "row": row, "form": form, "revealed": None}
+    if request.method == "POST":
+        expected = request.session.pop(_reveal_nonce_key(credential.pk), None)
+        given = request.POST.get("nonce", "")
+        if not expected or not secrets.compare_digest(expected, given):
+            context["replayed"] = True
+        elif form.is_bound and form.is_valid():
+            result = services.two_factor_verify(
+                request=request, user=request.user, token=form.cleaned_data["token"]
+            )
+            if not result.ok:
+                form.add_error(
+                    "token",
+                    _("That code is not right. Check your phone's clock and try again."),
+                )
+        if not form.errors and not context.get("replayed"):
+            try:
+                payload = services.credential_reveal(
+                    actor=request.user, credential_id=credential.pk, request=request
+                )
+            except services.TwoFactorNotFresh:
+                pass
+            except VaultKeyError:
+                context["unreadable"] = True
+            else:
+                labels = {spec.name: spec.label for spec in SECRET_FIELDS[credential.kind]}
+                revealed = []
+                for name, value in payload.items():
+                    text = json.dumps(value, indent=2) if isinstance(value, dict) else value
+                    revealed.append({"label": labels.get(name, name), "value": text})
+                    if name == "totp_seed":
+                        code = _totp_now(value)
+                        if code:
+                            revealed.append({"label": _("Current two-factor code"), "value": code})
+                context["revealed"] = revealed
+    if not context["revealed"]:
+        nonce = secrets.token_urlsafe(16)
+        request.session[_reveal_nonce_key(credential.pk)] = nonce
+        context["nonce"] = nonce
+    context["fresh"] = services.two_factor_is_fresh(request)
+    return render(request, "accounts/credential_reveal.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request):
+    if request.method == "POST":
+        services.notification_mark_read(user=request.user)
+        return redirect("accounts:notifications")
+    page = Paginator(selectors.notification_list(user=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "accounts/notifications.html", {"page": page, "query": ""})

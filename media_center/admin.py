@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import EmbedSite, Survey, Vote, WorkerHeartbeat
+from .models import EmbedSite, GuidelineVersion, Survey, Vote, Website, WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
@@ -47,3 +48,54 @@ class EmbedSiteAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Changes go through the portal's pages (permission-checked and audited), not the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Website)
+class WebsiteAdmin(ReadOnlyAdmin):
+    list_display = ["name", "address", "responsible_division", "platform_two_factor"]
+    list_filter = ["responsible_division", "platform_two_factor"]
+    search_fields = ["name", "address"]
+    fields = [
+        "name",
+        "address",
+        "responsible_division",
+        "staff",
+        "credential_label",
+        "platform_two_factor",
+        "notes",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("admin login"))
+    def credential_label(self, obj: Website) -> str:
+        return obj.credential.label if obj.credential else "—"
+
+
+@admin.register(GuidelineVersion)
+class GuidelineVersionAdmin(ReadOnlyAdmin):
+    list_display = ["number", "title", "regulation_number", "regulation_date", "created_at"]
+    fields = [
+        "number",
+        "title",
+        "regulation_number",
+        "regulation_date",
+        "rotation_days",
+        "body",
+        "change_note",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = fields

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
@@ -29,6 +29,8 @@ NAV_ITEMS = [
     ),
     NavItem("publishing:approval_queue", _("Approvals"), frozenset({Role.KEPALA_DINAS})),
     NavItem("accounts:vault", _("Credentials"), frozenset({Role.KEPALA_DINAS})),
+    NavItem("media_center:registry", _("Registry"), frozenset({Role.EDITOR, Role.KEPALA_DINAS})),
+    NavItem("media_center:guidelines", _("Guidelines"), _ALL),
     NavItem("media_center:survey_list", _("Surveys"), frozenset({Role.EDITOR, Role.KEPALA_DINAS})),
     NavItem("accounts:audit", _("Audit"), frozenset({Role.KEPALA_DINAS, Role.ADMIN})),
 ]
@@ -58,4 +60,10 @@ def navigation_for(request) -> list[dict]:
 
 
 def portal(request) -> dict:
-    return {"nav_items": navigation_for(request)}
+    from accounts.selectors import unread_notification_count
+
+    return {
+        "nav_items": navigation_for(request),
+        # Evaluated only when a template shows it (the header's bell).
+        "unread_notifications": SimpleLazyObject(lambda: unread_notification_count(request.user)),
+    }

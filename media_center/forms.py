@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+
 from .models import DEFAULT_QUESTION
 from .selectors import Unit
 
@@ -43,3 +45,73 @@ class ResultsFilterForm(forms.Form):
 class EmbedSiteForm(forms.Form):
     origin = forms.CharField(label=_("Site address"), max_length=200)
     name = forms.CharField(label=_("Name"), max_length=150, required=False)
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        division = obj.division.short_name if obj.division else _("no division")
+        return f"{obj.get_full_name()} ({division})"
+
+
+class WebsiteForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    address = forms.URLField(
+        label=_("Address"), max_length=300, assume_scheme="https", widget=forms.URLInput()
+    )
+    responsible_division = forms.ModelChoiceField(
+        label=_("Responsible division"),
+        queryset=None,
+        required=False,
+        empty_label=_("None yet"),
+    )
+    staff = StaffChoiceField(
+        label=_("Staff who run it"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    platform_two_factor = forms.BooleanField(
+        label=_("Two-factor sign-in is on for its admin panel"), required=False
+    )
+    credential = forms.ModelChoiceField(
+        label=_("Admin login (from the vault)"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not in the vault yet"),
+        help_text=_("Or add a new login for it from its vault page."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, divisions, staff, credentials, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_division"].queryset = divisions
+        self.fields["staff"].queryset = staff
+        self.fields["credential"].queryset = credentials
+
+
+class GuidelineForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    regulation_number = forms.CharField(
+        label=_("Regulation number"),
+        max_length=120,
+        help_text=_("e.g. Peraturan Kepala Dinas Nomor 3 Tahun 2026"),
+    )
+    regulation_date = forms.DateField(
+        label=_("Regulation date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    rotation_days = forms.IntegerField(
+        label=_("Password rotation period (days)"), min_value=7, max_value=730, initial=90
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=200_000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}),
+        help_text=_(
+            "Markdown: # Heading, **bold**, - list item, 1. numbered item, [link](https://…)."
+        ),
+    )
+    change_note = forms.CharField(label=_("What changed"), max_length=300, required=False)

@@ -16,10 +16,13 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Credential, CredentialStatus, Division, User
+from accounts.roles import Role
+
 from . import ikm
-from .models import Answer, EmbedSite, Survey, Vote, WorkerHeartbeat
+from .models import Answer, EmbedSite, GuidelineVersion, Survey, Vote, Website, WorkerHeartbeat
 from .periodic import PORTAL_APPS
-from .permissions import embed_site_policy, survey_policy
+from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
 
 # A worker that has not answered for this long is shown as stopped.
 WORKER_STALE_AFTER = timedelta(minutes=3)
@@ -41,12 +44,29 @@ def dashboard_cards(user) -> list[dict]:
     for app in PORTAL_APPS:
         if app == "media_center":
             cards.extend(survey_dashboard_cards(user))
+            cards.extend(governance_dashboard_cards(user))
             continue
         module = import_module(f"{app}.selectors")
         provider = getattr(module, "dashboard_cards", None)
         if provider is not None:
             cards.extend(provider(user))
     return cards
+
+
+def governance_dashboard_cards(user) -> list[dict]:
+    if not website_policy.user_has_permission(user, "view"):
+        return []
+    from .registry import compliance, registry_rows
+
+    findings = sum(len(finding.rows) for finding in compliance(registry_rows(user)))
+    return [
+        {
+            "label": _("Registry compliance issues"),
+            "value": findings,
+            "url_name": "media_center:compliance",
+            "warn": findings > 0,
+        }
+    ]
 
 
 # --- the satisfaction survey --------------------------------------------------------------------
@@ -274,3 +294,44 @@ def public_posts(*, limit: int = 12) -> list:
     """
     provider = getattr(import_module("publishing.selectors"), "public_posts", None)
     return list(provider(limit=limit)) if provider is not None else []
+
+
+def guideline_versions(*, user: User) -> QuerySet[GuidelineVersion]:
+    return guideline_policy.instances_user_has_permission_for(user, "view").select_related(
+        "created_by"
+    )
+
+
+def guideline_current(*, user: User) -> GuidelineVersion | None:
+    return guideline_versions(user=user).order_by("-number").first()
+
+
+def guideline_version(*, user: User, number: int) -> GuidelineVersion:
+    return guideline_versions(user=user).get(number=number)
+
+
+def website_for_change(*, user: User, website_id: int) -> Website:
+    return (
+        website_policy.instances_user_has_permission_for(user, "change")
+        .prefetch_related("staff")
+        .get(pk=website_id)
+    )
+
+
+def assignable_divisions() -> QuerySet[Division]:
+    return Division.objects.order_by("name")
+
+
+def assignable_staff() -> QuerySet[User]:
+    """People who can be named to run a website: active Staf and Editors."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=[Role.STAF.value, Role.EDITOR.value])
+        .select_related("division")
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def usable_credentials() -> QuerySet[Credential]:
+    """Active credentials a website may point to (labels only; never the secret)."""
+    return Credential.objects.filter(status=CredentialStatus.ACTIVE).order_by("label")

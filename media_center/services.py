@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import time
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,12 +18,21 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Credential, Division, User
 from accounts.services import audit_record
 
 from . import middleware, voting
-from .models import DEFAULT_QUESTION, Answer, EmbedSite, Survey, Vote, WorkerHeartbeat
-from .permissions import embed_site_policy, survey_policy
+from .models import (
+    DEFAULT_QUESTION,
+    Answer,
+    EmbedSite,
+    GuidelineVersion,
+    Survey,
+    Vote,
+    Website,
+    WorkerHeartbeat,
+)
+from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
 from .selectors import (
     EMBED_ORIGINS_CACHE_KEY,
     RESULTS_CACHE_KEY,
@@ -63,14 +73,14 @@ class SurveyError(Exception):
     """A survey act that cannot be done, with a message a person understands."""
 
 
-def _require(user: User, policy, action: str, instance=None) -> None:
+def _require(user: User, policy, action: str, instance=None, message: str = "") -> None:
     allowed = (
         policy.user_has_permission_for_instance(user, action, instance)
         if instance is not None
         else policy.user_has_permission(user, action)
     )
     if not allowed:
-        raise PermissionDenied(_("You may not do this with surveys."))
+        raise PermissionDenied(message or _("You may not do this with surveys."))
 
 
 def _unique_slug(question: str) -> str:
@@ -285,3 +295,174 @@ def results_cache_clear(*, survey: Survey) -> None:
     ]
     cache.delete_many([*keys, WIDGET_SURVEY_CACHE_KEY])
     middleware.forget(survey.slug)
+
+
+def _check_credential(credential: Credential | None) -> None:
+    if credential is not None and not credential.is_active:
+        raise ValidationError({"credential": _("A revoked credential cannot be used.")})
+
+
+def _people(people: Iterable[User]) -> list[str]:
+    return sorted(person.username for person in people)
+
+
+def website_create(
+    *,
+    actor: User,
+    name: str,
+    address: str,
+    responsible_division: Division | None = None,
+    staff: Iterable[User] = (),
+    platform_two_factor: bool = False,
+    credential: Credential | None = None,
+    notes: str = "",
+    request: HttpRequest | None = None,
+) -> Website:
+    """Register a website with its responsible division and staff; Kepala Dinas only."""
+    _require(actor, website_policy, "add", message=_("Only the Kepala Dinas registers websites."))
+    _check_credential(credential)
+    staff = list(staff)
+    with transaction.atomic():
+        website = Website(
+            name=name.strip(),
+            address=address.strip(),
+            responsible_division=responsible_division,
+            platform_two_factor=platform_two_factor,
+            credential=credential,
+            notes=notes,
+        )
+        website.full_clean()
+        website.save()
+        website.staff.set(staff)
+        audit_record(
+            actor=actor,
+            action="website.create",
+            target=website,
+            request=request,
+            details={
+                "division": responsible_division.short_name if responsible_division else None,
+                "staff": _people(staff),
+                "credential": credential.pk if credential else None,
+            },
+        )
+    return website
+
+
+def website_update(
+    *,
+    actor: User,
+    website_id: int,
+    name: str,
+    address: str,
+    responsible_division: Division | None,
+    staff: Iterable[User],
+    platform_two_factor: bool,
+    credential: Credential | None,
+    notes: str = "",
+    request: HttpRequest | None = None,
+) -> Website:
+    """Change a website's facts and who is responsible for it; Kepala Dinas only.
+
+    A change of division or staff is its own audit event ("website.assign", before and after);
+    a change of the admin login, too ("website.credential").
+    """
+    _require(actor, website_policy, "change", message=_("Only the Kepala Dinas changes websites."))
+    _check_credential(credential)
+    staff = list(staff)
+    with transaction.atomic():
+        website = Website.objects.select_for_update().get(pk=website_id)
+        before_division = website.responsible_division
+        before_staff = _people(website.staff.all())
+        before_credential = website.credential_id
+        changed = [
+            name_
+            for name_, old, new in [
+                ("name", website.name, name.strip()),
+                ("address", website.address, address.strip()),
+                ("platform_two_factor", website.platform_two_factor, platform_two_factor),
+                ("notes", website.notes, notes),
+            ]
+            if old != new
+        ]
+        website.name = name.strip()
+        website.address = address.strip()
+        website.responsible_division = responsible_division
+        website.platform_two_factor = platform_two_factor
+        website.credential = credential
+        website.notes = notes
+        website.full_clean()
+        website.save()
+        website.staff.set(staff)
+        if changed:
+            audit_record(
+                actor=actor,
+                action="website.update",
+                target=website,
+                request=request,
+                details={"changed": changed},
+            )
+        after_staff = _people(staff)
+        if before_division != responsible_division or before_staff != after_staff:
+            audit_record(
+                actor=actor,
+                action="website.assign",
+                target=website,
+                request=request,
+                details={
+                    "division": {
+                        "from": before_division.short_name if before_division else None,
+                        "to": responsible_division.short_name if responsible_division else None,
+                    },
+                    "staff_added": sorted(set(after_staff) - set(before_staff)),
+                    "staff_removed": sorted(set(before_staff) - set(after_staff)),
+                },
+            )
+        if before_credential != website.credential_id:
+            audit_record(
+                actor=actor,
+                action="website.credential",
+                target=website,
+                request=request,
+                details={"from": before_credential, "to": website.credential_id},
+            )
+    return website
+
+
+def guideline_save(
+    *,
+    actor: User,
+    title: str,
+    regulation_number: str,
+    regulation_date: date,
+    body: str,
+    rotation_days: int = 90,
+    change_note: str = "",
+    request: HttpRequest | None = None,
+) -> GuidelineVersion:
+    """Save the guidelines as a new version (earlier versions are kept); Kepala Dinas only."""
+    _require(
+        actor, guideline_policy, "add", message=_("Only the Kepala Dinas changes the guidelines.")
+    )
+    with transaction.atomic():
+        # Locking the newest row serialises two saves at once (SQLite: the immediate transaction).
+        latest = GuidelineVersion.objects.select_for_update().order_by("-number").first()
+        version = GuidelineVersion(
+            number=(latest.number + 1) if latest else 1,
+            title=title.strip(),
+            regulation_number=regulation_number.strip(),
+            regulation_date=regulation_date,
+            rotation_days=rotation_days,
+            body=body,
+            change_note=change_note.strip(),
+            created_by=actor,
+        )
+        version.full_clean()
+        version.save()
+        audit_record(
+            actor=actor,
+            action="guidelines.save",
+            target=version,
+            request=request,
+            details={"version": version.number, "rotation_days": rotation_days},
+        )
+    return version

@@ -1,0 +1,199 @@
+"""The registry of the office's accounts and websites, and the compliance view computed from it.
+
+Each kind of thing the office runs contributes rows through a source registered here: this app
+registers its websites; the publishing app registers its channels the same way. Compliance rules
+read only rows, so they apply to every kind alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Credential, CredentialState, Division, User
+from accounts.vault_targets import rotation_period
+
+from .permissions import website_policy
+
+
+@dataclass
+class RegistryRow:
+    """One account or website: who is responsible for it and the state of its credential."""
+
+    kind: str  # "website", "channel"
+    kind_label: str | Promise
+    name: str
+    address: str
+    platform: str
+    group: str
+    division: Division | None
+    staff: list[User]
+    credential: Credential | None
+    credential_state: CredentialState | None
+    rotation_due: bool
+    platform_two_factor: bool | None
+    edit_url: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def last_rotation(self) -> datetime | None:
+        return self.credential.rotated_at if self.credential else None
+
+    @property
+    def staff_outside_division(self) -> list[User]:
+        if self.division is None:
+            return []
+        return [person for person in self.staff if person.division_id != self.division.pk]
+
+
+RegistrySource = Callable[[User, timedelta, datetime], list[RegistryRow]]
+_sources: dict[str, RegistrySource] = {}
+
+
+def register_source(key: str, source: RegistrySource) -> None:
+    _sources[key] = source
+
+
+def _credential_facts(
+    credential: Credential | None, period: timedelta, now: datetime
+) -> tuple[CredentialState | None, bool]:
+    if credential is None:
+        return None, False
+    return credential.state(now), credential.rotation_due(period, now)
+
+
+def website_rows(user: User, period: timedelta, now: datetime) -> list[RegistryRow]:
+    websites = (
+        website_policy.instances_user_has_permission_for(user, "view")
+        .select_related("responsible_division", "credential")
+        .prefetch_related(
+            Prefetch(
+                "staff", queryset=User.objects.select_related("division").order_by("full_name")
+            )
+        )
+    )
+    can_change = website_policy.user_has_permission(user, "change")
+    rows = []
+    for website in websites:
+        state, due = _credential_facts(website.credential, period, now)
+        rows.append(
+            RegistryRow(
+                kind="website",
+                kind_label=_("Website"),
+                name=website.name,
+                address=website.address,
+                platform=_("Website"),
+                group="",
+                division=website.responsible_division,
+                staff=list(website.staff.all()),
+                credential=website.credential,
+                credential_state=state,
+                rotation_due=due,
+                platform_two_factor=website.platform_two_factor,
+                edit_url=(
+                    reverse("media_center:website_edit", args=[website.pk]) if can_change else None
+                ),
+            )
+        )
+    return rows
+
+
+register_source("website", website_rows)
+
+
+def registry_rows(user: User) -> list[RegistryRow]:
+    """Every row of every source that the person may see."""
+    period, now = rotation_period(), timezone.now()
+    rows: list[RegistryRow] = []
+    for source in _sources.values():
+        rows.extend(source(user, period, now))
+    return rows
+
+
+@dataclass
+class ComplianceRule:
+    key: str
+    title: str | Promise
+    advice: str | Promise
+    applies: Callable[[RegistryRow], bool]
+
+
+COMPLIANCE_RULES = [
+    ComplianceRule(
+        "no_division",
+        _("No responsible division"),
+        _("Each account and website has one division responsible for it, by its duties."),
+        lambda row: row.division is None,
+    ),
+    ComplianceRule(
+        "no_staff",
+        _("No named staff"),
+        _("Name the members of staff who run it."),
+        lambda row: not row.staff,
+    ),
+    ComplianceRule(
+        "staff_outside_division",
+        _("Staff outside the responsible division"),
+        _("Those who run it belong to the division responsible for it."),
+        lambda row: bool(row.staff_outside_division),
+    ),
+    ComplianceRule(
+        "no_credential",
+        _("Login not held in the vault"),
+        _("Every login is handed to the Head of Department and kept in the vault."),
+        lambda row: row.credential is None,
+    ),
+    ComplianceRule(
+        "credential_unusable",
+        _("Credential revoked or unreadable"),
+        _("Store a working credential in the vault."),
+        lambda row: row.credential_state in (CredentialState.REVOKED, CredentialState.UNREADABLE),
+    ),
+    ComplianceRule(
+        "credential_expired",
+        _("Credential expired"),
+        _("Renew the login or token and store it in the vault."),
+        lambda row: row.credential_state == CredentialState.EXPIRED,
+    ),
+    ComplianceRule(
+        "credential_expiring",
+        _("Credential expires within 7 days"),
+        _("Renew it before it expires."),
+        lambda row: row.credential_state == CredentialState.EXPIRING,
+    ),
+    ComplianceRule(
+        "rotation_due",
+        _("Password past the rotation period"),
+        _("Change the password as the guidelines require and rotate it in the vault."),
+        lambda row: row.rotation_due,
+    ),
+    ComplianceRule(
+        "no_platform_two_factor",
+        _("No two-factor sign-in on the account"),
+        _("Turn on two-factor sign-in on the platform or admin panel itself."),
+        lambda row: row.platform_two_factor is False,
+    ),
+]
+
+
+@dataclass
+class ComplianceFinding:
+    rule: ComplianceRule
+    rows: list[RegistryRow]
+
+
+def compliance(rows: list[RegistryRow]) -> list[ComplianceFinding]:
+    """For each rule, the rows that break it (rules nobody breaks are left out)."""
+    findings = []
+    for rule in COMPLIANCE_RULES:
+        breaking = [row for row in rows if rule.applies(row)]
+        if breaking:
+            findings.append(ComplianceFinding(rule=rule, rows=breaking))
+    return findings
