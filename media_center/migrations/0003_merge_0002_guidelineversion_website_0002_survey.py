@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('media_center', '0002_guidelineversion_website'),
-        ('media_center', '0002_survey'),
+        ("media_center", "0002_guidelineversion_website"),
+        ("media_center", "0002_survey"),
     ]
 
-    operations = [
-    ]
+    operations = []
