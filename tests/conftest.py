@@ -56,6 +56,13 @@ def _isolated_storage(media_root, celery_queue):
 # --- people -------------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """People are made by the dozen; the real hasher's slowness proves nothing here. (The settings
+    tests check the production validators and hashers in their own processes.)"""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def divisions(db) -> dict[str, Division]:
     return {

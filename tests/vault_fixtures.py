@@ -63,12 +63,6 @@ def make_stale(client) -> None:
     session.save()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """People are made by the dozen here; the real hasher's slowness proves nothing in these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def reveal(client, pk: int, **data):
     """Open the reveal page (which hands out a one-time form) and send it."""
     import re

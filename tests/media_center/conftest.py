@@ -1,1 +1,1 @@
-from tests.vault_fixtures import _fast_password_hashing, credential, superuser, website  # noqa: F401
+from tests.vault_fixtures import credential, superuser, website  # noqa: F401
