@@ -6,7 +6,7 @@ that crosses it and the errors.
 
 from importlib import import_module
 
-DRIVER_MODULES = ("x",)
+DRIVER_MODULES = ("facebook", "instagram_graph", "x")
 
 
 def load_all() -> None:

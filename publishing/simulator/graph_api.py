@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import mimetypes
 import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -293,7 +294,10 @@ def _feed_create(request, page: Account, data, caller):
 def _received_media(request, page: Account, data, *, url_field: str, kind: str):
     upload = first_file(request)
     if upload is not None:
-        return services.store_media(page, upload.read(), mime_type=upload.content_type or f"{kind}/*"), None
+        mime = upload.content_type or ""
+        if not mime.startswith(("image/", "video/")):
+            mime = mimetypes.guess_type(upload.name or "")[0] or f"{kind}/*"
+        return services.store_media(page, upload.read(), mime_type=mime), None
     url = str(data.get(url_field) or "")
     if not url:
         return None, _error("(#324) Requires upload file", 324)

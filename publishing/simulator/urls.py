@@ -21,6 +21,10 @@ urlpatterns = [
     path("_media/<int:pk>", views.media, name="media"),
     path("_panel/<int:pk>/fault", views.panel_fault, name="panel-fault"),
     path("feed/<str:platform>/<str:handle>/", views.feed, name="feed"),
+    # Addresses of posts on the platforms' websites
+    path("facebook/www/<str:external_id>", views.permalink, {"platform": "facebook"}),
+    path("x/www/<str:username>/status/<str:external_id>", views.permalink, {"platform": "x"}),
+    path("instagram/www/p/<str:external_id>/", views.permalink, {"platform": "instagram"}),
     # X API v2
     path("x/2/tweets", x_api.tweets),
     path("x/2/tweets/<str:tweet_id>", x_api.tweet),

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -204,3 +205,20 @@ def _native_id(account: Account) -> str:
     if account.platform == "x":
         return services.new_id(19)
     return services.new_id(18)
+
+
+@require_GET
+def permalink(request: HttpRequest, platform: str, external_id: str, username: str = ""):
+    """A post's address on the platform (``facebook.com/{id}``, ``x.com/{user}/status/{id}``,
+    ``instagram.com/p/{code}/``), shown as its place in the account's feed."""
+    posts = Post.objects.select_related("account").filter(account__platform=platform)
+    if platform == "instagram":
+        post = posts.filter(external_id__endswith=external_id.lstrip("C")).first()
+    else:
+        post = posts.filter(external_id=external_id).first()
+    if post is None:
+        raise Http404
+    while post.parent_id and post.kind in ("photo", "comment"):
+        post = post.parent
+    url = reverse("simulator:feed", args=[post.account.platform, post.account.handle])
+    return redirect(f"{url}#p{post.external_id}")
