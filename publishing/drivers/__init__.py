@@ -6,7 +6,7 @@ that crosses it and the errors.
 
 from importlib import import_module
 
-DRIVER_MODULES = ("facebook", "instagram_graph", "x")
+DRIVER_MODULES = ("facebook", "instagram_graph", "instagram_private", "x")
 
 
 def load_all() -> None:

@@ -520,7 +520,11 @@ def call_with_refresh(
             current = load()
             if dict(current) != dict(stale):
                 return current  # someone renewed it while we waited for the lock
-            renewed = driver.refresh(current)
+            try:
+                renewed = driver.refresh(current)
+            except TokenExpired as exc:
+                exc.refreshable = False  # the renewal itself was refused: final
+                raise
             save(renewed)
             return renewed
 
@@ -562,6 +566,7 @@ SIMULATED_HOSTS: dict[str, str] = {
     "https://twitter.com": "/x/www",
     "https://x.com": "/x/www",
     "https://i.instagram.com": "/instagram",
+    "https://b.i.instagram.com": "/instagram",
     "https://www.instagram.com": "/instagram/www",
 }
 

@@ -17,7 +17,7 @@ from PIL import Image
 
 from publishing.simulator import services as simulator_services
 
-TIMEOUT = 2.0
+TIMEOUT = 5.0
 
 
 class Simulator:
@@ -63,6 +63,13 @@ def simulator(live_server, settings) -> Simulator:
     settings.INSTAGRAM_PRIVATE_DELAY = 0
     simulator_services.seed_accounts()
     return Simulator(settings.SOCIAL_API_BASE)
+
+
+@pytest.fixture
+def short_timeout(settings) -> float:
+    """A driver timeout short enough for the simulator's late answer (``delay``) to miss it."""
+    settings.SOCIAL_API_TIMEOUT = 1.5
+    return 3.0
 
 
 # --- media ------------------------------------------------------------------------------------

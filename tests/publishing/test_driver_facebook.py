@@ -112,9 +112,9 @@ def test_server_error_then_success(fb, credential, simulator):
 
 
 @pytest.mark.parametrize("mode", ["slow", "accept_then_fail"])
-def test_lost_answer_is_uncertain_and_the_post_is_found(fb, credential, simulator, mode):
+def test_lost_answer_is_uncertain_and_the_post_is_found(fb, credential, simulator, mode, short_timeout):
     payload = PostPayload(text=f"Jawaban hilang {mode}", not_before=datetime.now(UTC))
-    simulator.fault("facebook", PAGE, mode=mode, delay=3, remaining=1)
+    simulator.fault("facebook", PAGE, mode=mode, delay=short_timeout, remaining=1)
     with pytest.raises(UncertainSend):
         fb.publish(payload, credential)
     found = fb.find_existing(payload, credential)

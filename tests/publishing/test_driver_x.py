@@ -130,9 +130,9 @@ def test_server_error_is_retryable_and_the_retry_posts_once(x, credential, simul
 
 
 @pytest.mark.parametrize("mode", ["slow", "accept_then_fail"])
-def test_lost_answer_is_uncertain_and_find_existing_finds_the_post(x, credential, simulator, mode):
+def test_lost_answer_is_uncertain_and_find_existing_finds_the_post(x, credential, simulator, mode, short_timeout):
     payload = PostPayload(text=f"Jawaban hilang {mode}", not_before=datetime.now(UTC))
-    simulator.fault("x", HANDLE, mode=mode, delay=3, remaining=1)
+    simulator.fault("x", HANDLE, mode=mode, delay=short_timeout, remaining=1)
     with pytest.raises(UncertainSend):
         x.publish(payload, credential)
     found = x.find_existing(payload, credential)
