@@ -52,9 +52,7 @@ def graph_api(credential, *, platform: str) -> FacebookAdsApi:
     """
     token = credential.get("access_token")
     if not token:
-        raise TokenExpired(
-            _("The account is not connected (no access token)."), platform=platform
-        )
+        raise TokenExpired(_("The account is not connected (no access token)."), platform=platform)
     session = FacebookSession(
         access_token=token, app_secret=credential.get("app_secret") or None, timeout=api_timeout()
     )

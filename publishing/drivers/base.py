@@ -418,7 +418,10 @@ class QuotaDeferred(DriverError):
         super().__init__(*args, **kwargs)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "retry_at": self.retry_at.isoformat() if self.retry_at else None}
+        return {
+            **super().as_dict(),
+            "retry_at": self.retry_at.isoformat() if self.retry_at else None,
+        }
 
 
 class PermanentError(DriverError):

@@ -197,7 +197,9 @@ class FacebookPageDriver:
         params = {"description": payload.full_text}
         answer = self._call(
             credential,
-            lambda: self._with_media(item, params, "file_url", lambda p: page.create_video(params=p)),
+            lambda: self._with_media(
+                item, params, "file_url", lambda p: page.create_video(params=p)
+            ),
             write=True,
         )
         return answer["id"]
@@ -234,10 +236,16 @@ class FacebookPageDriver:
                 items = (attachment.get("subattachments") or {}).get("data") or [attachment]
                 for item in items:
                     is_video = item.get("media_type") == "video"
-                    url = item.get("url") if is_video else item.get("media", {}).get("image", {}).get("src")
+                    url = (
+                        item.get("url")
+                        if is_video
+                        else item.get("media", {}).get("image", {}).get("src")
+                    )
                     if url:
                         media.append(
-                            NativeMedia(kind=MediaKind.VIDEO if is_video else MediaKind.IMAGE, url=url)
+                            NativeMedia(
+                                kind=MediaKind.VIDEO if is_video else MediaKind.IMAGE, url=url
+                            )
                         )
             result.append(
                 NativePost(
@@ -322,7 +330,9 @@ def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
     short = graph_call(
         {},
         lambda: _app_api().call(
-            "GET", ("oauth", "access_token"), params={**app, "redirect_uri": redirect_uri, "code": code}
+            "GET",
+            ("oauth", "access_token"),
+            params={**app, "redirect_uri": redirect_uri, "code": code},
         ),
         platform="facebook",
         write=False,
@@ -332,7 +342,11 @@ def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
         lambda: _app_api().call(
             "GET",
             ("oauth", "access_token"),
-            params={**app, "grant_type": "fb_exchange_token", "fb_exchange_token": short["access_token"]},
+            params={
+                **app,
+                "grant_type": "fb_exchange_token",
+                "fb_exchange_token": short["access_token"],
+            },
         ),
         platform="facebook",
         write=False,

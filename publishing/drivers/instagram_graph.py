@@ -13,6 +13,7 @@ allows again, before anything is created.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -129,12 +130,10 @@ class InstagramGraphDriver:
         media_id = published["id"]
         media = IGMedia(media_id, api=user.get_api())
         permalink, warnings = "", []
-        try:
+        with contextlib.suppress(DriverError):  # the post exists; its address can wait
             permalink = self._call(
                 credential, lambda: media.api_get(fields=["permalink"]), write=False
             ).get("permalink", "")
-        except DriverError:
-            pass  # the post exists; its address can be read later
         if payload.first_comment:
             try:
                 self._call(
@@ -229,7 +228,9 @@ class InstagramGraphDriver:
                 )
             if time.monotonic() > deadline:
                 raise RetryableError(
-                    gettext_lazy("Instagram is still processing the media; it will be tried again."),
+                    gettext_lazy(
+                        "Instagram is still processing the media; it will be tried again."
+                    ),
                     platform="instagram",
                 )
             time.sleep(self.poll_interval)
@@ -342,9 +343,8 @@ def _item_problems(item: MediaItem, limits: PlatformLimits) -> list[str]:
         if not limits.min_aspect_ratio - 0.001 <= ratio <= limits.max_aspect_ratio + 0.001:
             problems.append(
                 _("Instagram takes photos between 4:5 (portrait) and 1.91:1 (landscape); this "
-                  "one is %(width)d×%(height)d.") % {"width": item.width, "height": item.height}
+                  "one is %(width)dx%(height)d.") % {"width": item.width, "height": item.height}
             )  # fmt: skip
     if not item.url:
         problems.append(_("Instagram fetches media by address; this item has none."))
     return problems
-

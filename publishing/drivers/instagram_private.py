@@ -97,7 +97,11 @@ class InstagramPrivateDriver:
         client.session_retry_total = 0
         client.username = credential.get("username")
         client.password = credential.get("password")
-        hosts = ["https://i.instagram.com", "https://b.i.instagram.com", "https://www.instagram.com"]
+        hosts = [
+            "https://i.instagram.com",
+            "https://b.i.instagram.com",
+            "https://www.instagram.com",
+        ]
         mount_platform_adapter(client.private, hosts)
         mount_platform_adapter(client.public, hosts)
         return client
@@ -137,7 +141,9 @@ class InstagramPrivateDriver:
             raise BackOffLong(**_details(exc, credential, watch)) from None
         except requests.RequestException as exc:
             url = getattr(getattr(exc, "request", None), "url", "") or ""
-            sent_publish = write and "configure" in url and not isinstance(exc, requests.ConnectTimeout)
+            sent_publish = (
+                write and "configure" in url and not isinstance(exc, requests.ConnectTimeout)
+            )
             cls = UncertainSend if sent_publish else RetryableError
             raise cls(**_details(exc, credential, watch)) from None
         except ig.ClientConnectionError as exc:
@@ -240,7 +246,9 @@ class InstagramPrivateDriver:
     def find_existing(self, payload: PostPayload, credential) -> PublishResult | None:
         since = search_window(payload)
         for media in self._medias(credential):
-            if parse_time(media.taken_at) >= since and same_text(media.caption_text, payload.full_text):
+            if parse_time(media.taken_at) >= since and same_text(
+                media.caption_text, payload.full_text
+            ):
                 return PublishResult(
                     external_id=str(media.id),
                     permalink=platform_url(f"https://www.instagram.com/p/{media.code}/"),
@@ -343,7 +351,9 @@ def _details(exc: Exception, credential, watch: Stopwatch) -> dict[str, Any]:
         "platform": "instagram",
         "http_status": getattr(response, "status_code", None),
         "duration": watch.elapsed,
-        "excerpt": redact(getattr(response, "text", "")[:500] if response is not None else "", credential),
+        "excerpt": redact(
+            getattr(response, "text", "")[:500] if response is not None else "", credential
+        ),
         "platform_code": exc.__class__.__name__,
         "platform_message": redact(message, credential)[:300],
     }
@@ -363,4 +373,3 @@ def _thumbnail(item: MediaItem, video: Path):
             frame = next(container.decode(video=0))
             frame.to_image().convert("RGB").save(target, "JPEG", quality=85)
         yield target
-

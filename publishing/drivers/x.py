@@ -62,7 +62,7 @@ from .base import (
 
 API_HOST = "https://api.twitter.com"
 AUTHORIZE_URL = "https://twitter.com/i/oauth2/authorize"
-TOKEN_URL = "https://api.twitter.com/2/oauth2/token"
+TOKEN_URL = "https://api.twitter.com/2/oauth2/token"  # noqa: S105 - an address
 SCOPES = ["tweet.read", "tweet.write", "users.read", "media.write", "offline.access"]
 CHUNK_SIZE = 4 * 1024 * 1024
 MAX_WEIGHTED = 280
@@ -445,12 +445,12 @@ class XDriver:
 
     def delete(self, external_id: str, credential) -> None:
         client = self._client(credential)
-        self._call(credential, lambda: client.delete_tweet(external_id, user_auth=False), write=True)
+        self._call(
+            credential, lambda: client.delete_tweet(external_id, user_auth=False), write=True
+        )
 
     def _me(self, client, credential) -> dict:
-        response = self._call(
-            credential, lambda: client.get_me(user_auth=False), write=False
-        )
+        response = self._call(credential, lambda: client.get_me(user_auth=False), write=False)
         return {"id": str(response.data.id), "username": response.data.username}
 
     def check_credential(self, credential) -> CredentialHealth:
@@ -481,9 +481,7 @@ class XDriver:
         client = self._client(credential)
         response = self._call(
             credential,
-            lambda: client.get_tweet(
-                external_id, tweet_fields=["public_metrics"], user_auth=False
-            ),
+            lambda: client.get_tweet(external_id, tweet_fields=["public_metrics"], user_auth=False),
             write=False,
         )
         metrics = (response.data and response.data.public_metrics) or {}
@@ -556,7 +554,9 @@ def _token_secret(token: dict, previous: Any = None) -> dict[str, Any]:
         "access_token": token["access_token"],
         "refresh_token": token.get("refresh_token", ""),
         "expires_at": expires_at,
-        "scope": " ".join(token["scope"]) if isinstance(token.get("scope"), list) else token.get("scope", ""),
+        "scope": " ".join(token["scope"])
+        if isinstance(token.get("scope"), list)
+        else token.get("scope", ""),
     }
     return secret
 
@@ -671,4 +671,3 @@ def oauth_finish(
     me = XDriver()._me(XDriver()._client(secret), secret)
     secret.update(user_id=me["id"], username=me["username"])
     return secret
-

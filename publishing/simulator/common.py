@@ -58,7 +58,9 @@ def endpoint(platform: str, operation: str = "read"):
 
 
 def json_answer(data: Any, status: int = 200, headers: dict[str, str] | None = None):
-    response = JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        data, status=status, safe=False, json_dumps_params={"ensure_ascii": False}
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response

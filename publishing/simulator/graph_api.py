@@ -43,7 +43,9 @@ THROTTLE_MESSAGES = {
 VIDEO_READY_SECONDS = 1.5
 
 
-def _error(message, code, *, status=400, subcode=None, kind="OAuthException", headers=None, **extra):
+def _error(
+    message, code, *, status=400, subcode=None, kind="OAuthException", headers=None, **extra
+):
     error = {"message": message, "type": kind, "code": code, "fbtrace_id": secrets.token_urlsafe(8)}
     if subcode is not None:
         error["error_subcode"] = subcode
@@ -53,7 +55,9 @@ def _error(message, code, *, status=400, subcode=None, kind="OAuthException", he
 
 def _usage_headers(account: Account | None, *, regain_minutes: int = 0, full: bool = False):
     share = 100 if full else 3
-    headers = {"X-App-Usage": json.dumps({"call_count": share, "total_cputime": 1, "total_time": 2})}
+    headers = {
+        "X-App-Usage": json.dumps({"call_count": share, "total_cputime": 1, "total_time": 2})
+    }
     if account is not None:
         kind = "pages" if account.platform == "facebook" else "instagram"
         usage = {
@@ -101,7 +105,9 @@ def _expired():
 
 def _token_answer(problem: str):
     if problem == "missing":
-        return _error("An active access token must be used to query information about the current user.", 2500)
+        return _error(
+            "An active access token must be used to query information about the current user.", 2500
+        )
     if problem == "expired":
         return _expired()
     return _error("Invalid OAuth access token - Cannot parse access token", 190)
@@ -123,7 +129,9 @@ def _may_act_on(caller: Account, account: Account) -> bool:
         return True
     if account.platform == "instagram" and account.linked_page_id:
         page = account.linked_page
-        return caller.pk == page.pk or (caller.kind == Account.Kind.FB_USER and page.manager_id == caller.pk)
+        return caller.pk == page.pk or (
+            caller.kind == Account.Kind.FB_USER and page.manager_id == caller.pk
+        )
     return caller.kind == Account.Kind.FB_USER and account.manager_id == caller.pk
 
 
@@ -210,7 +218,10 @@ def _account_node(request, account: Account, data, caller):
         body["name"] = account.name
     if "username" in fields:
         body["username"] = account.handle
-    if "instagram_business_account" in str(data.get("fields", "")) and account.kind == Account.Kind.PAGE:
+    if (
+        "instagram_business_account" in str(data.get("fields", ""))
+        and account.kind == Account.Kind.PAGE
+    ):
         ig = account.linked_instagram.first()
         if ig:
             body["instagram_business_account"] = {"id": ig.external_id, "username": ig.handle}
@@ -268,7 +279,9 @@ def _feed_create(request, page: Account, data, caller):
         return _error("(#100) param attached_media must be an array.", 100)
     photos = []
     for item in attached:
-        photo = Post.objects.filter(account=page, external_id=str(item.get("media_fbid")), kind="photo").first()
+        photo = Post.objects.filter(
+            account=page, external_id=str(item.get("media_fbid")), kind="photo"
+        ).first()
         if photo is None:
             return _error(f"(#100) Invalid media_fbid {item.get('media_fbid')}", 100)
         photos.append(photo)
@@ -287,7 +300,9 @@ def _feed_create(request, page: Account, data, caller):
     return after_accept(
         request,
         lambda: json_answer({"id": post.external_id}),
-        lambda: _error("An unexpected error has occurred. Please retry your request later.", 2, status=500),
+        lambda: _error(
+            "An unexpected error has occurred. Please retry your request later.", 2, status=500
+        ),
     )
 
 
@@ -334,7 +349,9 @@ def _photos_create(request, page: Account, data, caller):
     return after_accept(
         request,
         lambda: json_answer({"id": photo.external_id, "post_id": post.external_id}),
-        lambda: _error("An unexpected error has occurred. Please retry your request later.", 2, status=500),
+        lambda: _error(
+            "An unexpected error has occurred. Please retry your request later.", 2, status=500
+        ),
     )
 
 
@@ -352,12 +369,17 @@ def _videos_create(request, page: Account, data, caller):
     return after_accept(
         request,
         lambda: json_answer({"id": post.external_id}),
-        lambda: _error("An unexpected error has occurred. Please retry your request later.", 2, status=500),
+        lambda: _error(
+            "An unexpected error has occurred. Please retry your request later.", 2, status=500
+        ),
     )
 
 
 def _post_json(request, post: Post, fields: str) -> dict:
-    body = {"id": post.external_id, "created_time": post.created_at.strftime("%Y-%m-%dT%H:%M:%S+0000")}
+    body = {
+        "id": post.external_id,
+        "created_time": post.created_at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+    }
     if post.text:
         body["message" if post.account.platform == "facebook" else "caption"] = post.text
     body["permalink_url"] = _permalink(request, post)
@@ -385,7 +407,9 @@ def _post_json(request, post: Post, fields: str) -> dict:
     ]  # fmt: skip
     if attachments and "attachments" in fields:
         if len(attachments) > 1:
-            body["attachments"] = {"data": [{"type": "album", "subattachments": {"data": attachments}}]}
+            body["attachments"] = {
+                "data": [{"type": "album", "subattachments": {"data": attachments}}]
+            }
         else:
             body["attachments"] = {"data": attachments}
     if "shares" in fields:
@@ -453,10 +477,26 @@ def _media_create(request, account: Account, data, caller):
     caption = str(data.get("caption") or "")
     is_item = str(data.get("is_carousel_item", "false")).lower() == "true"
     if media_type == "CAROUSEL":
-        children = [c for c in str(data.get("children") or "").replace("[", "").replace("]", "").replace('"', "").split(",") if c]
-        found = list(Container.objects.filter(account=account, external_id__in=children, is_carousel_item=True))
+        children = [
+            c
+            for c in str(data.get("children") or "")
+            .replace("[", "")
+            .replace("]", "")
+            .replace('"', "")
+            .split(",")
+            if c
+        ]
+        found = list(
+            Container.objects.filter(
+                account=account, external_id__in=children, is_carousel_item=True
+            )
+        )
         if not 2 <= len(children) <= 10 or len(found) != len(children):
-            return _error("(#100) The carousel needs between 2 and 10 valid carousel items.", 100, subcode=2207019)
+            return _error(
+                "(#100) The carousel needs between 2 and 10 valid carousel items.",
+                100,
+                subcode=2207019,
+            )
         if any(c.status_code != "FINISHED" for c in found):
             return _error("Media ID is not available", 9007, subcode=2207027)
         container = Container.objects.create(
@@ -471,8 +511,17 @@ def _media_create(request, account: Account, data, caller):
         try:
             body, mime = fetch(url)
         except FetchError:
-            return _ig_invalid_image("Media download has failed. The media URI doesn't meet our requirements.", 2207052, "Media Download Failed")
-        media = services.store_media(account, body, mime_type=mime if mime.startswith("video/") else "video/mp4", source_url=url)
+            return _ig_invalid_image(
+                "Media download has failed. The media URI doesn't meet our requirements.",
+                2207052,
+                "Media Download Failed",
+            )
+        media = services.store_media(
+            account,
+            body,
+            mime_type=mime if mime.startswith("video/") else "video/mp4",
+            source_url=url,
+        )
         container = Container.objects.create(
             account=account, external_id=services.new_id(17), media_type=media_type,
             is_carousel_item=is_item, caption=caption, media=media,
@@ -485,14 +534,20 @@ def _media_create(request, account: Account, data, caller):
     try:
         body, _mime = fetch(url)
     except FetchError:
-        return _ig_invalid_image("Media download has failed. The media URI doesn't meet our requirements.", 2207052, "Media Download Failed")
+        return _ig_invalid_image(
+            "Media download has failed. The media URI doesn't meet our requirements.",
+            2207052,
+            "Media Download Failed",
+        )
     try:
         with Image.open(io.BytesIO(body)) as image:
             kind, (width, height) = image.format, image.size
     except Exception:
         kind, width, height = None, 0, 0
     if kind != "JPEG":
-        return _ig_invalid_image("Only JPEG images are supported.", 2207026, "Unsupported Image Format")
+        return _ig_invalid_image(
+            "Only JPEG images are supported.", 2207026, "Unsupported Image Format"
+        )
     ratio = width / height if height else 0
     if not 0.8 - 1e-3 <= ratio <= 1.91 + 1e-3:
         return _ig_invalid_image(
@@ -508,10 +563,16 @@ def _media_create(request, account: Account, data, caller):
 
 
 def _container_status(container: Container) -> str:
-    if container.status_code == "IN_PROGRESS" and container.ready_at and container.ready_at <= timezone.now():
+    if (
+        container.status_code == "IN_PROGRESS"
+        and container.ready_at
+        and container.ready_at <= timezone.now()
+    ):
         container.status_code = "FINISHED"
         container.save(update_fields=["status_code"])
-    if container.status_code == "FINISHED" and container.created_at < timezone.now() - timedelta(hours=24):
+    if container.status_code == "FINISHED" and container.created_at < timezone.now() - timedelta(
+        hours=24
+    ):
         container.status_code = "EXPIRED"
         container.save(update_fields=["status_code"])
     return container.status_code
@@ -536,11 +597,16 @@ def _published_in_window(account: Account) -> int:
 
 
 def _quota_full(account: Account) -> bool:
-    return services.has_state(account, Fault.Mode.QUOTA_FULL) or _published_in_window(account) >= account.quota_total
+    return (
+        services.has_state(account, Fault.Mode.QUOTA_FULL)
+        or _published_in_window(account) >= account.quota_total
+    )
 
 
 def _media_publish(request, account: Account, data, caller):
-    container = Container.objects.filter(account=account, external_id=str(data.get("creation_id"))).first()
+    container = Container.objects.filter(
+        account=account, external_id=str(data.get("creation_id"))
+    ).first()
     if container is None:
         return _unknown(str(data.get("creation_id")), "POST")
     status = _container_status(container)
@@ -570,7 +636,9 @@ def _media_publish(request, account: Account, data, caller):
     return after_accept(
         request,
         lambda: json_answer({"id": post.external_id}),
-        lambda: _error("An unexpected error has occurred. Please retry your request later.", 2, status=500),
+        lambda: _error(
+            "An unexpected error has occurred. Please retry your request later.", 2, status=500
+        ),
     )
 
 
@@ -604,7 +672,10 @@ _HANDLERS = {
 
 
 def _oauth_access_token(request, data):
-    if data.get("client_id") != settings.FACEBOOK_APP_ID or data.get("client_secret") != settings.FACEBOOK_APP_SECRET:
+    if (
+        data.get("client_id") != settings.FACEBOOK_APP_ID
+        or data.get("client_secret") != settings.FACEBOOK_APP_SECRET
+    ):
         return _error("Error validating client secret.", 1, kind="OAuthException")
     if data.get("grant_type") == "fb_exchange_token":
         try:
@@ -614,7 +685,9 @@ def _oauth_access_token(request, data):
         token = services.issue_token(caller.account, "access", lifetime=timedelta(days=60),
                                      scopes=caller.token.scopes, client_id=caller.token.client_id)  # fmt: skip
         request.sim.account = caller.account
-        return json_answer({"access_token": token, "token_type": "bearer", "expires_in": 60 * 86400})
+        return json_answer(
+            {"access_token": token, "token_type": "bearer", "expires_in": 60 * 86400}
+        )
     try:
         caller = services.caller_for(str(data.get("code") or ""), kinds=("code",))
     except services.TokenProblem:
@@ -633,7 +706,9 @@ def dialog(request, version: str):
     params = request.GET if request.method == "GET" else request.POST
     redirect_uri = params.get("redirect_uri", "")
     if params.get("client_id") != settings.FACEBOOK_APP_ID or not redirect_uri:
-        return render(request, "simulator/consent.html", {"invalid": True, "platform": "Facebook"}, status=400)
+        return render(
+            request, "simulator/consent.html", {"invalid": True, "platform": "Facebook"}, status=400
+        )
     user = Account.objects.filter(platform="facebook", kind=Account.Kind.FB_USER).first()
     if request.method == "POST":
         state = params.get("state", "")
@@ -650,4 +725,3 @@ def dialog(request, version: str):
         "pages": user.managed_pages.order_by("handle") if user else [],
         "scopes": params.get("scope", "").split(","),
     })  # fmt: skip
-

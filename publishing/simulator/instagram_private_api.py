@@ -32,7 +32,10 @@ def _fail(message: str, status: int = 400, **extra):
 def _fault_answer(fault: Fault):
     mode = fault.mode
     if mode in (Fault.Mode.RATE_LIMIT, Fault.Mode.PLEASE_WAIT):
-        return _fail("Please wait a few minutes before you try again.", 429 if mode == Fault.Mode.RATE_LIMIT else 400)
+        return _fail(
+            "Please wait a few minutes before you try again.",
+            429 if mode == Fault.Mode.RATE_LIMIT else 400,
+        )
     if mode == Fault.Mode.SERVER_ERROR:
         return _fail("Oops, an error occurred.", 500)
     if mode == Fault.Mode.TOKEN_EXPIRED:
@@ -88,8 +91,10 @@ def _new_key_pem() -> str:
 
 
 def _public_key_header() -> str:
-    pem = _private_key().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    pem = (
+        _private_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     return base64.b64encode(pem).decode()
 
@@ -210,7 +215,11 @@ def private(request, path: str):
     request.sim.fingerprint = caller.fingerprint
     operation = "read"
     if request.method == "POST":
-        operation = "publish" if path.startswith("media/configure") or path.endswith("/comment") else "write"
+        operation = (
+            "publish"
+            if path.startswith("media/configure") or path.endswith("/comment")
+            else "write"
+        )
     fault = take_fault(request, operation)
     if fault is not None and (answer := _fault_answer(fault)) is not None:
         return answer
@@ -219,11 +228,15 @@ def private(request, path: str):
     if path in ("feed/reels_tray",):
         return json_answer({"tray": [], "status": "ok"})
     if path == "feed/timeline":
-        return json_answer({"feed_items": [], "num_results": 0, "more_available": False, "status": "ok"})
+        return json_answer(
+            {"feed_items": [], "num_results": 0, "more_available": False, "status": "ok"}
+        )
     if path.startswith("feed/user/"):
         return _user_feed(request, path.split("/")[2])
     if path.startswith("media/configure"):
-        return _configure(request, account, data, sidecar=path.startswith("media/configure_sidecar"))
+        return _configure(
+            request, account, data, sidecar=path.startswith("media/configure_sidecar")
+        )
     parts = path.split("/")
     if len(parts) == 3 and parts[0] == "media":
         return _media_action(request, account, parts[1], parts[2], data)
@@ -243,9 +256,9 @@ def _login(request, data):
                 two_factor_info={"username": account.handle, "two_factor_identifier": "sim-2fa",
                                  "totp_two_factor_on": True, "sms_two_factor_on": False},
             )  # fmt: skip
-        if fault is not None and fault.mode != Fault.Mode.TOKEN_EXPIRED:
-            if (answer := _fault_answer(fault)) is not None:
-                return answer
+        answer = _fault_answer(fault) if fault is not None else None
+        if answer is not None and fault.mode != Fault.Mode.TOKEN_EXPIRED:
+            return answer
     password = _decrypt_password(str(data.get("enc_password") or ""))
     if account is None or not services.check_account_password(account, password):
         return _fail(
@@ -255,10 +268,21 @@ def _login(request, data):
     sessionid = f"{account.external_id}%3A{services.new_id(14)}%3A{int(time.time()) % 100}"
     services.issue_token(account, "session", value=sessionid, lifetime=timedelta(days=90))
     authorization = base64.b64encode(
-        json.dumps({"ds_user_id": account.external_id, "sessionid": sessionid,
-                    "should_use_header_over_cookies": True}).encode()  # fmt: skip
+        json.dumps(
+            {
+                "ds_user_id": account.external_id,
+                "sessionid": sessionid,
+                "should_use_header_over_cookies": True,
+            }
+        ).encode()
     ).decode()
-    response = json_answer({"logged_in_user": _user_json(request, account), "session_flush_nonce": None, "status": "ok"})
+    response = json_answer(
+        {
+            "logged_in_user": _user_json(request, account),
+            "session_flush_nonce": None,
+            "status": "ok",
+        }
+    )
     response["ig-set-authorization"] = f"Bearer IGT:2:{authorization}"
     response["ig-set-ig-u-ds-user-id"] = account.external_id
     return response
@@ -293,10 +317,12 @@ def rupload(request, kind: str, name: str):
     upload_id = str(params.get("upload_id") or name.split("_")[0])
     if request.method == "GET":
         return json_answer({"offset": 0, "status": "ok"})
-    mime = request.headers.get("X-Entity-Type") or ("video/mp4" if kind == "igvideo" else "image/jpeg")
+    mime = request.headers.get("X-Entity-Type") or (
+        "video/mp4" if kind == "igvideo" else "image/jpeg"
+    )
     media = services.store_media(caller.account, request.body, mime_type=mime)
     external_id = f"{upload_id}:{kind}"
-    upload, _created = Upload.objects.update_or_create(
+    Upload.objects.update_or_create(
         external_id=external_id,
         defaults={"account": caller.account, "media_type": mime, "total_bytes": len(request.body),
                   "state": "succeeded", "media": media},
@@ -330,17 +356,27 @@ def _configure(request, account: Account, data, *, sidecar: bool):
                                 fingerprint=request.sim.fingerprint, external_id=services.new_id(18))  # fmt: skip
     return after_accept(
         request,
-        lambda: json_answer({"media": _media_json(request, post), "upload_id": data.get("upload_id"), "status": "ok"}),
+        lambda: json_answer(
+            {
+                "media": _media_json(request, post),
+                "upload_id": data.get("upload_id"),
+                "status": "ok",
+            }
+        ),
         lambda: _fail("Oops, an error occurred.", 500),
     )
 
 
 def _media_action(request, account: Account, media_id: str, action: str, data):
-    post = Post.objects.filter(account__platform="instagram", external_id=media_id.split("_")[0]).first()
+    post = Post.objects.filter(
+        account__platform="instagram", external_id=media_id.split("_")[0]
+    ).first()
     if post is None or post.deleted_at is not None:
         return _fail("Media not found or unavailable", 400)
     if action == "info":
-        return json_answer({"items": [_media_json(request, post)], "num_results": 1, "status": "ok"})
+        return json_answer(
+            {"items": [_media_json(request, post)], "num_results": 1, "status": "ok"}
+        )
     if post.account_id != account.pk:
         return _fail("Not authorized", 403)
     if action == "delete":
@@ -356,4 +392,3 @@ def _media_action(request, account: Account, media_id: str, action: str, data):
             "created_at_utc": int(comment.created_at.timestamp()), "content_type": "comment", "status": "Active",
         }, "status": "ok"})  # fmt: skip
     return _fail("Sorry, this page isn't available.", 404)
-

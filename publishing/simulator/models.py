@@ -75,6 +75,9 @@ class Token(models.Model):
     revoked = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.fingerprint}"
+
 
 class Media(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="media")
@@ -86,6 +89,9 @@ class Media(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     source_url = models.URLField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.file.name
 
 
 class Post(models.Model):
@@ -113,6 +119,9 @@ class Post(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return self.external_id
+
 
 class Container(models.Model):
     """An Instagram Graph API media container, before and after it is published."""
@@ -130,6 +139,9 @@ class Container(models.Model):
     post = models.ForeignKey(Post, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return self.external_id
+
 
 class Upload(models.Model):
     """A media upload in progress: X's chunked upload, or Instagram's rupload."""
@@ -144,6 +156,9 @@ class Upload(models.Model):
     ready_at = models.DateTimeField(null=True)
     media = models.ForeignKey(Media, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.external_id
 
 
 class Fault(models.Model):
@@ -181,6 +196,9 @@ class Fault(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.account} {self.mode}"
+
 
 class Request(models.Model):
     """Everything the simulator received (``GET /simulator/_log``); no secret is kept."""
@@ -198,9 +216,15 @@ class Request(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status}"
+
 
 class Setting(models.Model):
     """A value the simulator keeps for every web process (e.g. its password encryption key)."""
 
     name = models.CharField(max_length=100, unique=True)
     value = models.TextField()
+
+    def __str__(self) -> str:
+        return self.name

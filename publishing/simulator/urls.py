@@ -38,9 +38,14 @@ urlpatterns = [
     path("x/2/oauth2/token", x_api.oauth_token),
     path("x/www/i/oauth2/authorize", x_api.authorize, name="x-authorize"),
     # Facebook Graph API (Pages and Instagram business accounts)
-    re_path(r"^facebook/www/(?P<version>v\d+\.\d+)/dialog/oauth$", graph_api.dialog, name="fb-dialog"),
+    re_path(
+        r"^facebook/www/(?P<version>v\d+\.\d+)/dialog/oauth$", graph_api.dialog, name="fb-dialog"
+    ),
     re_path(r"^facebook/(?P<version>v\d+\.\d+)/(?P<path>.+)$", graph_api.graph),
     # Instagram's private API (instagrapi)
-    re_path(r"^instagram/rupload_(?P<kind>igphoto|igvideo)/(?P<name>[^/]+)$", instagram_private_api.rupload),
+    re_path(
+        r"^instagram/rupload_(?P<kind>igphoto|igvideo)/(?P<name>[^/]+)$",
+        instagram_private_api.rupload,
+    ),
     re_path(r"^instagram/api/v1/(?P<path>.+)$", instagram_private_api.private),
 ]

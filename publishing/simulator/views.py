@@ -95,7 +95,9 @@ def _fault_options(data: dict[str, Any]) -> dict[str, Any]:
         value = data.get(name)
         if value in (None, ""):
             continue
-        options[name] = value if name == "scope" else float(value) if name == "delay" else int(value)
+        options[name] = (
+            value if name == "scope" else float(value) if name == "delay" else int(value)
+        )
     return options
 
 
@@ -129,7 +131,9 @@ def faults(request: HttpRequest, platform: str = "", handle: str = ""):
     """``POST {"mode": ..., "remaining": n, ...}`` adds a fault to an account; ``{"mode":
     "clear"}`` or ``DELETE`` removes them; ``{"mode": "expire_tokens"}`` expires its tokens now."""
     if not handle:
-        return JsonResponse({"faults": [_fault_json(f) for f in Fault.objects.select_related("account")]})
+        return JsonResponse(
+            {"faults": [_fault_json(f) for f in Fault.objects.select_related("account")]}
+        )
     services.seed_accounts()
     account = get_object_or_404(Account, platform=platform, handle__iexact=handle)
     data = _parse(request)

@@ -167,9 +167,12 @@ def tweets(request, account: Account):
             return _invalid("The Tweet you are replying to does not exist.")
     quote = str(data.get("quote_tweet_id") or "")
     recent = timezone.now() - timedelta(hours=24)
-    if text and Post.objects.filter(
-        account=account, text=text, deleted_at__isnull=True, created_at__gte=recent
-    ).exists():
+    if (
+        text
+        and Post.objects.filter(
+            account=account, text=text, deleted_at__isnull=True, created_at__gte=recent
+        ).exists()
+    ):
         return _problem(
             403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."
         )
@@ -187,7 +190,13 @@ def tweets(request, account: Account):
     return after_accept(
         request,
         lambda: json_answer(
-            {"data": {"id": post.external_id, "text": text, "edit_history_tweet_ids": [post.external_id]}},
+            {
+                "data": {
+                    "id": post.external_id,
+                    "text": text,
+                    "edit_history_tweet_ids": [post.external_id],
+                }
+            },
             status=201,
         ),
         lambda: _problem(503, "Service Unavailable", "Service Unavailable"),
@@ -227,7 +236,9 @@ def user_tweets(request, account: Account, user_id: str):
     if owner is None:
         return _problem(404, "Not Found Error", "Could not find user with id: " + user_id)
     posts = services.visible_posts(owner)
-    start = parse_datetime(request.GET.get("start_time", "")) if request.GET.get("start_time") else None
+    start = (
+        parse_datetime(request.GET.get("start_time", "")) if request.GET.get("start_time") else None
+    )
     if start:
         posts = posts.filter(created_at__gte=start)
     limit = min(int(request.GET.get("max_results") or 10), 100)
@@ -388,7 +399,9 @@ def _issue_pair(account: Account, scopes: str) -> dict:
         client_id=settings.X_CLIENT_ID,
         scopes=scopes,
     )
-    refresh = services.issue_token(account, "refresh", client_id=settings.X_CLIENT_ID, scopes=scopes)
+    refresh = services.issue_token(
+        account, "refresh", client_id=settings.X_CLIENT_ID, scopes=scopes
+    )
     return {
         "token_type": "bearer",
         "expires_in": services.X_TOKEN_SECONDS,
@@ -417,12 +430,16 @@ def oauth_token(request):
         try:
             caller = services.caller_for(str(data.get("code") or ""), kinds=("code",))
         except services.TokenProblem:
-            return _oauth_error("invalid_request", "Value passed for the authorization code was invalid.")
+            return _oauth_error(
+                "invalid_request", "Value passed for the authorization code was invalid."
+            )
         Token.objects.filter(pk=caller.token.pk).update(revoked=True)
         verifier = str(data.get("code_verifier") or "")
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
         if challenge.decode().rstrip("=") != caller.token.code_challenge:
-            return _oauth_error("invalid_request", "Value passed for the code verifier was invalid.")
+            return _oauth_error(
+                "invalid_request", "Value passed for the code verifier was invalid."
+            )
         if data.get("redirect_uri") != caller.token.redirect_uri:
             return _oauth_error("invalid_request", "Value passed for the redirect uri was invalid.")
         request.sim.account = caller.account
@@ -435,8 +452,13 @@ def oauth_token(request):
 def authorize(request):
     params = request.GET if request.method == "GET" else request.POST
     needed = ("response_type", "client_id", "redirect_uri", "state", "code_challenge")
-    if any(not params.get(name) for name in needed) or params.get("client_id") != settings.X_CLIENT_ID:
-        return render(request, "simulator/consent.html", {"invalid": True, "platform": "X"}, status=400)
+    if (
+        any(not params.get(name) for name in needed)
+        or params.get("client_id") != settings.X_CLIENT_ID
+    ):
+        return render(
+            request, "simulator/consent.html", {"invalid": True, "platform": "X"}, status=400
+        )
     redirect_uri = params["redirect_uri"]
     if request.method == "POST":
         if request.POST.get("decision") != "allow":

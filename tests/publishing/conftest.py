@@ -91,7 +91,9 @@ def _mp4(path: Path, *, seconds: float = 1.0, size=(64, 80)) -> None:
     import av
 
     with av.open(str(path), "w", format="mp4") as container:
-        stream = container.add_stream("libx264" if "libx264" in av.codecs_available else "mpeg4", rate=10)
+        stream = container.add_stream(
+            "libx264" if "libx264" in av.codecs_available else "mpeg4", rate=10
+        )
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         for index in range(int(seconds * 10)):

@@ -44,7 +44,11 @@ def image(media_dir, name="photo.jpg", url=""):
 
 def test_text_post_with_link_and_first_comment(fb, credential, simulator):
     result = fb.publish(
-        PostPayload(text="Layanan KTP keliling", link="https://bojonegorokab.go.id", first_comment="Info lengkap di tautan"),
+        PostPayload(
+            text="Layanan KTP keliling",
+            link="https://bojonegorokab.go.id",
+            first_comment="Info lengkap di tautan",
+        ),
         credential,
     )
     assert result.external_id.startswith("100090000000101_")
@@ -53,13 +57,18 @@ def test_text_post_with_link_and_first_comment(fb, credential, simulator):
     post = next(p for p in log if p["external_id"] == result.external_id)
     assert post["text"] == "Layanan KTP keliling" and post["link"] == "https://bojonegorokab.go.id"
     comments = [p for p in log if p["kind"] == "comment"]
-    assert [(c["parent"], c["text"]) for c in comments] == [(result.external_id, "Info lengkap di tautan")]
+    assert [(c["parent"], c["text"]) for c in comments] == [
+        (result.external_id, "Info lengkap di tautan")
+    ]
 
 
 def test_one_photo_by_upload_and_one_by_address(fb, credential, simulator, media_dir, file_server):
     uploaded = fb.publish(PostPayload(text="Foto diunggah", media=(image(media_dir),)), credential)
     fetched = fb.publish(
-        PostPayload(text="Foto lewat alamat", media=(image(media_dir, "photo2.jpg", f"{file_server}/photo2.jpg"),)),
+        PostPayload(
+            text="Foto lewat alamat",
+            media=(image(media_dir, "photo2.jpg", f"{file_server}/photo2.jpg"),),
+        ),
         credential,
     )
     posts = {p["external_id"]: p for p in simulator.posts("facebook", PAGE)}
@@ -68,7 +77,10 @@ def test_one_photo_by_upload_and_one_by_address(fb, credential, simulator, media
 
 
 def test_several_photos_make_one_post_with_attached_media(fb, credential, simulator, media_dir):
-    payload = PostPayload(text="Album kegiatan", media=(image(media_dir), image(media_dir, "photo2.jpg"), image(media_dir, "portrait.jpg")))
+    payload = PostPayload(
+        text="Album kegiatan",
+        media=(image(media_dir), image(media_dir, "photo2.jpg"), image(media_dir, "portrait.jpg")),
+    )
     result = fb.publish(payload, credential)
     posts = simulator.posts("facebook", PAGE)
     assert [p["external_id"] for p in posts] == [result.external_id]
@@ -79,12 +91,16 @@ def test_video_post(fb, credential, simulator, media_dir):
     video = MediaItem(kind=MediaKind.VIDEO, mime_type="video/mp4", path=media_dir / "clip.mp4")
     result = fb.publish(PostPayload(text="Video kegiatan", media=(video,)), credential)
     posts = simulator.posts("facebook", PAGE)
-    assert [(p["external_id"], p["media"][0]["mime_type"]) for p in posts] == [(result.external_id, "video/mp4")]
+    assert [(p["external_id"], p["media"][0]["mime_type"]) for p in posts] == [
+        (result.external_id, "video/mp4")
+    ]
 
 
 def test_reply_is_a_comment_on_the_target(fb, credential, simulator):
     first = fb.publish(PostPayload(text="Pengumuman"), credential)
-    fb.publish(PostPayload(text="Balasan", repost=Repost(RepostKind.REPLY, first.external_id)), credential)
+    fb.publish(
+        PostPayload(text="Balasan", repost=Repost(RepostKind.REPLY, first.external_id)), credential
+    )
     comments = [p for p in simulator.log(account=PAGE)["posts"] if p["kind"] == "comment"]
     assert comments[0]["parent"] == first.external_id
 
@@ -112,7 +128,9 @@ def test_server_error_then_success(fb, credential, simulator):
 
 
 @pytest.mark.parametrize("mode", ["slow", "accept_then_fail"])
-def test_lost_answer_is_uncertain_and_the_post_is_found(fb, credential, simulator, mode, short_timeout):
+def test_lost_answer_is_uncertain_and_the_post_is_found(
+    fb, credential, simulator, mode, short_timeout
+):
     payload = PostPayload(text=f"Jawaban hilang {mode}", not_before=datetime.now(UTC))
     simulator.fault("facebook", PAGE, mode=mode, delay=short_timeout, remaining=1)
     with pytest.raises(UncertainSend):
@@ -151,7 +169,9 @@ def test_fetch_recent_delete_health_and_metrics(fb, credential, simulator):
     since = datetime.now(UTC) - timedelta(minutes=1)
     native = simulator.native("facebook", PAGE, "Ditulis di aplikasi Facebook")
     posts = fb.fetch_recent(credential, since)
-    assert [(p.external_id, p.text) for p in posts] == [(native["external_id"], "Ditulis di aplikasi Facebook")]
+    assert [(p.external_id, p.text) for p in posts] == [
+        (native["external_id"], "Ditulis di aplikasi Facebook")
+    ]
     assert fb.fetch_metrics(native["external_id"], credential).comments == 0
     fb.delete(native["external_id"], credential)
     assert fb.fetch_recent(credential, since) == []
@@ -167,7 +187,9 @@ def test_connect_pages_through_facebook_login(simulator, live_server):
     consent = requests.get(url, timeout=5)
     assert consent.status_code == 200 and "Izinkan" in consent.text
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-    allowed = requests.post(url, data={**query, "decision": "allow"}, allow_redirects=False, timeout=5)
+    allowed = requests.post(
+        url, data={**query, "decision": "allow"}, allow_redirects=False, timeout=5
+    )
     back = parse_qs(urlsplit(allowed.headers["Location"]).query)
     assert back["state"] == ["s-123"]
     pages = facebook_module.oauth_finish(code=back["code"][0], redirect_uri=redirect_uri)
@@ -178,5 +200,7 @@ def test_connect_pages_through_facebook_login(simulator, live_server):
     # The code is single-use.
     with pytest.raises(Exception):  # noqa: B017 - any refusal will do
         facebook_module.oauth_finish(code=back["code"][0], redirect_uri=redirect_uri)
-    denied = requests.post(url, data={**query, "decision": "deny"}, allow_redirects=False, timeout=5)
+    denied = requests.post(
+        url, data={**query, "decision": "deny"}, allow_redirects=False, timeout=5
+    )
     assert parse_qs(urlsplit(denied.headers["Location"]).query)["error"] == ["access_denied"]

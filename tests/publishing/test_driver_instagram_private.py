@@ -71,7 +71,11 @@ def vault(simulator):
 
 def publish(insta, vault, payload):
     return call_with_refresh(
-        insta, lambda secret: insta.publish(payload, secret), load=vault.load, save=vault.save, lock=vault.lock
+        insta,
+        lambda secret: insta.publish(payload, secret),
+        load=vault.load,
+        save=vault.save,
+        lock=vault.lock,
     )
 
 
@@ -93,9 +97,15 @@ def test_first_use_logs_in_once_and_keeps_the_session(insta, vault, simulator, m
 
 
 def test_album_video_and_first_comment(insta, vault, simulator, media_dir):
-    publish(insta, vault, PostPayload(text="Album", media=(jpeg(media_dir), jpeg(media_dir, "portrait.jpg"))))
+    publish(
+        insta,
+        vault,
+        PostPayload(text="Album", media=(jpeg(media_dir), jpeg(media_dir, "portrait.jpg"))),
+    )
     clip = MediaItem(kind=MediaKind.VIDEO, mime_type="video/mp4", path=media_dir / "clip.mp4")
-    result = publish(insta, vault, PostPayload(text="Video", media=(clip,), first_comment="Komentar pertama"))
+    result = publish(
+        insta, vault, PostPayload(text="Video", media=(clip,), first_comment="Komentar pertama")
+    )
     posts = {p["text"]: p for p in simulator.log(account=ACCOUNT)["posts"]}
     assert [m["mime_type"] for m in posts["Album"]["media"]] == ["image/jpeg", "image/jpeg"]
     assert posts["Video"]["media"][0]["mime_type"] == "video/mp4"
@@ -120,7 +130,9 @@ def test_session_refused_after_one_login_fails_for_good(insta, vault, simulator,
 
 
 @pytest.mark.parametrize("mode", ["challenge", "two_factor"])
-def test_challenge_or_two_factor_at_login_is_reported_not_retried(insta, vault, simulator, media_dir, mode):
+def test_challenge_or_two_factor_at_login_is_reported_not_retried(
+    insta, vault, simulator, media_dir, mode
+):
     simulator.fault("instagram", ACCOUNT, mode=mode)
     with pytest.raises(ChallengeRequired) as caught:
         publish(insta, vault, PostPayload(text="Tantangan", media=(jpeg(media_dir),)))
@@ -139,9 +151,13 @@ def test_platform_watching_the_account_means_back_off(insta, vault, simulator, m
     assert vault.secret["password"] not in str(caught.value.as_dict())
 
 
-def test_lost_configure_answer_is_uncertain_and_found(insta, vault, simulator, media_dir, short_timeout):
+def test_lost_configure_answer_is_uncertain_and_found(
+    insta, vault, simulator, media_dir, short_timeout
+):
     publish(insta, vault, PostPayload(text="Awal", media=(jpeg(media_dir),)))
-    payload = PostPayload(text="Jawaban hilang", media=(jpeg(media_dir),), not_before=datetime.now(UTC))
+    payload = PostPayload(
+        text="Jawaban hilang", media=(jpeg(media_dir),), not_before=datetime.now(UTC)
+    )
     simulator.fault("instagram", ACCOUNT, mode="slow", delay=short_timeout, remaining=1)
     with pytest.raises(UncertainSend):
         publish(insta, vault, payload)
@@ -167,11 +183,21 @@ def test_video_in_a_carousel_is_refused_before_sending(insta, vault, media_dir, 
 def test_fetch_recent_metrics_delete_health(insta, vault, simulator, media_dir):
     since = datetime.now(UTC) - timedelta(minutes=1)
     native = simulator.native(
-        "instagram", ACCOUNT, "Dari aplikasi",
+        "instagram",
+        ACCOUNT,
+        "Dari aplikasi",
         files={"media": ("p.jpg", (media_dir / "photo.jpg").read_bytes(), "image/jpeg")},
     )
-    posts = call_with_refresh(insta, lambda s: insta.fetch_recent(s, since), load=vault.load, save=vault.save, lock=vault.lock)
-    assert [(p.external_id.split("_")[0], p.text) for p in posts] == [(native["external_id"], "Dari aplikasi")]
+    posts = call_with_refresh(
+        insta,
+        lambda s: insta.fetch_recent(s, since),
+        load=vault.load,
+        save=vault.save,
+        lock=vault.lock,
+    )
+    assert [(p.external_id.split("_")[0], p.text) for p in posts] == [
+        (native["external_id"], "Dari aplikasi")
+    ]
     secret = vault.load()
     assert insta.fetch_metrics(posts[0].external_id, secret).likes == 0
     insta.delete(posts[0].external_id, secret)

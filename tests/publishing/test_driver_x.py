@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from contextlib import contextmanager
@@ -52,10 +53,15 @@ def test_text_post_lands_once_with_a_permalink(x, credential, simulator):
     assert [(p["external_id"], p["text"]) for p in posts] == [
         (result.external_id, "Jadwal vaksinasi pekan ini")
     ]
-    assert posts[0]["token_fingerprint"] and posts[0]["token_fingerprint"] not in credential["access_token"][:4]
+    assert (
+        posts[0]["token_fingerprint"]
+        and posts[0]["token_fingerprint"] not in credential["access_token"][:4]
+    )
 
 
-def test_photos_and_video_are_uploaded_through_the_v2_media_endpoints(x, credential, simulator, media_dir):
+def test_photos_and_video_are_uploaded_through_the_v2_media_endpoints(
+    x, credential, simulator, media_dir
+):
     result = x.publish(
         PostPayload(text="Dua foto", media=(photo(media_dir), photo(media_dir, "graphic.png"))),
         credential,
@@ -77,7 +83,7 @@ def test_long_text_becomes_a_numbered_thread_and_first_comment_a_reply(x, creden
     posts = simulator.posts("x", HANDLE)
     assert len(posts) == len(result.extra_ids) + 1 >= 4
     assert posts[0]["text"].endswith(f"(1/{len(posts) - 1})")
-    for previous, reply in zip(posts, posts[1:], strict=False):
+    for previous, reply in itertools.pairwise(posts):
         assert reply["reply_to"] == previous["external_id"]
     assert posts[-1]["text"] == "Info: 112"
     assert all(weighted_length(p["text"]) <= 280 for p in posts)
@@ -98,8 +104,12 @@ def test_weighted_length_counts_links_as_23_and_wide_characters_twice():
 
 def test_reply_quote_and_share(x, credential, simulator):
     first = x.publish(PostPayload(text="Pengumuman"), credential)
-    x.publish(PostPayload(text="Tambahan", repost=Repost(RepostKind.REPLY, first.external_id)), credential)
-    x.publish(PostPayload(text="Kutipan", repost=Repost(RepostKind.QUOTE, first.external_id)), credential)
+    x.publish(
+        PostPayload(text="Tambahan", repost=Repost(RepostKind.REPLY, first.external_id)), credential
+    )
+    x.publish(
+        PostPayload(text="Kutipan", repost=Repost(RepostKind.QUOTE, first.external_id)), credential
+    )
     other = simulator.credential("x", "KominfoBjn")
     x.publish(PostPayload(repost=Repost(RepostKind.SHARE, first.external_id)), other)
     posts = {p["text"] or p["kind"]: p for p in simulator.log(platform="x")["posts"]}
@@ -130,7 +140,9 @@ def test_server_error_is_retryable_and_the_retry_posts_once(x, credential, simul
 
 
 @pytest.mark.parametrize("mode", ["slow", "accept_then_fail"])
-def test_lost_answer_is_uncertain_and_find_existing_finds_the_post(x, credential, simulator, mode, short_timeout):
+def test_lost_answer_is_uncertain_and_find_existing_finds_the_post(
+    x, credential, simulator, mode, short_timeout
+):
     payload = PostPayload(text=f"Jawaban hilang {mode}", not_before=datetime.now(UTC))
     simulator.fault("x", HANDLE, mode=mode, delay=short_timeout, remaining=1)
     with pytest.raises(UncertainSend):
@@ -219,7 +231,13 @@ def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(x, credenti
     def work():
         try:
             results.append(
-                call_with_refresh(x, lambda s: x.check_credential(s), load=vault.load, save=vault.save, lock=vault.lock)
+                call_with_refresh(
+                    x,
+                    lambda s: x.check_credential(s),
+                    load=vault.load,
+                    save=vault.save,
+                    lock=vault.lock,
+                )
             )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -233,14 +251,20 @@ def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(x, credenti
     assert all(r.state == HealthState.VALID for r in results)
 
 
-def test_fetch_recent_sees_native_posts_with_media_and_delete_removes(x, credential, simulator, media_dir):
+def test_fetch_recent_sees_native_posts_with_media_and_delete_removes(
+    x, credential, simulator, media_dir
+):
     since = datetime.now(UTC) - timedelta(minutes=1)
     native = simulator.native(
-        "x", HANDLE, "Ditulis langsung di aplikasi X",
+        "x",
+        HANDLE,
+        "Ditulis langsung di aplikasi X",
         files={"media": ("p.jpg", (media_dir / "photo.jpg").read_bytes(), "image/jpeg")},
     )
     posts = x.fetch_recent(credential, since)
-    assert [(p.external_id, p.text) for p in posts] == [(native["external_id"], "Ditulis langsung di aplikasi X")]
+    assert [(p.external_id, p.text) for p in posts] == [
+        (native["external_id"], "Ditulis langsung di aplikasi X")
+    ]
     assert posts[0].media[0].kind == MediaKind.IMAGE and posts[0].media[0].url.startswith("http")
     x.delete(native["external_id"], credential)
     assert x.fetch_recent(credential, since) == []
@@ -262,3 +286,53 @@ def test_no_secret_in_any_error(x, credential, simulator):
     recorded = str(caught.value.as_dict())
     assert credential["access_token"] not in recorded
     assert credential["refresh_token"] not in recorded
+
+
+def test_connect_an_x_account_with_pkce(simulator, live_server):
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    from publishing.drivers import x as x_module
+    from publishing.simulator.models import Account
+
+    redirect_uri = f"{live_server.url}/vault/connect/x/callback"
+    start = x_module.oauth_start(redirect_uri=redirect_uri)
+    assert start["url"].startswith(simulator.base + "/x/www/i/oauth2/authorize?")
+    consent = requests.get(start["url"], timeout=5)
+    assert consent.status_code == 200 and "Izinkan" in consent.text
+    query = {k: v[0] for k, v in parse_qs(urlsplit(start["url"]).query).items()}
+    assert query["code_challenge_method"] == "S256" and "offline.access" in query["scope"]
+    account = Account.objects.get(platform="x", handle="KominfoBjn")
+    allowed = requests.post(
+        start["url"],
+        data={**query, "decision": "allow", "account": account.pk},
+        allow_redirects=False,
+        timeout=5,
+    )
+    back = parse_qs(urlsplit(allowed.headers["Location"]).query)
+    assert back["state"] == [start["state"]]
+    code = back["code"][0]
+    with pytest.raises(PermanentError):  # a verifier that does not match the challenge
+        x_module.oauth_finish(code=code, code_verifier="x" * 64, redirect_uri=redirect_uri)
+    allowed = requests.post(
+        start["url"],
+        data={**query, "decision": "allow", "account": account.pk},
+        allow_redirects=False,
+        timeout=5,
+    )
+    code = parse_qs(urlsplit(allowed.headers["Location"]).query)["code"][0]
+    secret = x_module.oauth_finish(
+        code=code, code_verifier=start["code_verifier"], redirect_uri=redirect_uri
+    )
+    assert secret["username"] == "KominfoBjn" and secret["refresh_token"]
+    get_driver("x").publish(PostPayload(text="Terhubung lewat OAuth"), secret)
+    assert [p["text"] for p in simulator.posts("x", "KominfoBjn")] == ["Terhubung lewat OAuth"]
+    with pytest.raises(PermanentError):  # the code was spent
+        x_module.oauth_finish(
+            code=code, code_verifier=start["code_verifier"], redirect_uri=redirect_uri
+        )
+    denied = requests.post(
+        start["url"], data={**query, "decision": "deny"}, allow_redirects=False, timeout=5
+    )
+    assert parse_qs(urlsplit(denied.headers["Location"]).query)["error"] == ["access_denied"]

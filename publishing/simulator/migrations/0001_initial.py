@@ -5,165 +5,378 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Setting',
+            name="Setting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('value', models.TextField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("value", models.TextField()),
             ],
         ),
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(choices=[('facebook', 'Facebook'), ('instagram', 'Instagram'), ('x', 'X')], max_length=20, verbose_name='platform')),
-                ('kind', models.CharField(choices=[('page', 'Facebook Page'), ('fb_user', 'Facebook user'), ('instagram', 'Instagram account'), ('x_user', 'X account')], max_length=20, verbose_name='kind')),
-                ('handle', models.CharField(max_length=100, verbose_name='handle')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('external_id', models.CharField(max_length=40, unique=True, verbose_name='platform id')),
-                ('password_hash', models.CharField(blank=True, max_length=128)),
-                ('quota_total', models.PositiveIntegerField(default=100)),
-                ('linked_page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='linked_instagram', to='simulator.account')),
-                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='managed_pages', to='simulator.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[("facebook", "Facebook"), ("instagram", "Instagram"), ("x", "X")],
+                        max_length=20,
+                        verbose_name="platform",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("page", "Facebook Page"),
+                            ("fb_user", "Facebook user"),
+                            ("instagram", "Instagram account"),
+                            ("x_user", "X account"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("handle", models.CharField(max_length=100, verbose_name="handle")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "external_id",
+                    models.CharField(max_length=40, unique=True, verbose_name="platform id"),
+                ),
+                ("password_hash", models.CharField(blank=True, max_length=128)),
+                ("quota_total", models.PositiveIntegerField(default=100)),
+                (
+                    "linked_page",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="linked_instagram",
+                        to="simulator.account",
+                    ),
+                ),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="managed_pages",
+                        to="simulator.account",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['platform', 'handle'],
+                "ordering": ["platform", "handle"],
             },
         ),
         migrations.CreateModel(
-            name='Fault',
+            name="Fault",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('rate_limit', 'Rate limit (429 / throttling)'), ('server_error', 'Server error (500)'), ('slow', 'Accept the post, answer too late'), ('accept_then_fail', 'Accept the post, then fail the answer'), ('token_expired', 'Token expired'), ('blocked', 'Temporarily blocked (Facebook 368)'), ('quota_full', 'Publishing limit reached (Instagram)'), ('challenge', 'Security challenge (Instagram)'), ('two_factor', 'Two-factor login (Instagram)'), ('feedback_required', 'Feedback required (Instagram)'), ('please_wait', 'Please wait a few minutes (Instagram)')], max_length=30)),
-                ('scope', models.CharField(choices=[('all', 'every request'), ('write', 'writes only'), ('publish', 'the publishing request only'), ('read', 'reads only')], default='all', max_length=10)),
-                ('remaining', models.PositiveIntegerField(blank=True, null=True)),
-                ('retry_after', models.PositiveIntegerField(default=30)),
-                ('delay', models.FloatField(default=5)),
-                ('code', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='faults', to='simulator.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("rate_limit", "Rate limit (429 / throttling)"),
+                            ("server_error", "Server error (500)"),
+                            ("slow", "Accept the post, answer too late"),
+                            ("accept_then_fail", "Accept the post, then fail the answer"),
+                            ("token_expired", "Token expired"),
+                            ("blocked", "Temporarily blocked (Facebook 368)"),
+                            ("quota_full", "Publishing limit reached (Instagram)"),
+                            ("challenge", "Security challenge (Instagram)"),
+                            ("two_factor", "Two-factor login (Instagram)"),
+                            ("feedback_required", "Feedback required (Instagram)"),
+                            ("please_wait", "Please wait a few minutes (Instagram)"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("all", "every request"),
+                            ("write", "writes only"),
+                            ("publish", "the publishing request only"),
+                            ("read", "reads only"),
+                        ],
+                        default="all",
+                        max_length=10,
+                    ),
+                ),
+                ("remaining", models.PositiveIntegerField(blank=True, null=True)),
+                ("retry_after", models.PositiveIntegerField(default=30)),
+                ("delay", models.FloatField(default=5)),
+                ("code", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="faults",
+                        to="simulator.account",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Media',
+            name="Media",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=10)),
-                ('file', models.FileField(max_length=300, upload_to='simulator/%Y/%m/')),
-                ('mime_type', models.CharField(max_length=100)),
-                ('width', models.PositiveIntegerField(null=True)),
-                ('height', models.PositiveIntegerField(null=True)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('source_url', models.URLField(blank=True, max_length=1000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='media', to='simulator.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=10)),
+                ("file", models.FileField(max_length=300, upload_to="simulator/%Y/%m/")),
+                ("mime_type", models.CharField(max_length=100)),
+                ("width", models.PositiveIntegerField(null=True)),
+                ("height", models.PositiveIntegerField(null=True)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("source_url", models.URLField(blank=True, max_length=1000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="media",
+                        to="simulator.account",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=80, unique=True)),
-                ('kind', models.CharField(default='post', max_length=20)),
-                ('text', models.TextField(blank=True)),
-                ('link', models.URLField(blank=True, max_length=1000)),
-                ('reply_to', models.CharField(blank=True, max_length=80)),
-                ('quote_of', models.CharField(blank=True, max_length=80)),
-                ('published', models.BooleanField(default=True)),
-                ('origin', models.CharField(choices=[('api', 'through the API'), ('native', 'natively in the app')], default='api', max_length=10)),
-                ('token_fingerprint', models.CharField(blank=True, max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='simulator.account')),
-                ('media', models.ManyToManyField(blank=True, related_name='posts', to='simulator.media')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='simulator.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=80, unique=True)),
+                ("kind", models.CharField(default="post", max_length=20)),
+                ("text", models.TextField(blank=True)),
+                ("link", models.URLField(blank=True, max_length=1000)),
+                ("reply_to", models.CharField(blank=True, max_length=80)),
+                ("quote_of", models.CharField(blank=True, max_length=80)),
+                ("published", models.BooleanField(default=True)),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("api", "through the API"), ("native", "natively in the app")],
+                        default="api",
+                        max_length=10,
+                    ),
+                ),
+                ("token_fingerprint", models.CharField(blank=True, max_length=10)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="posts",
+                        to="simulator.account",
+                    ),
+                ),
+                (
+                    "media",
+                    models.ManyToManyField(blank=True, related_name="posts", to="simulator.media"),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="simulator.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Container',
+            name="Container",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=40, unique=True)),
-                ('media_type', models.CharField(max_length=20)),
-                ('is_carousel_item', models.BooleanField(default=False)),
-                ('caption', models.TextField(blank=True)),
-                ('children', models.JSONField(default=list)),
-                ('status_code', models.CharField(default='IN_PROGRESS', max_length=20)),
-                ('ready_at', models.DateTimeField(null=True)),
-                ('error_message', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='containers', to='simulator.account')),
-                ('media', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to='simulator.media')),
-                ('post', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to='simulator.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=40, unique=True)),
+                ("media_type", models.CharField(max_length=20)),
+                ("is_carousel_item", models.BooleanField(default=False)),
+                ("caption", models.TextField(blank=True)),
+                ("children", models.JSONField(default=list)),
+                ("status_code", models.CharField(default="IN_PROGRESS", max_length=20)),
+                ("ready_at", models.DateTimeField(null=True)),
+                ("error_message", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="containers",
+                        to="simulator.account",
+                    ),
+                ),
+                (
+                    "media",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="simulator.media",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, to="simulator.post"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Request',
+            name="Request",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(max_length=20)),
-                ('method', models.CharField(max_length=10)),
-                ('path', models.CharField(max_length=500)),
-                ('operation', models.CharField(max_length=10)),
-                ('status', models.PositiveIntegerField(null=True)),
-                ('fault', models.CharField(blank=True, max_length=30)),
-                ('token_fingerprint', models.CharField(blank=True, max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to='simulator.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("platform", models.CharField(max_length=20)),
+                ("method", models.CharField(max_length=10)),
+                ("path", models.CharField(max_length=500)),
+                ("operation", models.CharField(max_length=10)),
+                ("status", models.PositiveIntegerField(null=True)),
+                ("fault", models.CharField(blank=True, max_length=30)),
+                ("token_fingerprint", models.CharField(blank=True, max_length=10)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="simulator.account",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Token',
+            name="Token",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('access', 'Access'), ('refresh', 'Refresh'), ('session', 'Session'), ('code', 'Code')], max_length=10)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('fingerprint', models.CharField(max_length=10)),
-                ('client_id', models.CharField(blank=True, max_length=100)),
-                ('scopes', models.CharField(blank=True, max_length=500)),
-                ('redirect_uri', models.CharField(blank=True, max_length=500)),
-                ('code_challenge', models.CharField(blank=True, max_length=200)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tokens', to='simulator.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("access", "Access"),
+                            ("refresh", "Refresh"),
+                            ("session", "Session"),
+                            ("code", "Code"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("fingerprint", models.CharField(max_length=10)),
+                ("client_id", models.CharField(blank=True, max_length=100)),
+                ("scopes", models.CharField(blank=True, max_length=500)),
+                ("redirect_uri", models.CharField(blank=True, max_length=500)),
+                ("code_challenge", models.CharField(blank=True, max_length=200)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tokens",
+                        to="simulator.account",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Upload',
+            name="Upload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=80, unique=True)),
-                ('media_type', models.CharField(blank=True, max_length=100)),
-                ('category', models.CharField(blank=True, max_length=40)),
-                ('total_bytes', models.PositiveBigIntegerField(default=0)),
-                ('segments', models.JSONField(default=list)),
-                ('state', models.CharField(default='initialized', max_length=20)),
-                ('ready_at', models.DateTimeField(null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='uploads', to='simulator.account')),
-                ('media', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to='simulator.media')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=80, unique=True)),
+                ("media_type", models.CharField(blank=True, max_length=100)),
+                ("category", models.CharField(blank=True, max_length=40)),
+                ("total_bytes", models.PositiveBigIntegerField(default=0)),
+                ("segments", models.JSONField(default=list)),
+                ("state", models.CharField(default="initialized", max_length=20)),
+                ("ready_at", models.DateTimeField(null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="uploads",
+                        to="simulator.account",
+                    ),
+                ),
+                (
+                    "media",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="simulator.media",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(fields=('platform', 'handle'), name='sim_account_unique'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                fields=("platform", "handle"), name="sim_account_unique"
+            ),
         ),
     ]
