@@ -617,6 +617,8 @@ def mount_platform_adapter(
     timeout = timeout if timeout is not None else api_timeout()
     for prefix in prefixes:
         inner = session.get_adapter(prefix)
+        if isinstance(inner, PlatformAdapter):
+            inner = inner.inner
         session.mount(prefix, PlatformAdapter(timeout=timeout, inner=inner))
 
 

@@ -56,7 +56,6 @@ from .base import (
     search_window,
 )
 
-log = logging.getLogger(__name__)
 MAX_CAPTION = 2200
 
 
@@ -90,7 +89,7 @@ class InstagramPrivateDriver:
         client = Client(
             settings=dict(stored) if stored else None,
             with_challenge_flow=False,
-            logger=log,
+            logger=logging.getLogger("instagrapi"),
         )
         # After the stored settings: pacing and retries are the delivery machinery's business.
         client.request_timeout = settings.INSTAGRAM_PRIVATE_DELAY

@@ -101,7 +101,11 @@ def seed_accounts() -> list[Account]:
 
 
 def account_by_handle(platform: str, handle: str) -> Account:
-    return Account.objects.get(platform=platform, handle__iexact=handle)
+    found = Account.objects.filter(platform=platform, handle__iexact=handle).first()
+    if found is None:
+        seed_accounts()
+        found = Account.objects.get(platform=platform, handle__iexact=handle)
+    return found
 
 
 def issue_token(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.utils import translation
 from PIL import Image
 
 from publishing.simulator import services as simulator_services
@@ -54,6 +55,13 @@ class Simulator:
         )
         assert response.status_code == 201, response.text
         return response.json()
+
+
+@pytest.fixture(autouse=True)
+def _indonesian():
+    """Drivers speak to people in the interface's language (Bahasa Indonesia by default)."""
+    with translation.override("id"):
+        yield
 
 
 @pytest.fixture

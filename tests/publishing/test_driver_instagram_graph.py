@@ -84,7 +84,7 @@ def test_video_waits_for_its_container(ig, credential, simulator, file_server):
 
 
 def test_instagram_needs_media_jpeg_and_a_supported_ratio(ig, credential, simulator, file_server):
-    with pytest.raises(PermanentError, match="photo or video"):
+    with pytest.raises(PermanentError, match="foto atau video"):
         ig.publish(PostPayload(text="Tanpa foto"), credential)
     with pytest.raises(PermanentError, match="JPEG"):
         ig.publish(
