@@ -124,14 +124,21 @@ class MediaItem:
 
     @contextlib.contextmanager
     def local_path(self) -> Iterator[Path]:
-        """A local file with the bytes: the item's own path, or a temporary copy of the stream."""
-        if self.path is not None:
+        """A local file with the bytes, named with the extension of its type (some libraries
+        go by the name): the item's own path, or a temporary copy of the stream."""
+        expected = _EXTENSIONS.get(self.mime_type) or mimetypes.guess_extension(self.mime_type)
+        if self.path is not None and (
+            expected is None or Path(self.path).suffix.lower() in _ALIASES.get(expected, {expected})
+        ):
             yield Path(self.path)
             return
         with tempfile.TemporaryDirectory(prefix="portal-media-") as folder:
-            target = Path(folder) / f"media{self.suffix or '.bin'}"
-            with self.open() as source, target.open("wb") as out:
-                shutil.copyfileobj(source, out, length=1024 * 1024)
+            target = Path(folder) / f"media{expected or self.suffix or '.bin'}"
+            if self.path is not None:
+                target.symlink_to(Path(self.path).resolve())
+            else:
+                with self.open() as source, target.open("wb") as out:
+                    shutil.copyfileobj(source, out, length=1024 * 1024)
             yield target
 
     def byte_size(self) -> int:
@@ -142,6 +149,10 @@ class MediaItem:
         with self.open() as stream:
             stream.seek(0, 2)
             return stream.tell()
+
+
+_EXTENSIONS = {"image/jpeg": ".jpg", "video/quicktime": ".mov", "video/mp4": ".mp4"}
+_ALIASES = {".jpg": {".jpg", ".jpeg", ".jpe"}, ".mov": {".mov", ".qt"}}
 
 
 class RepostKind(enum.StrEnum):

@@ -147,6 +147,11 @@ class InstagramPrivateDriver:
             raise cls(**_details(exc, credential, watch)) from None
         except ig.ClientConnectionError as exc:
             raise RetryableError(**_details(exc, credential, watch)) from None
+        except (ValueError, OSError) as exc:  # instagrapi refusing a file before sending it
+            raise PermanentError(
+                gettext_lazy("The media file could not be prepared for Instagram."),
+                **_details(exc, credential, watch),
+            ) from None
         except ig.ClientError as exc:
             response = getattr(exc, "response", None)
             status = getattr(response, "status_code", 0) or 0

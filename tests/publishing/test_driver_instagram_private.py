@@ -205,3 +205,20 @@ def test_fetch_recent_metrics_delete_health(insta, vault, simulator, media_dir):
     assert insta.check_credential(secret).state == HealthState.VALID
     simulator.fault("instagram", ACCOUNT, mode="challenge")
     assert insta.check_credential(secret).state == HealthState.NEEDS_ATTENTION
+
+
+def test_a_stored_file_without_extension_is_still_sent(
+    insta, vault, simulator, media_dir, tmp_path
+):
+    stored = tmp_path / "original"  # storage names need not carry the type
+    stored.write_bytes((media_dir / "photo.jpg").read_bytes())
+    item = MediaItem(kind=MediaKind.IMAGE, mime_type="image/jpeg", path=stored)
+    opened = MediaItem(
+        kind=MediaKind.IMAGE, mime_type="image/jpeg", opener=lambda: stored.open("rb")
+    )
+    publish(insta, vault, PostPayload(text="Tanpa ekstensi", media=(item,)))
+    publish(insta, vault, PostPayload(text="Dari aliran", media=(opened,)))
+    assert [p["text"] for p in simulator.posts("instagram", ACCOUNT)] == [
+        "Tanpa ekstensi",
+        "Dari aliran",
+    ]
