@@ -656,8 +656,8 @@ def redact(text: Any, credential: Credential | None = None) -> str:
     if credential:
         for value in _secret_values(credential):
             text = text.replace(value, "[redacted]")
-    text = _TOKENISH.sub(r"\1[redacted]", text)
-    return _BEARER.sub(r"\1[redacted]", text)
+    text = _BEARER.sub(r"\1[redacted]", text)
+    return _TOKENISH.sub(r"\1[redacted]", text)
 
 
 def _secret_values(value: Any) -> Iterator[str]:
