@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "django_celery_results",
+    # The platform simulator (demo and tests); routed only when SOCIAL_API_BASE points at it.
+    "publishing.simulator",
 ]
 
 MIDDLEWARE = [
@@ -364,6 +366,19 @@ SOCIAL_API_BASE = env.str(
 SIMULATOR_ENABLED = bool(SOCIAL_API_BASE) and urlparse(SOCIAL_API_BASE).path.rstrip("/").endswith(
     "/simulator"
 )
+# Seconds a driver waits for a platform's answer (each request).
+SOCIAL_API_TIMEOUT = env.float("SOCIAL_API_TIMEOUT", default=30)
+# The portal's app on each platform (the simulator plays a demo app of the same names).
+FACEBOOK_APP_ID = env.str("FACEBOOK_APP_ID", default="100000000000001" if DEBUG else "")
+FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="") or (
+    _generate_once("FACEBOOK_APP_SECRET", lambda: __import__("secrets").token_hex(16))
+    if DEBUG
+    else ""
+)
+X_CLIENT_ID = env.str("X_CLIENT_ID", default="portal-media-center" if DEBUG else "")
+X_CLIENT_SECRET = env.str("X_CLIENT_SECRET", default="")
+# Pause before each call to Instagram's private API (instagrapi), so as not to look like a bot.
+INSTAGRAM_PRIVATE_DELAY = env.float("INSTAGRAM_PRIVATE_DELAY", default=1.0)
 
 # --- API ----------------------------------------------------------------------------------------
 

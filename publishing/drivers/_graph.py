@@ -1,0 +1,141 @@
+"""What the Facebook Page and Instagram business drivers share: a facebook-business API object
+for one credential (pointed at the simulator when it is in use) and Meta's error codes turned
+into the drivers' errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+from django.utils.translation import gettext_lazy as _
+from facebook_business.api import FacebookAdsApi
+from facebook_business.exceptions import FacebookError, FacebookRequestError
+from facebook_business.session import FacebookSession
+
+from .base import (
+    BackOffLong,
+    DriverError,
+    DuplicateDetected,
+    PermanentError,
+    QuotaDeferred,
+    RateLimited,
+    RetryableError,
+    Stopwatch,
+    TokenExpired,
+    UncertainSend,
+    api_timeout,
+    platform_url,
+    redact,
+    retry_after_seconds,
+    transport_error,
+)
+
+GRAPH = "https://graph.facebook.com"
+THROTTLE_CODES = {4, 17, 32, 613, 80001} | set(range(80000, 80015))
+TOKEN_MESSAGES = {
+    463: _("The access token has expired (token kedaluwarsa); connect the account again."),
+    460: _("The account's password was changed; connect the account again."),
+    458: _("The portal's app was removed from the account; connect the account again."),
+    467: _("The access token is no longer valid; connect the account again."),
+}
+T = TypeVar("T")
+
+
+def graph_api(credential, *, platform: str) -> FacebookAdsApi:
+    """An API object for this credential alone.
+
+    Built directly rather than with ``FacebookAdsApi.init()``: no process-wide default API (two
+    workers' threads never share a token) and no crash reporter (``crash_log=False``), which would
+    send tracebacks to Meta.
+    """
+    token = credential.get("access_token")
+    if not token:
+        raise TokenExpired(_("The account is not connected (no access token)."), platform=platform)
+    session = FacebookSession(
+        access_token=token, app_secret=credential.get("app_secret") or None, timeout=api_timeout()
+    )
+    session.GRAPH = platform_url(GRAPH)  # the library's own base address
+    return FacebookAdsApi(session)
+
+
+def graph_call(
+    credential, operation: Callable[[], T], *, platform: str, write: bool, watch=None
+) -> T:
+    watch = watch or Stopwatch()
+    try:
+        return operation()
+    except FacebookRequestError as exc:
+        raise graph_error(exc, credential, watch.elapsed, platform=platform, write=write) from None
+    except requests.RequestException as exc:
+        raise transport_error(
+            exc, platform=platform, duration=watch.elapsed, write=write, credential=credential
+        ) from None
+    except FacebookError as exc:  # the library refused before sending (bad parameter)
+        raise PermanentError(
+            _("The post could not be prepared for the platform."),
+            platform=platform,
+            platform_message=redact(str(exc), credential)[:300],
+        ) from None
+
+
+def regain_seconds(headers) -> float | None:
+    """``estimated_time_to_regain_access`` (minutes) of Meta's usage headers, in seconds."""
+    longest = None
+    for name in ("X-Business-Use-Case-Usage", "x-business-use-case-usage"):
+        raw = (headers or {}).get(name)
+        if not raw:
+            continue
+        try:
+            usage = json.loads(raw)
+        except ValueError:
+            continue
+        for entries in usage.values():
+            for entry in entries if isinstance(entries, list) else [entries]:
+                minutes = entry.get("estimated_time_to_regain_access") or 0
+                longest = max(longest or 0, float(minutes) * 60)
+    if longest:
+        return longest
+    return retry_after_seconds(headers)
+
+
+def graph_error(
+    exc: FacebookRequestError, credential, duration: float, *, platform: str, write: bool
+) -> DriverError:
+    code = exc.api_error_code()
+    subcode = exc.api_error_subcode()
+    body = exc.body()
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    message = error.get("error_user_msg") or exc.api_error_message() or ""
+    common: dict[str, Any] = {
+        "platform": platform,
+        "http_status": exc.http_status(),
+        "duration": duration,
+        "excerpt": redact(json.dumps(body)[:500] if isinstance(body, dict) else body, credential),
+        "platform_code": f"{code}/{subcode}" if subcode else code,
+        "platform_message": redact(message, credential),
+    }
+    if code in (190, 102):
+        return TokenExpired(TOKEN_MESSAGES.get(subcode), refreshable=False, **common)
+    if code in THROTTLE_CODES:
+        return RateLimited(retry_after=regain_seconds(exc.http_headers()), **common)
+    if code == 368:
+        return BackOffLong(
+            _("The platform has temporarily blocked this account from posting; wait before "
+              "posting again."),
+            **common,
+        )  # fmt: skip
+    if code == 506:
+        return DuplicateDetected(**common)
+    if code == 9 and subcode == 2207042:
+        return QuotaDeferred(**common)
+    if code in (1, 2) or exc.api_transient_error() or (exc.http_status() or 0) >= 500:
+        return (UncertainSend if write else RetryableError)(**common)
+    if code == 10 or (code is not None and 200 <= code < 300):
+        return PermanentError(
+            _("The portal lacks a permission on this account; connect it again with all the "
+              "permissions asked."),
+            **common,
+        )  # fmt: skip
+    return PermanentError(_("The platform refused the post."), **common)

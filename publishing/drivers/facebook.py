@@ -1,0 +1,375 @@
+"""Facebook Pages through facebook-business (Meta's official SDK).
+
+Credential keys: ``page_id`` and ``access_token`` (a Page access token; those made from a
+long-lived user token do not expire), optionally ``app_secret`` (adds ``appsecret_proof``).
+
+Text posts go to ``Page.create_feed``; one photo to ``Page.create_photo``; several photos are
+uploaded unpublished, then attached to one feed post (``attached_media``); a video goes to
+``Page.create_video``. Media reach Meta by address (``url`` / ``file_url``) when the item has one,
+otherwise as a file upload. The first comment is ``PagePost.create_comment``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from facebook_business.adobjects.page import Page
+from facebook_business.adobjects.pagepost import PagePost
+from facebook_business.adobjects.user import User
+from facebook_business.api import FacebookAdsApi
+from facebook_business.session import FacebookSession
+
+from ._graph import graph_api, graph_call
+from .base import (
+    CredentialHealth,
+    DriverError,
+    HealthState,
+    MediaItem,
+    MediaKind,
+    NativeMedia,
+    NativePost,
+    PermanentError,
+    Platform,
+    PlatformLimits,
+    PostMetrics,
+    PostPayload,
+    PublishResult,
+    RepostKind,
+    RetryableError,
+    Stopwatch,
+    TokenExpired,
+    api_timeout,
+    parse_time,
+    platform_url,
+    register,
+    same_text,
+    search_window,
+)
+
+SCOPES = [
+    "pages_show_list",
+    "pages_read_engagement",
+    "pages_manage_posts",
+    "pages_manage_engagement",
+    "instagram_basic",
+    "instagram_content_publish",
+    "business_management",
+]
+
+
+@register
+class FacebookPageDriver:
+    name = "facebook"
+    platform = Platform.FACEBOOK
+    limits = PlatformLimits(
+        max_text_length=63206,
+        max_media=10,
+        max_images=10,
+        max_videos=1,
+        image_types=("image/jpeg", "image/png", "image/gif", "image/webp"),
+        video_types=("video/mp4", "video/quicktime"),
+        max_image_bytes=10 * 1024 * 1024,
+        max_video_bytes=1024 * 1024 * 1024,
+        max_video_seconds=240 * 60,
+    )
+
+    def _page(self, credential) -> Page:
+        page_id = credential.get("page_id")
+        if not page_id:
+            raise PermanentError(gettext_lazy("The Facebook Page is not known (no page id)."))
+        return Page(page_id, api=graph_api(credential, platform="facebook"))
+
+    def _call(self, credential, operation, *, write: bool, watch=None):
+        return graph_call(credential, operation, platform="facebook", write=write, watch=watch)
+
+    def validate(self, payload: PostPayload) -> list[str]:
+        problems = []
+        if not payload.full_text.strip() and not payload.media and not payload.repost:
+            problems.append(_("A Facebook post needs text, a link or media."))
+        if len(payload.full_text) > self.limits.max_text_length:
+            problems.append(_("The text is too long for Facebook."))
+        if payload.videos and (payload.images or len(payload.videos) > 1):
+            problems.append(_("Facebook takes one video alone, or photos, per post."))
+        if len(payload.images) > self.limits.max_images:
+            problems.append(_("Facebook takes at most ten photos per post here."))
+        for item in payload.media:
+            allowed = (
+                self.limits.image_types if item.kind == MediaKind.IMAGE else self.limits.video_types
+            )
+            if item.mime_type not in allowed:
+                problems.append(_("Facebook does not take files of type %s.") % item.mime_type)
+        return problems
+
+    def publish(self, payload: PostPayload, credential) -> PublishResult:
+        problems = self.validate(payload)
+        if problems:
+            raise PermanentError(" ".join(problems), platform="facebook", code="invalid")
+        watch = Stopwatch()
+        page = self._page(credential)
+        repost = payload.repost
+        if repost and repost.kind == RepostKind.REPLY:
+            target = PagePost(repost.external_id, api=page.get_api())
+            answer = self._call(
+                credential,
+                lambda: target.create_comment(params={"message": payload.full_text}),
+                write=True,
+            )
+            return self._result(answer["id"], watch)
+        if payload.videos:
+            external_id = self._video(page, payload, credential)
+        elif len(payload.images) == 1:
+            external_id = self._photo(page, payload.images[0], payload, credential)
+        elif payload.images:
+            external_id = self._album(page, payload, credential)
+        else:
+            params: dict[str, Any] = {"message": payload.text}
+            link = payload.link or (repost.url if repost else "")
+            if link:
+                params["link"] = link
+            answer = self._call(credential, lambda: page.create_feed(params=params), write=True)
+            external_id = answer["id"]
+        warnings = []
+        if payload.first_comment:
+            post = PagePost(external_id, api=page.get_api())
+            try:
+                self._call(
+                    credential,
+                    lambda: post.create_comment(params={"message": payload.first_comment}),
+                    write=True,
+                )
+            except DriverError as exc:
+                warnings.append(_("The first comment was not posted: %s") % exc)
+        return self._result(external_id, watch, warnings)
+
+    def _result(self, external_id: str, watch, warnings=()) -> PublishResult:
+        return PublishResult(
+            external_id=str(external_id),
+            permalink=platform_url(f"https://www.facebook.com/{external_id}"),
+            http_status=200,
+            duration=watch.elapsed,
+            warnings=tuple(warnings),
+        )
+
+    def _with_media(self, item: MediaItem, params: dict, url_field: str, operation):
+        """Run ``operation(params)`` with the media by address, or as an uploaded file."""
+        if item.url:
+            return operation({**params, url_field: item.url})
+        with item.local_path() as path:
+            # facebook-business sends a parameter named "filename" as a multipart file.
+            return operation({**params, "filename": str(path)})
+
+    def _photo(self, page: Page, item: MediaItem, payload: PostPayload, credential) -> str:
+        params = {"message": payload.full_text, "published": True}
+        if item.alt_text:
+            params["alt_text_custom"] = item.alt_text
+        answer = self._call(
+            credential,
+            lambda: self._with_media(item, params, "url", lambda p: page.create_photo(params=p)),
+            write=True,
+        )
+        return answer.get("post_id") or answer["id"]
+
+    def _album(self, page: Page, payload: PostPayload, credential) -> str:
+        photo_ids = []
+        for item in payload.images:
+            answer = self._call(
+                credential,
+                lambda item=item: self._with_media(
+                    item, {"published": False}, "url", lambda p: page.create_photo(params=p)
+                ),
+                write=False,  # an unpublished photo is invisible: sending it again is harmless
+            )
+            photo_ids.append(answer["id"])
+        params = {
+            "message": payload.full_text,
+            "attached_media": [{"media_fbid": photo_id} for photo_id in photo_ids],
+        }
+        answer = self._call(credential, lambda: page.create_feed(params=params), write=True)
+        return answer["id"]
+
+    def _video(self, page: Page, payload: PostPayload, credential) -> str:
+        item = payload.videos[0]
+        params = {"description": payload.full_text}
+        answer = self._call(
+            credential,
+            lambda: self._with_media(
+                item, params, "file_url", lambda p: page.create_video(params=p)
+            ),
+            write=True,
+        )
+        return answer["id"]
+
+    def _posts(self, credential, since: datetime | None, fields: list[str]):
+        page = self._page(credential)
+        params: dict[str, Any] = {"limit": 100}
+        if since is not None:
+            params["since"] = int(since.timestamp())
+        return self._call(
+            credential,
+            lambda: list(page.get_published_posts(fields=fields, params=params)),
+            write=False,
+        )
+
+    def find_existing(self, payload: PostPayload, credential) -> PublishResult | None:
+        posts = self._posts(credential, search_window(payload), ["id", "message", "created_time"])
+        for post in posts:
+            if same_text(post.get("message", ""), payload.full_text):
+                return PublishResult(
+                    external_id=post["id"],
+                    permalink=platform_url(f"https://www.facebook.com/{post['id']}"),
+                    http_status=200,
+                    found_existing=True,
+                )
+        return None
+
+    def fetch_recent(self, credential, since: datetime | None) -> list[NativePost]:
+        fields = ["id", "message", "created_time", "permalink_url", "attachments"]
+        result = []
+        for post in self._posts(credential, since, fields):
+            media = []
+            for attachment in (post.get("attachments") or {}).get("data", []):
+                items = (attachment.get("subattachments") or {}).get("data") or [attachment]
+                for item in items:
+                    is_video = item.get("media_type") == "video"
+                    url = (
+                        item.get("url")
+                        if is_video
+                        else item.get("media", {}).get("image", {}).get("src")
+                    )
+                    if url:
+                        media.append(
+                            NativeMedia(
+                                kind=MediaKind.VIDEO if is_video else MediaKind.IMAGE, url=url
+                            )
+                        )
+            result.append(
+                NativePost(
+                    external_id=post["id"],
+                    text=post.get("message", ""),
+                    created_at=parse_time(post["created_time"]),
+                    permalink=post.get("permalink_url", ""),
+                    media=tuple(media),
+                )
+            )
+        return result
+
+    def delete(self, external_id: str, credential) -> None:
+        post = PagePost(external_id, api=graph_api(credential, platform="facebook"))
+        self._call(credential, lambda: post.api_delete(), write=True)
+
+    def check_credential(self, credential) -> CredentialHealth:
+        try:
+            page = self._page(credential)
+            info = self._call(credential, lambda: page.api_get(fields=["id", "name"]), write=False)
+        except TokenExpired as exc:
+            return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
+        except RetryableError as exc:
+            return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
+        except DriverError as exc:
+            return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
+        return CredentialHealth(
+            state=HealthState.VALID, account_id=info["id"], account_name=info.get("name", "")
+        )
+
+    def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
+        post = PagePost(external_id, api=graph_api(credential, platform="facebook"))
+        fields = ["shares", "reactions.summary(true)", "comments.summary(true)"]
+        data = self._call(credential, lambda: post.api_get(fields=fields), write=False)
+        data = data.export_all_data()
+        return PostMetrics(
+            external_id=external_id,
+            likes=(data.get("reactions") or {}).get("summary", {}).get("total_count"),
+            comments=(data.get("comments") or {}).get("summary", {}).get("total_count"),
+            shares=(data.get("shares") or {}).get("count"),
+            raw=data,
+        )
+
+    def needs_refresh(self, credential) -> bool:
+        return False  # Page tokens from a long-lived user token do not expire
+
+    def refresh(self, credential) -> dict[str, Any]:
+        raise TokenExpired(
+            gettext_lazy("A Facebook Page token cannot be renewed here; connect the Page again."),
+            platform="facebook",
+        )
+
+
+# --- connecting Pages (Facebook Login) -----------------------------------------------------------
+
+
+def oauth_start(*, redirect_uri: str, state: str, scopes: list[str] | None = None) -> str:
+    """The Facebook Login dialog the Kepala Dinas is sent to."""
+    query = {
+        "client_id": settings.FACEBOOK_APP_ID,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "response_type": "code",
+        "scope": ",".join(scopes or SCOPES),
+    }
+    version = FacebookAdsApi.API_VERSION
+    return platform_url(f"https://www.facebook.com/{version}/dialog/oauth?{urlencode(query)}")
+
+
+def _app_api(access_token: str | None = None) -> FacebookAdsApi:
+    session = FacebookSession(access_token=access_token, timeout=api_timeout())
+    session.GRAPH = platform_url("https://graph.facebook.com")
+    return FacebookAdsApi(session)
+
+
+def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
+    """Exchange the callback's ``code`` (the caller checked ``state``) for a long-lived user
+    token, then list the Pages it manages, each with its Page token and linked Instagram business
+    account. Returns one vault secret per Page: ``{"page_id", "name", "access_token",
+    "instagram": {"ig_user_id", "username"} | None}``."""
+    app = {"client_id": settings.FACEBOOK_APP_ID, "client_secret": settings.FACEBOOK_APP_SECRET}
+    short = graph_call(
+        {},
+        lambda: _app_api().call(
+            "GET",
+            ("oauth", "access_token"),
+            params={**app, "redirect_uri": redirect_uri, "code": code},
+        ),
+        platform="facebook",
+        write=False,
+    ).json()
+    long_lived = graph_call(
+        short,
+        lambda: _app_api().call(
+            "GET",
+            ("oauth", "access_token"),
+            params={
+                **app,
+                "grant_type": "fb_exchange_token",
+                "fb_exchange_token": short["access_token"],
+            },
+        ),
+        platform="facebook",
+        write=False,
+    ).json()
+    user = User(fbid="me", api=_app_api(long_lived["access_token"]))
+    fields = ["id", "name", "access_token", "instagram_business_account{id,username}"]
+    pages = graph_call(
+        long_lived, lambda: list(user.get_accounts(fields=fields)), platform="facebook", write=False
+    )
+    secrets = []
+    for page in pages:
+        page = page.export_all_data()
+        instagram = page.get("instagram_business_account")
+        secrets.append(
+            {
+                "page_id": page["id"],
+                "name": page.get("name", ""),
+                "access_token": page["access_token"],
+                "instagram": (
+                    {"ig_user_id": instagram["id"], "username": instagram.get("username", "")}
+                    if instagram
+                    else None
+                ),
+            }
+        )
+    return secrets

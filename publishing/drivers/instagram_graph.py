@@ -1,0 +1,350 @@
+"""Instagram business accounts through facebook-business (the Instagram Graph API).
+
+Credential keys: ``ig_user_id`` and ``access_token`` (the linked Page's token), optionally
+``app_secret``.
+
+Publishing is two steps: a media container (``IGUser.create_media`` with an ``image_url`` or
+``video_url`` Instagram fetches itself, so every media item needs ``url``), whose
+``status_code`` is polled until ``FINISHED``, then ``IGUser.create_media_publish``. Several items
+make a carousel (one container per item, then a ``CAROUSEL`` container). Publishing is capped per
+account in a rolling 24 hours: a full quota raises :class:`QuotaDeferred` with the time the window
+allows again, before anything is created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from facebook_business.adobjects.igmedia import IGMedia
+from facebook_business.adobjects.iguser import IGUser
+from facebook_business.adobjects.shadowigmediabuilder import ShadowIGMediaBuilder
+
+from ._graph import graph_api, graph_call
+from .base import (
+    CredentialHealth,
+    DriverError,
+    HealthState,
+    MediaItem,
+    MediaKind,
+    NativeMedia,
+    NativePost,
+    PermanentError,
+    Platform,
+    PlatformLimits,
+    PostMetrics,
+    PostPayload,
+    PublishResult,
+    QuotaDeferred,
+    RetryableError,
+    Stopwatch,
+    TokenExpired,
+    parse_time,
+    register,
+    same_text,
+    search_window,
+)
+
+MAX_CAPTION = 2200
+
+
+@register
+class InstagramGraphDriver:
+    name = "instagram_graph"
+    platform = Platform.INSTAGRAM
+    limits = PlatformLimits(
+        max_text_length=MAX_CAPTION,
+        max_media=10,
+        max_images=10,
+        max_videos=10,
+        needs_media=True,
+        image_types=("image/jpeg",),
+        video_types=("video/mp4", "video/quicktime"),
+        min_aspect_ratio=0.8,
+        max_aspect_ratio=1.91,
+        max_image_bytes=8 * 1024 * 1024,
+        max_video_bytes=300 * 1024 * 1024,
+        max_video_seconds=15 * 60,
+    )
+
+    def __init__(self, *, poll_interval: float = 1.0, poll_timeout: float = 300):
+        self.poll_interval = poll_interval
+        self.poll_timeout = poll_timeout
+
+    def _user(self, credential) -> IGUser:
+        user_id = credential.get("ig_user_id")
+        if not user_id:
+            raise PermanentError(gettext_lazy("The Instagram account is not known (no id)."))
+        return IGUser(user_id, api=graph_api(credential, platform="instagram"))
+
+    def _call(self, credential, operation, *, write: bool):
+        return graph_call(credential, operation, platform="instagram", write=write)
+
+    def validate(self, payload: PostPayload) -> list[str]:
+        problems = []
+        if not payload.media:
+            problems.append(_("An Instagram post needs at least one photo or video."))
+        if len(payload.media) > 10:
+            problems.append(_("Instagram takes at most ten photos or videos in one post."))
+        if len(payload.full_text) > MAX_CAPTION:
+            problems.append(_("The caption is too long for Instagram (at most 2,200 characters)."))
+        if payload.full_text.count("#") > 30:
+            problems.append(_("Instagram takes at most 30 hashtags."))
+        for item in payload.media:
+            problems += _item_problems(item, self.limits)
+        return problems
+
+    def publish(self, payload: PostPayload, credential) -> PublishResult:
+        problems = self.validate(payload)
+        if problems:
+            raise PermanentError(" ".join(problems), platform="instagram", code="invalid")
+        watch = Stopwatch()
+        user = self._user(credential)
+        self._check_quota(user, credential)
+        caption = payload.full_text
+        if len(payload.media) == 1:
+            container = self._container(user, payload.media[0], credential, caption=caption)
+        else:
+            children = [
+                self._container(user, item, credential, carousel_item=True)
+                for item in payload.media
+            ]
+            answer = self._call(
+                credential,
+                lambda: user.create_media(
+                    params={"media_type": "CAROUSEL", "children": children, "caption": caption}
+                ),
+                write=False,
+            )
+            container = answer["id"]
+        self._wait_until_finished(user, container, credential)
+        published = self._call(
+            credential,
+            lambda: user.create_media_publish(params={"creation_id": int(container)}),
+            write=True,
+        )
+        media_id = published["id"]
+        media = IGMedia(media_id, api=user.get_api())
+        permalink, warnings = "", []
+        with contextlib.suppress(DriverError):  # the post exists; its address can wait
+            permalink = self._call(
+                credential, lambda: media.api_get(fields=["permalink"]), write=False
+            ).get("permalink", "")
+        if payload.first_comment:
+            try:
+                self._call(
+                    credential,
+                    lambda: media.create_comment(params={"message": payload.first_comment}),
+                    write=True,
+                )
+            except DriverError as exc:
+                warnings.append(_("The first comment was not posted: %s") % exc)
+        return PublishResult(
+            external_id=str(media_id),
+            permalink=permalink,
+            http_status=200,
+            duration=watch.elapsed,
+            warnings=tuple(warnings),
+        )
+
+    def _check_quota(self, user: IGUser, credential) -> None:
+        fields = ["quota_usage", "config"]
+        rows = self._call(
+            credential, lambda: list(user.get_content_publishing_limit(fields=fields)), write=False
+        )
+        if not rows:
+            return
+        row = rows[0]
+        total = (row.get("config") or {}).get("quota_total")
+        usage = row.get("quota_usage") or 0
+        if total and usage >= total:
+            raise QuotaDeferred(
+                platform="instagram",
+                platform_message=f"{usage}/{total}",
+                retry_at=self._window_opens(user, credential),
+            )
+
+    def _window_opens(self, user: IGUser, credential) -> datetime:
+        """When the oldest post of the last 24 hours leaves the window (or an hour from now)."""
+        since = datetime.now(UTC) - timedelta(hours=24)
+        try:
+            media = self._call(
+                credential,
+                lambda: list(
+                    user.get_media(fields=["timestamp"], params={"since": int(since.timestamp())})
+                ),
+                write=False,
+            )
+        except DriverError:
+            media = []
+        times = sorted(parse_time(m["timestamp"]) for m in media if m.get("timestamp"))
+        if times and times[0] + timedelta(hours=24) > datetime.now(UTC):
+            return times[0] + timedelta(hours=24, minutes=1)
+        return datetime.now(UTC) + timedelta(hours=1)
+
+    def _container(
+        self, user: IGUser, item: MediaItem, credential, *, caption: str = "", carousel_item=False
+    ) -> str:
+        params: dict[str, Any] = {}
+        if item.kind == MediaKind.VIDEO:
+            params["media_type"] = "VIDEO" if carousel_item else "REELS"
+            params["video_url"] = item.url
+            if not carousel_item:
+                params["share_to_feed"] = True
+        else:
+            params["image_url"] = item.url
+            if item.alt_text:
+                params["alt_text"] = item.alt_text
+        if carousel_item:
+            params["is_carousel_item"] = True
+        elif caption:
+            params["caption"] = caption
+        answer = self._call(credential, lambda: user.create_media(params=params), write=False)
+        container = answer["id"]
+        if item.kind == MediaKind.VIDEO:
+            self._wait_until_finished(user, container, credential)
+        return container
+
+    def _wait_until_finished(self, user: IGUser, container: str, credential) -> None:
+        builder = ShadowIGMediaBuilder(container, api=user.get_api())
+        deadline = time.monotonic() + self.poll_timeout
+        while True:
+            status = self._call(
+                credential, lambda: builder.api_get(fields=["status_code", "status"]), write=False
+            )
+            code = status.get("status_code")
+            if code in ("FINISHED", "PUBLISHED"):
+                return
+            if code in ("ERROR", "EXPIRED"):
+                raise PermanentError(
+                    gettext_lazy("Instagram could not process the media."),
+                    platform="instagram",
+                    platform_code=code,
+                    platform_message=str(status.get("status", "")),
+                )
+            if time.monotonic() > deadline:
+                raise RetryableError(
+                    gettext_lazy(
+                        "Instagram is still processing the media; it will be tried again."
+                    ),
+                    platform="instagram",
+                )
+            time.sleep(self.poll_interval)
+
+    def _media(self, credential, since: datetime | None, fields: list[str]):
+        user = self._user(credential)
+        params: dict[str, Any] = {"limit": 50}
+        if since is not None:
+            params["since"] = int(since.timestamp())
+        return self._call(
+            credential, lambda: list(user.get_media(fields=fields, params=params)), write=False
+        )
+
+    def find_existing(self, payload: PostPayload, credential) -> PublishResult | None:
+        since = search_window(payload)
+        for media in self._media(credential, since, ["id", "caption", "timestamp", "permalink"]):
+            if same_text(media.get("caption", ""), payload.full_text):
+                return PublishResult(
+                    external_id=media["id"],
+                    permalink=media.get("permalink", ""),
+                    http_status=200,
+                    found_existing=True,
+                )
+        return None
+
+    def fetch_recent(self, credential, since: datetime | None) -> list[NativePost]:
+        fields = [
+            "id",
+            "caption",
+            "timestamp",
+            "permalink",
+            "media_type",
+            "media_url",
+            "children{media_type,media_url}",
+        ]
+        posts = []
+        for media in self._media(credential, since, fields):
+            items = (media.get("children") or {}).get("data") or [media]
+            posts.append(
+                NativePost(
+                    external_id=media["id"],
+                    text=media.get("caption", ""),
+                    created_at=parse_time(media["timestamp"]),
+                    permalink=media.get("permalink", ""),
+                    media=tuple(
+                        NativeMedia(
+                            kind=MediaKind.VIDEO
+                            if item.get("media_type") == "VIDEO"
+                            else MediaKind.IMAGE,
+                            url=item.get("media_url", ""),
+                        )
+                        for item in items
+                        if item.get("media_url")
+                    ),
+                )
+            )
+        return posts
+
+    def delete(self, external_id: str, credential) -> None:
+        media = IGMedia(external_id, api=graph_api(credential, platform="instagram"))
+        self._call(credential, lambda: media.api_delete(), write=True)
+
+    def check_credential(self, credential) -> CredentialHealth:
+        try:
+            user = self._user(credential)
+            info = self._call(
+                credential, lambda: user.api_get(fields=["id", "username"]), write=False
+            )
+        except TokenExpired as exc:
+            return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
+        except RetryableError as exc:
+            return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
+        except DriverError as exc:
+            return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
+        return CredentialHealth(
+            state=HealthState.VALID, account_id=info["id"], account_name=info.get("username", "")
+        )
+
+    def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
+        media = IGMedia(external_id, api=graph_api(credential, platform="instagram"))
+        data = self._call(
+            credential, lambda: media.api_get(fields=["like_count", "comments_count"]), write=False
+        ).export_all_data()
+        return PostMetrics(
+            external_id=external_id,
+            likes=data.get("like_count"),
+            comments=data.get("comments_count"),
+            raw=data,
+        )
+
+    def needs_refresh(self, credential) -> bool:
+        return False
+
+    def refresh(self, credential) -> dict[str, Any]:
+        raise TokenExpired(
+            gettext_lazy("The Instagram account's token cannot be renewed here; connect its "
+                         "Facebook Page again."),
+            platform="instagram",
+        )  # fmt: skip
+
+
+def _item_problems(item: MediaItem, limits: PlatformLimits) -> list[str]:
+    problems = []
+    if item.kind == MediaKind.IMAGE and item.mime_type not in limits.image_types:
+        problems.append(_("Instagram takes photos as JPEG only (this one is %s).") % item.mime_type)
+    if item.kind == MediaKind.VIDEO and item.mime_type not in limits.video_types:
+        problems.append(_("Instagram does not take videos of type %s.") % item.mime_type)
+    if item.kind == MediaKind.IMAGE and item.width and item.height:
+        ratio = item.width / item.height
+        if not limits.min_aspect_ratio - 0.001 <= ratio <= limits.max_aspect_ratio + 0.001:
+            problems.append(
+                _("Instagram takes photos between 4:5 (portrait) and 1.91:1 (landscape); this "
+                  "one is %(width)dx%(height)d.") % {"width": item.width, "height": item.height}
+            )  # fmt: skip
+    if not item.url:
+        problems.append(_("Instagram fetches media by address; this item has none."))
+    return problems

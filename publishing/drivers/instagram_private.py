@@ -1,0 +1,379 @@
+"""Instagram accounts the office holds only by username and password, through instagrapi.
+
+Credential keys: ``username``, ``password`` and ``settings`` (instagrapi's session settings: the
+device and the logged-in session, so that each use does not log in afresh).
+
+The session is renewed the same way as an OAuth token (see ``base.py``): an operation meeting
+``LoginRequired`` (or a credential without a session) raises ``TokenExpired(refreshable=True)``;
+``refresh`` logs in once from the stored settings and returns the new settings for the caller to
+save. A challenge or a two-factor prompt raises :class:`ChallengeRequired` (a person must act on
+the platform); "please wait" and "feedback required" raise :class:`BackOffLong`: instagrapi's own
+challenge resolver (which would wait for a code on the console) is switched off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from instagrapi import Client
+from instagrapi import exceptions as ig
+
+from .base import (
+    BackOffLong,
+    ChallengeRequired,
+    CredentialHealth,
+    DriverError,
+    HealthState,
+    MediaItem,
+    MediaKind,
+    NativeMedia,
+    NativePost,
+    PermanentError,
+    Platform,
+    PlatformLimits,
+    PostMetrics,
+    PostPayload,
+    PublishResult,
+    RetryableError,
+    Stopwatch,
+    TokenExpired,
+    UncertainSend,
+    mount_platform_adapter,
+    parse_time,
+    platform_url,
+    redact,
+    register,
+    same_text,
+    search_window,
+)
+
+MAX_CAPTION = 2200
+
+
+@register
+class InstagramPrivateDriver:
+    name = "instagram_private"
+    platform = Platform.INSTAGRAM
+    limits = PlatformLimits(
+        max_text_length=MAX_CAPTION,
+        max_media=10,
+        max_images=10,
+        max_videos=1,
+        needs_media=True,
+        image_types=("image/jpeg", "image/png", "image/webp"),
+        video_types=("video/mp4",),
+        min_aspect_ratio=0.8,
+        max_aspect_ratio=1.91,
+        max_video_seconds=60 * 60,
+    )
+
+    # --- the client -------------------------------------------------------------------------
+
+    def _client(self, credential, *, session: bool = True) -> Client:
+        stored = credential.get("settings") or {}
+        if session and not _has_session(stored):
+            raise TokenExpired(
+                gettext_lazy("The Instagram account has no session yet; it will log in."),
+                platform="instagram",
+                refreshable=bool(credential.get("password")),
+            )
+        client = Client(
+            settings=dict(stored) if stored else None,
+            with_challenge_flow=False,
+            logger=logging.getLogger("instagrapi"),
+        )
+        # After the stored settings: pacing and retries are the delivery machinery's business.
+        client.request_timeout = settings.INSTAGRAM_PRIVATE_DELAY
+        client.session_retry_total = 0
+        client.username = credential.get("username")
+        client.password = credential.get("password")
+        hosts = [
+            "https://i.instagram.com",
+            "https://b.i.instagram.com",
+            "https://www.instagram.com",
+        ]
+        mount_platform_adapter(client.private, hosts)
+        mount_platform_adapter(client.public, hosts)
+        return client
+
+    def _call(self, credential, operation, *, write: bool):
+        watch = Stopwatch()
+        try:
+            return operation()
+        except DriverError:
+            raise
+        except (ig.LoginRequired, ig.ClientLoginRequired, ig.ReloginAttemptExceeded) as exc:
+            raise TokenExpired(
+                gettext_lazy("The Instagram session has expired."),
+                refreshable=bool(credential.get("password")),
+                **_details(exc, credential, watch),
+            ) from None
+        except (ig.BadPassword, ig.BadCredentials) as exc:
+            raise TokenExpired(
+                gettext_lazy("Instagram refused the username or password; the Head of "
+                             "Department must update them."),
+                **_details(exc, credential, watch),
+            ) from None  # fmt: skip
+        except (
+            ig.ChallengeError,
+            ig.TwoFactorRequired,
+            ig.AccountSuspended,
+            ig.CaptchaChallengeRequired,
+        ) as exc:
+            raise ChallengeRequired(**_details(exc, credential, watch)) from None
+        except (
+            ig.PleaseWaitFewMinutes,
+            ig.FeedbackRequired,
+            ig.RateLimitError,
+            ig.SentryBlock,
+            ig.ClientThrottledError,
+        ) as exc:
+            raise BackOffLong(**_details(exc, credential, watch)) from None
+        except requests.RequestException as exc:
+            url = getattr(getattr(exc, "request", None), "url", "") or ""
+            sent_publish = (
+                write and "configure" in url and not isinstance(exc, requests.ConnectTimeout)
+            )
+            cls = UncertainSend if sent_publish else RetryableError
+            raise cls(**_details(exc, credential, watch)) from None
+        except ig.ClientConnectionError as exc:
+            raise RetryableError(**_details(exc, credential, watch)) from None
+        except (ValueError, OSError) as exc:  # instagrapi refusing a file before sending it
+            raise PermanentError(
+                gettext_lazy("The media file could not be prepared for Instagram."),
+                **_details(exc, credential, watch),
+            ) from None
+        except ig.ClientError as exc:
+            response = getattr(exc, "response", None)
+            status = getattr(response, "status_code", 0) or 0
+            if status in (401, 403) and "login_required" in (getattr(response, "text", "") or ""):
+                # An upload (outside instagrapi's request wrapper) met an expired session.
+                raise TokenExpired(
+                    gettext_lazy("The Instagram session has expired."),
+                    refreshable=bool(credential.get("password")),
+                    **_details(exc, credential, watch),
+                ) from None
+            if status >= 500:
+                url = getattr(response, "url", "") or ""
+                cls = UncertainSend if write and "configure" in url else RetryableError
+                raise cls(**_details(exc, credential, watch)) from None
+            raise PermanentError(
+                gettext_lazy("Instagram refused the post."), **_details(exc, credential, watch)
+            ) from None
+
+    # --- the interface ----------------------------------------------------------------------
+
+    def validate(self, payload: PostPayload) -> list[str]:
+        problems = []
+        if not payload.media:
+            problems.append(_("An Instagram post needs at least one photo or video."))
+        if len(payload.media) > 10:
+            problems.append(_("Instagram takes at most ten photos or videos in one post."))
+        if len(payload.media) > 1 and payload.videos:
+            problems.append(
+                _("An account signed in by password can post a video only on its own, not in "
+                  "a carousel.")
+            )  # fmt: skip
+        if len(payload.full_text) > MAX_CAPTION:
+            problems.append(_("The caption is too long for Instagram (at most 2,200 characters)."))
+        for item in payload.media:
+            allowed = (
+                self.limits.image_types if item.kind == MediaKind.IMAGE else self.limits.video_types
+            )
+            if item.mime_type not in allowed:
+                problems.append(_("Instagram does not take files of type %s.") % item.mime_type)
+            if item.kind == MediaKind.IMAGE and item.width and item.height:
+                ratio = item.width / item.height
+                if not 0.799 <= ratio <= 1.911:
+                    problems.append(
+                        _("Instagram takes photos between 4:5 (portrait) and 1.91:1 (landscape).")
+                    )
+        return problems
+
+    def publish(self, payload: PostPayload, credential) -> PublishResult:
+        problems = self.validate(payload)
+        if problems:
+            raise PermanentError(" ".join(problems), platform="instagram", code="invalid")
+        watch = Stopwatch()
+        client = self._client(credential)
+        caption = payload.full_text
+        with contextlib.ExitStack() as stack:
+            paths = [stack.enter_context(item.local_path()) for item in payload.media]
+            if payload.videos:
+                thumbnail = stack.enter_context(_thumbnail(payload.videos[0], paths[0]))
+                media = self._call(
+                    credential,
+                    lambda: client.video_upload(paths[0], caption, thumbnail=thumbnail),
+                    write=True,
+                )
+            elif len(paths) == 1:
+                media = self._call(
+                    credential, lambda: client.photo_upload(paths[0], caption), write=True
+                )
+            else:
+                media = self._call(
+                    credential, lambda: client.album_upload(paths, caption), write=True
+                )
+        warnings = []
+        if payload.first_comment:
+            try:
+                self._call(
+                    credential,
+                    lambda: client.media_comment(media.id, payload.first_comment),
+                    write=True,
+                )
+            except DriverError as exc:
+                warnings.append(_("The first comment was not posted: %s") % exc)
+        return PublishResult(
+            external_id=str(media.id),
+            permalink=platform_url(f"https://www.instagram.com/p/{media.code}/"),
+            http_status=200,
+            duration=watch.elapsed,
+            warnings=tuple(warnings),
+        )
+
+    def _medias(self, credential, amount: int = 20):
+        client = self._client(credential)
+        return self._call(
+            credential, lambda: client.user_medias_v1(client.user_id, amount=amount), write=False
+        )
+
+    def find_existing(self, payload: PostPayload, credential) -> PublishResult | None:
+        since = search_window(payload)
+        for media in self._medias(credential):
+            if parse_time(media.taken_at) >= since and same_text(
+                media.caption_text, payload.full_text
+            ):
+                return PublishResult(
+                    external_id=str(media.id),
+                    permalink=platform_url(f"https://www.instagram.com/p/{media.code}/"),
+                    http_status=200,
+                    found_existing=True,
+                )
+        return None
+
+    def fetch_recent(self, credential, since: datetime | None) -> list[NativePost]:
+        posts = []
+        for media in self._medias(credential, amount=50):
+            created = parse_time(media.taken_at)
+            if since is not None and created < since:
+                continue
+            items = media.resources or [media]
+            posts.append(
+                NativePost(
+                    external_id=str(media.id),
+                    text=media.caption_text,
+                    created_at=created,
+                    permalink=platform_url(f"https://www.instagram.com/p/{media.code}/"),
+                    media=tuple(
+                        NativeMedia(
+                            kind=MediaKind.VIDEO if item.media_type == 2 else MediaKind.IMAGE,
+                            url=str(item.video_url if item.media_type == 2 else item.thumbnail_url),
+                        )
+                        for item in items
+                        if (item.video_url if item.media_type == 2 else item.thumbnail_url)
+                    ),
+                )
+            )
+        return posts
+
+    def delete(self, external_id: str, credential) -> None:
+        client = self._client(credential)
+        self._call(credential, lambda: client.media_delete(external_id), write=True)
+
+    def check_credential(self, credential) -> CredentialHealth:
+        try:
+            client = self._client(credential)
+            account = self._call(credential, lambda: client.account_info(), write=False)
+        except TokenExpired as exc:
+            if exc.refreshable:
+                return CredentialHealth(
+                    state=HealthState.EXPIRING,
+                    message=_("The session has expired; the portal will sign in again on the "
+                              "next use."),
+                )  # fmt: skip
+            return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
+        except ChallengeRequired as exc:
+            return CredentialHealth(state=HealthState.NEEDS_ATTENTION, message=str(exc))
+        except RetryableError as exc:
+            return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
+        except DriverError as exc:
+            return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
+        return CredentialHealth(
+            state=HealthState.VALID, account_id=str(account.pk), account_name=account.username
+        )
+
+    def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
+        client = self._client(credential)
+        media = self._call(
+            credential, lambda: client.media_info_v1(external_id.split("_")[0]), write=False
+        )
+        return PostMetrics(
+            external_id=external_id,
+            likes=media.like_count,
+            comments=media.comment_count,
+            views=media.play_count or media.view_count or None,
+        )
+
+    # --- the session ---------------------------------------------------------------------
+
+    def needs_refresh(self, credential) -> bool:
+        return not _has_session(credential.get("settings") or {})
+
+    def refresh(self, credential) -> dict[str, Any]:
+        """Log in once from the stored settings (same device); returns the new secret."""
+        if not credential.get("username") or not credential.get("password"):
+            raise TokenExpired(
+                gettext_lazy("The Instagram username or password is missing."),
+                platform="instagram",
+            )
+        client = self._client(credential, session=False)
+        relogin = _has_session(credential.get("settings") or {})
+        # The legacy accounts endpoint first; instagrapi turns to Instagram's newer login flow
+        # by itself when the platform asks for it.
+        self._call(credential, lambda: client.login_legacy(relogin=relogin), write=False)
+        return {**credential, "settings": client.get_settings()}
+
+
+def _has_session(stored: dict) -> bool:
+    return bool((stored.get("authorization_data") or {}).get("sessionid"))
+
+
+def _details(exc: Exception, credential, watch: Stopwatch) -> dict[str, Any]:
+    response = getattr(exc, "response", None)
+    message = getattr(exc, "message", "") or str(exc)
+    return {
+        "platform": "instagram",
+        "http_status": getattr(response, "status_code", None),
+        "duration": watch.elapsed,
+        "excerpt": redact(
+            getattr(response, "text", "")[:500] if response is not None else "", credential
+        ),
+        "platform_code": exc.__class__.__name__,
+        "platform_message": redact(message, credential)[:300],
+    }
+
+
+@contextlib.contextmanager
+def _thumbnail(item: MediaItem, video: Path):
+    """The video's poster frame: the one the item carries, or its first frame (PyAV)."""
+    if item.thumbnail is not None:
+        yield Path(item.thumbnail)
+        return
+    import av
+
+    with tempfile.TemporaryDirectory(prefix="portal-thumb-") as folder:
+        target = Path(folder) / "cover.jpg"
+        with av.open(str(video)) as container:
+            frame = next(container.decode(video=0))
+            frame.to_image().convert("RGB").save(target, "JPEG", quality=85)
+        yield target

@@ -1,0 +1,673 @@
+"""X (formerly Twitter) through tweepy's API v2 ``Client``, OAuth 2.0 user context.
+
+Credential keys: ``access_token``, ``refresh_token`` (single-use; from the ``offline.access``
+scope), ``expires_at`` (epoch seconds), ``user_id``, ``username``; ``client_id`` /
+``client_secret`` of the portal's X app when they differ from the settings ``X_CLIENT_ID`` /
+``X_CLIENT_SECRET``.
+
+Media go up through X's v2 media endpoints (``/2/media/upload/initialize``, ``/{id}/append``,
+``/{id}/finalize``, status): the installed tweepy has no v2 media upload, so the driver sends them
+on tweepy's own session with tweepy's headers and turns failures into tweepy's exceptions, exactly
+as ``Client.request`` does. Every request gets a timeout (tweepy sets none) through
+:class:`~publishing.drivers.base.PlatformAdapter`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+import tweepy
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from requests_oauthlib import OAuth2Session
+
+from .base import (
+    CredentialHealth,
+    DriverError,
+    DuplicateDetected,
+    HealthState,
+    MediaItem,
+    MediaKind,
+    NativeMedia,
+    NativePost,
+    PermanentError,
+    Platform,
+    PlatformLimits,
+    PostMetrics,
+    PostPayload,
+    PublishResult,
+    RateLimited,
+    RepostKind,
+    RetryableError,
+    Stopwatch,
+    TokenExpired,
+    UncertainSend,
+    excerpt_of,
+    mount_platform_adapter,
+    platform_url,
+    redact,
+    register,
+    same_text,
+    search_window,
+    transport_error,
+)
+
+API_HOST = "https://api.twitter.com"
+AUTHORIZE_URL = "https://twitter.com/i/oauth2/authorize"
+TOKEN_URL = "https://api.twitter.com/2/oauth2/token"  # noqa: S105 - an address
+SCOPES = ["tweet.read", "tweet.write", "users.read", "media.write", "offline.access"]
+CHUNK_SIZE = 4 * 1024 * 1024
+MAX_WEIGHTED = 280
+URL_WEIGHT = 23
+# X's weighting (twitter-text v3): these ranges count once, everything else twice.
+_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_URL = re.compile(r"https?://\S+|(?<![\w@])(?:[\w-]+\.)+(?:com|id|org|net|go\.id|co|io)(?:/\S*)?")
+_ZERO_WIDTH = {0x200D, 0xFE0F, 0xFE0E} | set(range(0x1F3FB, 0x1F400))
+
+
+def weighted_length(text: str) -> int:
+    """X's weighted length: links count 23, most Latin characters 1, others (CJK, emoji) 2."""
+    total = 0
+    position = 0
+    for match in _URL.finditer(text):
+        total += _weight(text[position : match.start()]) + URL_WEIGHT
+        position = match.end()
+    return total + _weight(text[position:])
+
+
+def _weight(text: str) -> int:
+    total = 0
+    for char in text:
+        point = ord(char)
+        if point in _ZERO_WIDTH:
+            continue
+        total += 1 if any(low <= point <= high for low, high in _LIGHT_RANGES) else 2
+    return total
+
+
+def split_thread(text: str, limit: int = MAX_WEIGHTED) -> list[str]:
+    """Split text into posts of at most ``limit`` weighted characters, numbered "(1/3)"."""
+    if weighted_length(text) <= limit:
+        return [text]
+    budget = limit - 8  # room for " (12/34)"
+    parts: list[str] = []
+    current = ""
+    for word in re.split(r"(\s+)", text):
+        candidate = current + word
+        if weighted_length(candidate.strip()) <= budget:
+            current = candidate
+            continue
+        if current.strip():
+            parts.append(current.strip())
+        while weighted_length(word.strip()) > budget:  # a single over-long word
+            cut = budget
+            while weighted_length(word[:cut]) > budget:
+                cut -= 1
+            parts.append(word[:cut])
+            word = word[cut:]
+        current = word
+    if current.strip():
+        parts.append(current.strip())
+    total = len(parts)
+    return [f"{part} ({index}/{total})" for index, part in enumerate(parts, start=1)]
+
+
+def _app_credentials(credential) -> tuple[str, str | None]:
+    client_id = credential.get("client_id") or settings.X_CLIENT_ID
+    client_secret = credential.get("client_secret") or settings.X_CLIENT_SECRET or None
+    return client_id, client_secret
+
+
+@register
+class XDriver:
+    name = "x"
+    platform = Platform.X
+    limits = PlatformLimits(
+        max_text_length=MAX_WEIGHTED,
+        max_media=4,
+        max_images=4,
+        max_videos=1,
+        image_types=("image/jpeg", "image/png", "image/gif", "image/webp"),
+        video_types=("video/mp4", "video/quicktime"),
+        max_image_bytes=5 * 1024 * 1024,
+        max_video_bytes=512 * 1024 * 1024,
+        max_video_seconds=140,
+    )
+
+    def __init__(self, *, media_poll_interval: float = 1.0, media_poll_timeout: float = 300):
+        self.media_poll_interval = media_poll_interval
+        self.media_poll_timeout = media_poll_timeout
+
+    # --- the client -------------------------------------------------------------------------
+
+    def _client(self, credential) -> tweepy.Client:
+        token = credential.get("access_token")
+        if not token:
+            raise TokenExpired(
+                gettext_lazy("The X account is not connected (no access token)."),
+                platform="x",
+                refreshable=bool(credential.get("refresh_token")),
+            )
+        client = tweepy.Client(bearer_token=token)
+        mount_platform_adapter(
+            client.session, [API_HOST, "https://api.x.com", "https://upload.twitter.com"]
+        )
+        return client
+
+    def _call(self, credential, operation, *, write: bool):
+        watch = Stopwatch()
+        try:
+            return operation()
+        except tweepy.HTTPException as exc:
+            raise self._map_http(exc, credential, watch.elapsed, write=write) from None
+        except requests.RequestException as exc:
+            raise transport_error(
+                exc, platform="x", duration=watch.elapsed, write=write, credential=credential
+            ) from None
+
+    def _map_http(self, exc: tweepy.HTTPException, credential, duration, *, write) -> DriverError:
+        response = exc.response
+        status = response.status_code
+        message = _x_message(response, exc)
+        common = {
+            "platform": "x",
+            "http_status": status,
+            "duration": duration,
+            "excerpt": excerpt_of(response, credential),
+            "platform_message": redact(message, credential),
+            "platform_code": exc.api_codes[0] if exc.api_codes else None,
+        }
+        if status == 429:
+            retry_after = None
+            reset = response.headers.get("x-rate-limit-reset")
+            if reset and reset.isdigit():
+                retry_after = max(1.0, int(reset) - time.time())
+            elif response.headers.get("Retry-After", "").isdigit():
+                retry_after = float(response.headers["Retry-After"])
+            return RateLimited(retry_after=retry_after, **common)
+        if status == 401:
+            return TokenExpired(refreshable=bool(credential.get("refresh_token")), **common)
+        if status == 403 and "duplicate" in message.lower():
+            return DuplicateDetected(**common)
+        if status >= 500:
+            return (UncertainSend if write else RetryableError)(**common)
+        if status == 403:
+            return PermanentError(
+                gettext_lazy("X refused the post: the account may not post this."), **common
+            )
+        return PermanentError(gettext_lazy("X refused the request."), **common)
+
+    # --- the interface ----------------------------------------------------------------------
+
+    def validate(self, payload: PostPayload) -> list[str]:
+        problems = []
+        if not payload.full_text.strip() and not payload.media and not payload.repost:
+            problems.append(_("A post on X needs text or media."))
+        if not payload.thread and weighted_length(payload.full_text) > MAX_WEIGHTED:
+            problems.append(
+                _("The text is %(length)d characters long for X (at most %(limit)d).")
+                % {"length": weighted_length(payload.full_text), "limit": MAX_WEIGHTED}
+            )
+        if len(payload.videos) > 1 or (payload.videos and payload.images):
+            problems.append(_("X takes one video, or up to four photos, per post."))
+        if len(payload.images) > 4:
+            problems.append(_("X takes at most four photos per post."))
+        for item in payload.media:
+            allowed = (
+                self.limits.image_types if item.kind == MediaKind.IMAGE else self.limits.video_types
+            )
+            if item.mime_type not in allowed:
+                problems.append(_("X does not take files of type %s.") % item.mime_type)
+        return problems
+
+    def publish(self, payload: PostPayload, credential) -> PublishResult:
+        problems = self.validate(payload)
+        if problems:
+            raise PermanentError(" ".join(problems), platform="x", code="invalid")
+        watch = Stopwatch()
+        client = self._client(credential)
+        if payload.repost and payload.repost.kind == RepostKind.SHARE:
+            target = payload.repost.external_id
+            self._call(credential, lambda: client.retweet(target, user_auth=False), write=True)
+            return PublishResult(
+                external_id=target,
+                permalink=self._permalink(credential, target),
+                http_status=200,
+                duration=watch.elapsed,
+            )
+        media_ids = [self._upload(client, item, credential) for item in payload.media]
+        texts = split_thread(payload.full_text) if payload.thread else [payload.full_text]
+        options: dict[str, Any] = {}
+        if payload.repost and payload.repost.kind == RepostKind.REPLY:
+            options["in_reply_to_tweet_id"] = payload.repost.external_id
+        elif payload.repost and payload.repost.kind == RepostKind.QUOTE:
+            options["quote_tweet_id"] = payload.repost.external_id
+        first = self._call(
+            credential,
+            lambda: client.create_tweet(
+                text=texts[0] or None, media_ids=media_ids or None, user_auth=False, **options
+            ),
+            write=True,
+        )
+        first_id = str(first.data["id"])
+        extra, warnings = self._follow_ups(client, credential, first_id, texts[1:], payload)
+        return PublishResult(
+            external_id=first_id,
+            permalink=self._permalink(credential, first_id),
+            http_status=201,
+            raw_excerpt=redact(str(first.data)[:300], credential),
+            extra_ids=tuple(extra),
+            duration=watch.elapsed,
+            warnings=tuple(warnings),
+        )
+
+    def _follow_ups(self, client, credential, first_id, rest, payload):
+        """The rest of a thread and the first comment, each a reply to the one before. The
+        post exists already: a failure here is reported, not raised."""
+        extra, warnings = [], []
+        previous = first_id
+        follow = list(rest) + ([payload.first_comment] if payload.first_comment else [])
+        for text in follow:
+            try:
+                reply = self._call(
+                    credential,
+                    lambda text=text, previous=previous: client.create_tweet(
+                        text=text, in_reply_to_tweet_id=previous, user_auth=False
+                    ),
+                    write=True,
+                )
+            except DriverError as exc:
+                warnings.append(str(exc))
+                break
+            previous = str(reply.data["id"])
+            extra.append(previous)
+        return extra, warnings
+
+    def _permalink(self, credential, tweet_id: str) -> str:
+        username = credential.get("username") or "i/web"
+        return platform_url(f"https://x.com/{username}/status/{tweet_id}")
+
+    def _upload(self, client: tweepy.Client, item: MediaItem, credential) -> str:
+        """Chunked upload through the v2 media endpoints; waits for video processing."""
+        size = item.byte_size()
+        category = "tweet_video" if item.kind == MediaKind.VIDEO else "tweet_image"
+        if item.mime_type == "image/gif":
+            category = "tweet_gif"
+        init = self._media_request(
+            client,
+            credential,
+            "POST",
+            "/2/media/upload/initialize",
+            json={"media_type": item.mime_type, "total_bytes": size, "media_category": category},
+        )
+        media_id = str(init["data"]["id"])
+        with item.open() as stream:
+            segment = 0
+            while chunk := stream.read(CHUNK_SIZE):
+                self._media_request(
+                    client,
+                    credential,
+                    "POST",
+                    f"/2/media/upload/{media_id}/append",
+                    data={"segment_index": str(segment)},
+                    files={"media": ("blob", chunk, "application/octet-stream")},
+                )
+                segment += 1
+        final = self._media_request(
+            client, credential, "POST", f"/2/media/upload/{media_id}/finalize"
+        )
+        info = final.get("data", {}).get("processing_info")
+        deadline = time.monotonic() + self.media_poll_timeout
+        while info and info.get("state") in ("pending", "in_progress"):
+            if time.monotonic() > deadline:
+                raise RetryableError(
+                    gettext_lazy("X is still processing the video; it will be tried again."),
+                    platform="x",
+                )
+            time.sleep(min(float(info.get("check_after_secs") or 1), self.media_poll_interval))
+            status = self._media_request(
+                client,
+                credential,
+                "GET",
+                "/2/media/upload",
+                params={"command": "STATUS", "media_id": media_id},
+            )
+            info = status.get("data", {}).get("processing_info")
+        if info and info.get("state") == "failed":
+            error = info.get("error") or {}
+            raise PermanentError(
+                gettext_lazy("X could not process the media file."),
+                platform="x",
+                platform_message=str(error.get("message", "")),
+                platform_code=error.get("code"),
+            )
+        return media_id
+
+    def _media_request(self, client: tweepy.Client, credential, method, route, **kwargs) -> dict:
+        """One call on tweepy's session with tweepy's headers, failing as ``Client.request``
+        fails (the v2 media endpoints take multipart bodies, which ``Client.request`` cannot)."""
+
+        def send():
+            headers = {
+                "User-Agent": client.user_agent,
+                "Authorization": f"Bearer {client.bearer_token}",
+            }
+            with client.session.request(
+                method, API_HOST + route, headers=headers, **kwargs
+            ) as response:
+                _raise_like_tweepy(response)
+                return response.json() if response.content else {}
+
+        return self._call(credential, send, write=method != "GET")
+
+    def find_existing(self, payload: PostPayload, credential) -> PublishResult | None:
+        client = self._client(credential)
+        user_id = credential.get("user_id") or self._me(client, credential)["id"]
+        since = search_window(payload)
+        found = self._call(
+            credential,
+            lambda: client.get_users_tweets(
+                user_id,
+                start_time=since,
+                max_results=50,
+                tweet_fields=["created_at"],
+                user_auth=False,
+            ),
+            write=False,
+        )
+        wanted = split_thread(payload.full_text)[0] if payload.thread else payload.full_text
+        for tweet in found.data or []:
+            if same_text(tweet.text, wanted):
+                return PublishResult(
+                    external_id=str(tweet.id),
+                    permalink=self._permalink(credential, str(tweet.id)),
+                    http_status=200,
+                    found_existing=True,
+                )
+        return None
+
+    def fetch_recent(self, credential, since: datetime | None) -> list[NativePost]:
+        client = self._client(credential)
+        user_id = credential.get("user_id") or self._me(client, credential)["id"]
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "tweet_fields": ["created_at", "referenced_tweets", "attachments"],
+            "expansions": ["attachments.media_keys"],
+            "media_fields": ["url", "type", "preview_image_url", "width", "height"],
+            "user_auth": False,
+        }
+        if since is not None:
+            params["start_time"] = since
+        response = self._call(
+            credential, lambda: client.get_users_tweets(user_id, **params), write=False
+        )
+        media_by_key = {m.media_key: m for m in response.includes.get("media", [])}
+        posts = []
+        for tweet in response.data or []:
+            references = {ref.type for ref in (tweet.referenced_tweets or [])}
+            media = []
+            for key in (tweet.attachments or {}).get("media_keys", []):
+                item = media_by_key.get(key)
+                if item is None:
+                    continue
+                is_video = item.type in ("video", "animated_gif")
+                media.append(
+                    NativeMedia(
+                        kind=MediaKind.VIDEO if is_video else MediaKind.IMAGE,
+                        url=(item.data.get("variants") or [{}])[0].get("url", "")
+                        if is_video
+                        else item.url or "",
+                        width=item.width,
+                        height=item.height,
+                    )
+                )
+            posts.append(
+                NativePost(
+                    external_id=str(tweet.id),
+                    text=tweet.text,
+                    created_at=tweet.created_at or datetime.now(UTC),
+                    permalink=self._permalink(credential, str(tweet.id)),
+                    media=tuple(media),
+                    is_reply="replied_to" in references,
+                    is_repost="retweeted" in references or "quoted" in references,
+                    author=credential.get("username", ""),
+                )
+            )
+        return posts
+
+    def delete(self, external_id: str, credential) -> None:
+        client = self._client(credential)
+        self._call(
+            credential, lambda: client.delete_tweet(external_id, user_auth=False), write=True
+        )
+
+    def _me(self, client, credential) -> dict:
+        response = self._call(credential, lambda: client.get_me(user_auth=False), write=False)
+        return {"id": str(response.data.id), "username": response.data.username}
+
+    def check_credential(self, credential) -> CredentialHealth:
+        expires_at = _expiry(credential)
+        try:
+            me = self._me(self._client(credential), credential)
+        except TokenExpired as exc:
+            state = HealthState.EXPIRING if exc.refreshable else HealthState.EXPIRED
+            message = (
+                _("The access token has expired; it will be renewed on the next use.")
+                if exc.refreshable
+                else str(exc)
+            )
+            return CredentialHealth(state=state, expires_at=expires_at, message=message)
+        except RetryableError as exc:
+            return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
+        except DriverError as exc:
+            return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
+        return CredentialHealth(
+            state=HealthState.VALID,
+            account_id=me["id"],
+            account_name=me["username"],
+            expires_at=expires_at,
+            scopes=tuple(credential.get("scope", "").split()),
+        )
+
+    def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
+        client = self._client(credential)
+        response = self._call(
+            credential,
+            lambda: client.get_tweet(external_id, tweet_fields=["public_metrics"], user_auth=False),
+            write=False,
+        )
+        metrics = (response.data and response.data.public_metrics) or {}
+        return PostMetrics(
+            external_id=external_id,
+            likes=metrics.get("like_count"),
+            comments=metrics.get("reply_count"),
+            shares=(metrics.get("retweet_count") or 0) + (metrics.get("quote_count") or 0),
+            views=metrics.get("impression_count"),
+            raw=dict(metrics),
+        )
+
+    # --- tokens ------------------------------------------------------------------------------
+
+    def needs_refresh(self, credential) -> bool:
+        expires_at = _expiry(credential)
+        return bool(
+            credential.get("refresh_token")
+            and expires_at is not None
+            and expires_at <= datetime.now(UTC) + timedelta(seconds=60)
+        )
+
+    def refresh(self, credential) -> dict[str, Any]:
+        """Spend the refresh token for a new pair; the caller saves it before using it."""
+        refresh_token = credential.get("refresh_token")
+        if not refresh_token:
+            raise TokenExpired(
+                gettext_lazy("The X account must be connected again (no refresh token)."),
+                platform="x",
+            )
+        client_id, client_secret = _app_credentials(credential)
+        handler = tweepy.OAuth2UserHandler(
+            client_id=client_id,
+            redirect_uri=None,
+            scope=SCOPES,
+            client_secret=client_secret,
+        )
+        mount_platform_adapter(handler, [API_HOST, "https://api.x.com"])
+        watch = Stopwatch()
+        try:
+            token = handler.refresh_token(
+                TOKEN_URL,
+                refresh_token=refresh_token,
+                auth=handler.auth,
+                client_id=client_id,
+                include_client_id=handler.auth is None,
+            )
+        except requests.RequestException as exc:
+            raise transport_error(
+                exc, platform="x", duration=watch.elapsed, write=True, credential=credential
+            ) from None
+        except Exception as exc:  # oauthlib's errors: the refresh token was refused
+            raise TokenExpired(
+                gettext_lazy("X refused to renew the access token; connect the account again."),
+                platform="x",
+                platform_message=redact(str(exc), credential),
+                duration=watch.elapsed,
+            ) from None
+        return _token_secret(token, credential)
+
+
+def _token_secret(token: dict, previous: Any = None) -> dict[str, Any]:
+    previous = dict(previous or {})
+    expires_in = token.get("expires_in")
+    expires_at = token.get("expires_at") or (
+        time.time() + float(expires_in) if expires_in else None
+    )
+    secret = {
+        **previous,
+        "access_token": token["access_token"],
+        "refresh_token": token.get("refresh_token", ""),
+        "expires_at": expires_at,
+        "scope": " ".join(token["scope"])
+        if isinstance(token.get("scope"), list)
+        else token.get("scope", ""),
+    }
+    return secret
+
+
+def _expiry(credential) -> datetime | None:
+    value = credential.get("expires_at")
+    if not value:
+        return None
+    return datetime.fromtimestamp(float(value), UTC)
+
+
+def _x_message(response: requests.Response, exc: tweepy.HTTPException | None = None) -> str:
+    messages = list(exc.api_messages) if exc is not None else []
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if isinstance(body, dict):
+        for key in ("detail", "title"):
+            if body.get(key) and body[key] not in messages:
+                messages.append(str(body[key]))
+    return "; ".join(messages) or f"{response.status_code} {response.reason}"
+
+
+def _raise_like_tweepy(response: requests.Response) -> None:
+    status = response.status_code
+    errors = {
+        400: tweepy.BadRequest,
+        401: tweepy.Unauthorized,
+        403: tweepy.Forbidden,
+        404: tweepy.NotFound,
+    }
+    if status in errors:
+        raise errors[status](response)
+    if status == 429:
+        reset = response.headers.get("x-rate-limit-reset")
+        raise tweepy.TooManyRequests(response, reset_time=int(reset) if reset else None)
+    if status >= 500:
+        raise tweepy.TwitterServerError(response)
+    if not 200 <= status < 300:
+        raise tweepy.HTTPException(response)
+
+
+# --- connecting an account (OAuth 2.0 with PKCE) -------------------------------------------------
+
+
+def oauth_start(*, redirect_uri: str, client_id: str = "", client_secret: str = "") -> dict:
+    """Where to send the Kepala Dinas to authorise the portal, with the ``state`` and the PKCE
+    ``code_verifier`` the caller keeps (in the session) until the callback."""
+    handler = tweepy.OAuth2UserHandler(
+        client_id=client_id or settings.X_CLIENT_ID,
+        redirect_uri=redirect_uri,
+        scope=SCOPES,
+        client_secret=client_secret or settings.X_CLIENT_SECRET or None,
+    )
+    # tweepy's get_authorization_url() keeps the verifier to itself; the caller must store it
+    # between the two requests, so it is made here and handed to requests-oauthlib directly.
+    verifier = secrets.token_urlsafe(96)[:128]
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    url, state = OAuth2Session.authorization_url(
+        handler,
+        AUTHORIZE_URL,
+        code_challenge=challenge.decode().rstrip("="),
+        code_challenge_method="S256",
+    )
+    return {"url": platform_url(url), "state": state, "code_verifier": verifier}
+
+
+def oauth_finish(
+    *,
+    code: str,
+    code_verifier: str,
+    redirect_uri: str,
+    client_id: str = "",
+    client_secret: str = "",
+) -> dict[str, Any]:
+    """Exchange the callback's ``code`` for the token pair and name the account it belongs to.
+
+    The caller has checked ``state`` already. Returns the secret to store in the vault.
+    """
+    client_id = client_id or settings.X_CLIENT_ID
+    client_secret = client_secret or settings.X_CLIENT_SECRET or ""
+    handler = tweepy.OAuth2UserHandler(
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        scope=SCOPES,
+        client_secret=client_secret or None,
+    )
+    mount_platform_adapter(handler, [API_HOST, "https://api.x.com"])
+    watch = Stopwatch()
+    try:
+        token = OAuth2Session.fetch_token(
+            handler,
+            TOKEN_URL,
+            code=code,
+            auth=handler.auth,
+            include_client_id=True,
+            code_verifier=code_verifier,
+        )
+    except requests.RequestException as exc:
+        raise transport_error(exc, platform="x", duration=watch.elapsed, write=True) from None
+    except Exception as exc:
+        raise PermanentError(
+            gettext_lazy("X did not accept the authorisation; try connecting again."),
+            platform="x",
+            platform_message=redact(str(exc)),
+            code="oauth_refused",
+        ) from None
+    secret = _token_secret(token)
+    if client_id != settings.X_CLIENT_ID:
+        secret["client_id"] = client_id
+    me = XDriver()._me(XDriver()._client(secret), secret)
+    secret.update(user_id=me["id"], username=me["username"])
+    return secret

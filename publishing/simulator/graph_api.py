@@ -1,0 +1,727 @@
+"""The Graph API as facebook-business meets it, for Facebook Pages and Instagram business
+accounts: JSON answers, the ``{"error": {...}}`` envelope with Meta's codes (190 expired, 4/17/32/
+613/80001 throttled, 368 blocked, 506 duplicate), the ``X-App-Usage`` and
+``X-Business-Use-Case-Usage`` headers, Instagram media containers and the publishing limit."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import mimetypes
+import secrets
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from . import services
+from .common import (
+    FetchError,
+    after_accept,
+    endpoint,
+    fetch,
+    first_file,
+    json_answer,
+    media_url,
+    request_data,
+    take_fault,
+)
+from .models import Account, Container, Fault, Post, Token
+
+THROTTLE_MESSAGES = {
+    4: "(#4) Application request limit reached",
+    17: "(#17) User request limit reached",
+    32: "(#32) Page request limit reached",
+    613: "(#613) Calls to this api have exceeded the rate limit.",
+    80001: "(#80001) There have been too many calls to this Page account. Wait a bit and try again.",
+}
+VIDEO_READY_SECONDS = 1.5
+
+
+def _error(
+    message, code, *, status=400, subcode=None, kind="OAuthException", headers=None, **extra
+):
+    error = {"message": message, "type": kind, "code": code, "fbtrace_id": secrets.token_urlsafe(8)}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    error.update(extra)
+    return json_answer({"error": error}, status=status, headers=headers)
+
+
+def _usage_headers(account: Account | None, *, regain_minutes: int = 0, full: bool = False):
+    share = 100 if full else 3
+    headers = {
+        "X-App-Usage": json.dumps({"call_count": share, "total_cputime": 1, "total_time": 2})
+    }
+    if account is not None:
+        kind = "pages" if account.platform == "facebook" else "instagram"
+        usage = {
+            account.external_id: [
+                {
+                    "type": kind,
+                    "call_count": share,
+                    "total_cputime": 1,
+                    "total_time": 2,
+                    "estimated_time_to_regain_access": regain_minutes,
+                }
+            ]
+        }
+        headers["X-Business-Use-Case-Usage"] = json.dumps(usage)
+    return headers
+
+
+def _fault_answer(fault: Fault, account: Account):
+    if fault.mode == Fault.Mode.RATE_LIMIT:
+        code = fault.code if fault.code in THROTTLE_MESSAGES else 32
+        minutes = max(1, math.ceil(fault.retry_after / 60))
+        headers = _usage_headers(account, regain_minutes=minutes, full=True)
+        return _error(THROTTLE_MESSAGES[code], code, headers=headers, is_transient=True)
+    if fault.mode == Fault.Mode.SERVER_ERROR:
+        return _error("An unexpected error has occurred. Please retry your request later.", 2,
+                      status=500, is_transient=True)  # fmt: skip
+    if fault.mode == Fault.Mode.TOKEN_EXPIRED:
+        return _expired()
+    if fault.mode == Fault.Mode.BLOCKED:
+        return _error(
+            "It looks like you were misusing this feature by going too fast. You've been "
+            "temporarily blocked from using it.",
+            368,
+            subcode=1390008,
+        )
+    return None
+
+
+def _expired():
+    when = (timezone.now() - timedelta(minutes=1)).astimezone(UTC).strftime("%A, %d-%b-%y %H:%M:%S")
+    return _error(
+        f"Error validating access token: Session has expired on {when} PDT.", 190, subcode=463
+    )
+
+
+def _token_answer(problem: str):
+    if problem == "missing":
+        return _error(
+            "An active access token must be used to query information about the current user.", 2500
+        )
+    if problem == "expired":
+        return _expired()
+    return _error("Invalid OAuth access token - Cannot parse access token", 190)
+
+
+def _unknown(node: str, method: str):
+    verb = "post" if method == "POST" else "get"
+    return _error(
+        f"Unsupported {verb} request. Object with ID '{node}' does not exist, cannot be loaded "
+        "due to missing permissions, or does not support this operation.",
+        100,
+        subcode=33,
+        kind="GraphMethodException",
+    )
+
+
+def _may_act_on(caller: Account, account: Account) -> bool:
+    if caller.pk == account.pk:
+        return True
+    if account.platform == "instagram" and account.linked_page_id:
+        page = account.linked_page
+        return caller.pk == page.pk or (
+            caller.kind == Account.Kind.FB_USER and page.manager_id == caller.pk
+        )
+    return caller.kind == Account.Kind.FB_USER and account.manager_id == caller.pk
+
+
+def _permalink(request, post: Post) -> str:
+    url = reverse("simulator:feed", args=[post.account.platform, post.account.handle])
+    return request.build_absolute_uri(f"{url}#p{post.external_id}")
+
+
+def _epoch(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except ValueError:
+        return datetime.fromisoformat(str(value))
+
+
+# --- the dispatcher ------------------------------------------------------------------------
+
+
+@endpoint("facebook", "read")
+def graph(request, version: str, path: str):
+    parts = [p for p in path.split("/") if p]
+    data = request_data(request)
+    if parts == ["oauth", "access_token"]:
+        return _oauth_access_token(request, data)
+    token = data.get("access_token") or ""
+    header = request.headers.get("Authorization", "")
+    if not token and header.split(" ", 1)[0].lower() in ("oauth", "bearer"):
+        token = header.split(" ", 1)[1]
+    try:
+        caller = services.caller_for(token)
+    except services.TokenProblem as problem:
+        return _token_answer(problem.reason)
+    if caller.account.platform != "facebook":
+        return _token_answer("invalid")
+    request.sim.fingerprint = caller.fingerprint
+    node_id, edge = parts[0], (parts[1] if len(parts) > 1 else "")
+    if node_id == "me":
+        node_id = caller.account.external_id
+    target = _resolve(node_id)
+    if target is None:
+        request.sim.account = caller.account
+        return _unknown(node_id, request.method)
+    owner = target if isinstance(target, Account) else target.account
+    request.sim.platform = owner.platform
+    request.sim.account = owner
+    if not _may_act_on(caller.account, owner):
+        return _error("(#200) The user hasn't authorized the application to perform this action", 200,
+                      kind="OAuthException")  # fmt: skip
+    operation = "read" if request.method == "GET" else "write"
+    if request.method == "POST" and (edge in ("feed", "media_publish", "comments", "videos")
+                                     or (edge == "photos" and str(data.get("published", "true")).lower() != "false")):  # fmt: skip
+        operation = "publish"
+    fault = take_fault(request, operation)
+    if fault is not None and (answer := _fault_answer(fault, owner)) is not None:
+        return answer
+    handler = _HANDLERS.get((type(target).__name__, request.method, edge))
+    if handler is None:
+        return _unknown(node_id if not edge else f"{node_id}/{edge}", request.method)
+    response = handler(request, target, data, caller)
+    for name, value in _usage_headers(owner).items():
+        response.setdefault(name, value)
+    return response
+
+
+def _resolve(node_id: str):
+    account = Account.objects.filter(external_id=node_id).select_related("linked_page").first()
+    if account is not None:
+        return account
+    post = Post.objects.filter(external_id=node_id).select_related("account").first()
+    if post is not None and post.deleted_at is None:
+        return post
+    return Container.objects.filter(external_id=node_id).select_related("account").first()
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def _account_node(request, account: Account, data, caller):
+    fields = set(str(data.get("fields", "id,name")).split(","))
+    body = {"id": account.external_id}
+    if "name" in fields:
+        body["name"] = account.name
+    if "username" in fields:
+        body["username"] = account.handle
+    if (
+        "instagram_business_account" in str(data.get("fields", ""))
+        and account.kind == Account.Kind.PAGE
+    ):
+        ig = account.linked_instagram.first()
+        if ig:
+            body["instagram_business_account"] = {"id": ig.external_id, "username": ig.handle}
+    return json_answer(body)
+
+
+def _accounts_edge(request, user: Account, data, caller):
+    if user.kind != Account.Kind.FB_USER:
+        return _unknown("accounts", "GET")
+    pages = []
+    for page in user.managed_pages.order_by("handle"):
+        token = services.issue_token(page, "access", scopes=caller.token.scopes)
+        entry = {
+            "id": page.external_id,
+            "name": page.name,
+            "access_token": token,
+            "category": "Government Organization",
+            "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"],
+        }
+        ig = page.linked_instagram.first()
+        if ig:
+            entry["instagram_business_account"] = {"id": ig.external_id, "username": ig.handle}
+        pages.append(entry)
+    return json_answer({"data": pages, "paging": {"cursors": {"before": "QVFI", "after": "QVFI"}}})
+
+
+# --- Facebook Page posts -------------------------------------------------------------------
+
+
+def _duplicate(account: Account, text: str) -> bool:
+    recent = timezone.now() - timedelta(hours=24)
+    return bool(text) and Post.objects.filter(
+        account=account, text=text, published=True, deleted_at__isnull=True,
+        created_at__gte=recent, parent__isnull=True,
+    ).exists()  # fmt: skip
+
+
+def _duplicate_answer():
+    return _error("Duplicate status message", 506, subcode=1455006,
+                  error_user_title="Duplicate Post",
+                  error_user_msg="This status update is identical to the last one you posted.")  # fmt: skip
+
+
+def _page_id(account: Account, number: str) -> str:
+    return f"{account.external_id}_{number}"
+
+
+def _feed_create(request, page: Account, data, caller):
+    message = str(data.get("message") or "")
+    link = str(data.get("link") or "")
+    attached = data.get("attached_media") or "[]"
+    try:
+        attached = json.loads(attached) if isinstance(attached, str) else attached
+    except ValueError:
+        return _error("(#100) param attached_media must be an array.", 100)
+    photos = []
+    for item in attached:
+        photo = Post.objects.filter(
+            account=page, external_id=str(item.get("media_fbid")), kind="photo"
+        ).first()
+        if photo is None:
+            return _error(f"(#100) Invalid media_fbid {item.get('media_fbid')}", 100)
+        photos.append(photo)
+    if not message and not link and not photos:
+        return _error("(#100) Missing message or attachment", 100)
+    if _duplicate(page, message):
+        return _duplicate_answer()
+    post = services.record_post(
+        page, text=message, link=link, kind="album" if photos else "post",
+        media=[m for photo in photos for m in photo.media.all()],
+        fingerprint=caller.fingerprint, external_id=_page_id(page, services.new_id(16)),
+    )  # fmt: skip
+    for photo in photos:  # attached photos belong to the post now
+        photo.parent = post
+        photo.save(update_fields=["parent"])
+    return after_accept(
+        request,
+        lambda: json_answer({"id": post.external_id}),
+        lambda: _error(
+            "An unexpected error has occurred. Please retry your request later.", 2, status=500
+        ),
+    )
+
+
+def _received_media(request, page: Account, data, *, url_field: str, kind: str):
+    upload = first_file(request)
+    if upload is not None:
+        mime = upload.content_type or ""
+        if not mime.startswith(("image/", "video/")):
+            mime = mimetypes.guess_type(upload.name or "")[0] or f"{kind}/*"
+        return services.store_media(page, upload.read(), mime_type=mime), None
+    url = str(data.get(url_field) or "")
+    if not url:
+        return None, _error("(#324) Requires upload file", 324)
+    try:
+        body, mime = fetch(url)
+    except FetchError:
+        return None, _error("(#100) url should represent a valid URL", 100, subcode=2069019)
+    return services.store_media(page, body, mime_type=mime, source_url=url), None
+
+
+def _photos_create(request, page: Account, data, caller):
+    media, problem = _received_media(request, page, data, url_field="url", kind="image")
+    if problem:
+        return problem
+    if media.width is None:
+        return _error("(#324) Missing or invalid image file", 324)
+    published = str(data.get("published", "true")).lower() != "false"
+    caption = str(data.get("caption") or data.get("message") or "")
+    if published and _duplicate(page, caption):
+        return _duplicate_answer()
+    number = services.new_id(16)
+    photo = services.record_post(
+        page, text=caption, kind="photo", media=[media], published=False,
+        fingerprint=caller.fingerprint, external_id=number,
+    )  # fmt: skip
+    if not published:
+        return json_answer({"id": photo.external_id})
+    post = services.record_post(
+        page, text=caption, kind="photo", media=[media], fingerprint=caller.fingerprint,
+        external_id=_page_id(page, services.new_id(16)),
+    )  # fmt: skip
+    photo.parent = post
+    photo.save(update_fields=["parent"])
+    return after_accept(
+        request,
+        lambda: json_answer({"id": photo.external_id, "post_id": post.external_id}),
+        lambda: _error(
+            "An unexpected error has occurred. Please retry your request later.", 2, status=500
+        ),
+    )
+
+
+def _videos_create(request, page: Account, data, caller):
+    media, problem = _received_media(request, page, data, url_field="file_url", kind="video")
+    if problem:
+        return problem
+    description = str(data.get("description") or "")
+    if _duplicate(page, description):
+        return _duplicate_answer()
+    post = services.record_post(
+        page, text=description, kind="video", media=[media], fingerprint=caller.fingerprint,
+        external_id=services.new_id(16),
+    )  # fmt: skip
+    return after_accept(
+        request,
+        lambda: json_answer({"id": post.external_id}),
+        lambda: _error(
+            "An unexpected error has occurred. Please retry your request later.", 2, status=500
+        ),
+    )
+
+
+def _post_json(request, post: Post, fields: str) -> dict:
+    body = {
+        "id": post.external_id,
+        "created_time": post.created_at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+    }
+    if post.text:
+        body["message" if post.account.platform == "facebook" else "caption"] = post.text
+    body["permalink_url"] = _permalink(request, post)
+    if post.account.platform == "instagram":
+        body["permalink"] = body.pop("permalink_url")
+        body["timestamp"] = body.pop("created_time")
+        body["media_type"] = _ig_media_type(post)
+        first = post.media.first()
+        if first is not None:
+            body["media_url"] = media_url(request, first)
+        if post.kind == "carousel":
+            body["children"] = {"data": [
+                {"id": f"{post.external_id}{i}", "media_type": "IMAGE" if m.kind == "image" else "VIDEO",
+                 "media_url": media_url(request, m)}
+                for i, m in enumerate(post.media.all())
+            ]}  # fmt: skip
+        body["like_count"] = 0
+        body["comments_count"] = post.children.filter(kind="comment").count()
+        return body
+    attachments = [
+        {"type": "photo" if m.kind == "image" else "video_inline",
+         "media": {"image": {"src": media_url(request, m), "width": m.width, "height": m.height}},
+         **({"media_type": "video", "url": media_url(request, m)} if m.kind == "video" else {"media_type": "photo"})}
+        for m in post.media.all()
+    ]  # fmt: skip
+    if attachments and "attachments" in fields:
+        if len(attachments) > 1:
+            body["attachments"] = {
+                "data": [{"type": "album", "subattachments": {"data": attachments}}]
+            }
+        else:
+            body["attachments"] = {"data": attachments}
+    if "shares" in fields:
+        body["shares"] = {"count": 0}
+    if "reactions" in fields:
+        body["reactions"] = {"data": [], "summary": {"total_count": 0}}
+    if "comments" in fields:
+        count = post.children.filter(kind="comment").count()
+        body["comments"] = {"data": [], "summary": {"total_count": count}}
+    return body
+
+
+def _feed_list(request, account: Account, data, caller):
+    posts = services.visible_posts(account).filter(parent__isnull=True)
+    since = _epoch(data.get("since"))
+    if since:
+        posts = posts.filter(created_at__gte=since)
+    limit = min(int(data.get("limit") or 25), 100)
+    fields = str(data.get("fields", ""))
+    items = [_post_json(request, post, fields) for post in posts[:limit]]
+    body = {"data": items}
+    if account.platform == "facebook":
+        body["paging"] = {"cursors": {"before": "QVFI", "after": "QVFI"}}
+    return json_answer(body)
+
+
+def _post_node(request, post: Post, data, caller):
+    return json_answer(_post_json(request, post, str(data.get("fields", ""))))
+
+
+def _post_delete(request, post: Post, data, caller):
+    post.deleted_at = timezone.now()
+    post.save(update_fields=["deleted_at"])
+    return json_answer({"success": True})
+
+
+def _comment_create(request, post: Post, data, caller):
+    message = str(data.get("message") or "")
+    if not message:
+        return _error("(#100) Missing message", 100)
+    comment = services.record_post(
+        post.account, text=message, kind="comment", parent=post, fingerprint=caller.fingerprint,
+        external_id=f"{post.external_id}_{services.new_id(8)}" if post.account.platform == "facebook" else services.new_id(17),
+    )  # fmt: skip
+    return json_answer({"id": comment.external_id})
+
+
+# --- Instagram business accounts -----------------------------------------------------------
+
+
+def _ig_media_type(post: Post) -> str:
+    if post.kind == "carousel":
+        return "CAROUSEL_ALBUM"
+    first = post.media.first()
+    return "VIDEO" if first is not None and first.kind == "video" else "IMAGE"
+
+
+def _ig_invalid_image(message: str, subcode: int = 2207009, title: str = "Cannot Process Image"):
+    return _error(message, 36003 if subcode == 2207009 else 9004, subcode=subcode, is_transient=False,
+                  error_user_title=title, error_user_msg=message)  # fmt: skip
+
+
+def _media_create(request, account: Account, data, caller):
+    media_type = str(data.get("media_type") or "").upper()
+    caption = str(data.get("caption") or "")
+    is_item = str(data.get("is_carousel_item", "false")).lower() == "true"
+    if media_type == "CAROUSEL":
+        children = [
+            c
+            for c in str(data.get("children") or "")
+            .replace("[", "")
+            .replace("]", "")
+            .replace('"', "")
+            .split(",")
+            if c
+        ]
+        found = list(
+            Container.objects.filter(
+                account=account, external_id__in=children, is_carousel_item=True
+            )
+        )
+        if not 2 <= len(children) <= 10 or len(found) != len(children):
+            return _error(
+                "(#100) The carousel needs between 2 and 10 valid carousel items.",
+                100,
+                subcode=2207019,
+            )
+        if any(c.status_code != "FINISHED" for c in found):
+            return _error("Media ID is not available", 9007, subcode=2207027)
+        container = Container.objects.create(
+            account=account, external_id=services.new_id(17), media_type="CAROUSEL",
+            caption=caption, children=children, status_code="FINISHED",
+        )  # fmt: skip
+        return json_answer({"id": container.external_id})
+    if media_type in ("VIDEO", "REELS"):
+        url = str(data.get("video_url") or "")
+        if not url:
+            return _error("(#100) The parameter video_url is required", 100)
+        try:
+            body, mime = fetch(url)
+        except FetchError:
+            return _ig_invalid_image(
+                "Media download has failed. The media URI doesn't meet our requirements.",
+                2207052,
+                "Media Download Failed",
+            )
+        media = services.store_media(
+            account,
+            body,
+            mime_type=mime if mime.startswith("video/") else "video/mp4",
+            source_url=url,
+        )
+        container = Container.objects.create(
+            account=account, external_id=services.new_id(17), media_type=media_type,
+            is_carousel_item=is_item, caption=caption, media=media,
+            ready_at=timezone.now() + timedelta(seconds=VIDEO_READY_SECONDS),
+        )  # fmt: skip
+        return json_answer({"id": container.external_id})
+    url = str(data.get("image_url") or "")
+    if not url:
+        return _error("(#100) The parameter image_url is required", 100)
+    try:
+        body, _mime = fetch(url)
+    except FetchError:
+        return _ig_invalid_image(
+            "Media download has failed. The media URI doesn't meet our requirements.",
+            2207052,
+            "Media Download Failed",
+        )
+    try:
+        with Image.open(io.BytesIO(body)) as image:
+            kind, (width, height) = image.format, image.size
+    except Exception:
+        kind, width, height = None, 0, 0
+    if kind != "JPEG":
+        return _ig_invalid_image(
+            "Only JPEG images are supported.", 2207026, "Unsupported Image Format"
+        )
+    ratio = width / height if height else 0
+    if not 0.8 - 1e-3 <= ratio <= 1.91 + 1e-3:
+        return _ig_invalid_image(
+            f"The submitted image with aspect ratio ('{width}/{height}') cannot be published. "
+            "Please submit an image with a valid aspect ratio."
+        )
+    media = services.store_media(account, body, mime_type="image/jpeg", source_url=url)
+    container = Container.objects.create(
+        account=account, external_id=services.new_id(17), media_type="IMAGE",
+        is_carousel_item=is_item, caption=caption, media=media, status_code="FINISHED",
+    )  # fmt: skip
+    return json_answer({"id": container.external_id})
+
+
+def _container_status(container: Container) -> str:
+    if (
+        container.status_code == "IN_PROGRESS"
+        and container.ready_at
+        and container.ready_at <= timezone.now()
+    ):
+        container.status_code = "FINISHED"
+        container.save(update_fields=["status_code"])
+    if container.status_code == "FINISHED" and container.created_at < timezone.now() - timedelta(
+        hours=24
+    ):
+        container.status_code = "EXPIRED"
+        container.save(update_fields=["status_code"])
+    return container.status_code
+
+
+def _container_node(request, container: Container, data, caller):
+    status = _container_status(container)
+    body = {"id": container.external_id, "status_code": status}
+    if "status" in str(data.get("fields", "")):
+        body["status"] = {"FINISHED": "Finished: Media has been uploaded and it is ready to be published.",
+                          "IN_PROGRESS": "In Progress: Media is still being processed.",
+                          "PUBLISHED": "Published: Media has been published.",
+                          "EXPIRED": "Expired: Media was not published within 24 hours.",
+                          "ERROR": "Error: Media upload failed."}[status]  # fmt: skip
+    return json_answer(body)
+
+
+def _published_in_window(account: Account) -> int:
+    since = timezone.now() - timedelta(hours=24)
+    return Post.objects.filter(account=account, origin=Post.Origin.API, created_at__gte=since,
+                               parent__isnull=True).exclude(kind="comment").count()  # fmt: skip
+
+
+def _quota_full(account: Account) -> bool:
+    return (
+        services.has_state(account, Fault.Mode.QUOTA_FULL)
+        or _published_in_window(account) >= account.quota_total
+    )
+
+
+def _media_publish(request, account: Account, data, caller):
+    container = Container.objects.filter(
+        account=account, external_id=str(data.get("creation_id"))
+    ).first()
+    if container is None:
+        return _unknown(str(data.get("creation_id")), "POST")
+    status = _container_status(container)
+    if status == "PUBLISHED":
+        return _error("The media has already been published.", 9007, subcode=2207032)
+    if status != "FINISHED":
+        return _error("Media ID is not available", 9007, subcode=2207027,
+                      error_user_title="Media Not Ready For Publishing",
+                      error_user_msg="The media is not ready for publishing, please wait for a moment")  # fmt: skip
+    if _quota_full(account):
+        request.sim.fault = request.sim.fault or Fault(mode=Fault.Mode.QUOTA_FULL)
+        return _error("Application request limit reached", 9, subcode=2207042, is_transient=False,
+                      error_user_title="Posting limit reached",
+                      error_user_msg="You have reached the maximum number of posts that can be published in 24 hours.")  # fmt: skip
+    if container.media_type == "CAROUSEL":
+        items = Container.objects.filter(external_id__in=container.children).select_related("media")
+        order = {cid: i for i, cid in enumerate(container.children)}
+        media = [c.media for c in sorted(items, key=lambda c: order[c.external_id])]
+        kind = "carousel"
+    else:
+        media, kind = [container.media], "post"
+    post = services.record_post(account, text=container.caption, kind=kind, media=media,
+                                fingerprint=caller.fingerprint, external_id=services.new_id(17))  # fmt: skip
+    container.status_code = "PUBLISHED"
+    container.post = post
+    container.save(update_fields=["status_code", "post"])
+    return after_accept(
+        request,
+        lambda: json_answer({"id": post.external_id}),
+        lambda: _error(
+            "An unexpected error has occurred. Please retry your request later.", 2, status=500
+        ),
+    )
+
+
+def _publishing_limit(request, account: Account, data, caller):
+    usage = account.quota_total if _quota_full(account) else _published_in_window(account)
+    return json_answer({"data": [{"quota_usage": usage,
+                                  "config": {"quota_total": account.quota_total, "quota_duration": 86400}}]})  # fmt: skip
+
+
+_HANDLERS = {
+    ("Account", "GET", ""): _account_node,
+    ("Account", "GET", "accounts"): _accounts_edge,
+    ("Account", "POST", "feed"): _feed_create,
+    ("Account", "GET", "feed"): _feed_list,
+    ("Account", "GET", "posts"): _feed_list,
+    ("Account", "GET", "published_posts"): _feed_list,
+    ("Account", "POST", "photos"): _photos_create,
+    ("Account", "POST", "videos"): _videos_create,
+    ("Account", "POST", "media"): _media_create,
+    ("Account", "GET", "media"): _feed_list,
+    ("Account", "POST", "media_publish"): _media_publish,
+    ("Account", "GET", "content_publishing_limit"): _publishing_limit,
+    ("Post", "GET", ""): _post_node,
+    ("Post", "DELETE", ""): _post_delete,
+    ("Post", "POST", "comments"): _comment_create,
+    ("Container", "GET", ""): _container_node,
+}
+
+
+# --- Facebook Login ------------------------------------------------------------------------
+
+
+def _oauth_access_token(request, data):
+    if (
+        data.get("client_id") != settings.FACEBOOK_APP_ID
+        or data.get("client_secret") != settings.FACEBOOK_APP_SECRET
+    ):
+        return _error("Error validating client secret.", 1, kind="OAuthException")
+    if data.get("grant_type") == "fb_exchange_token":
+        try:
+            caller = services.caller_for(str(data.get("fb_exchange_token") or ""))
+        except services.TokenProblem as problem:
+            return _token_answer(problem.reason)
+        token = services.issue_token(caller.account, "access", lifetime=timedelta(days=60),
+                                     scopes=caller.token.scopes, client_id=caller.token.client_id)  # fmt: skip
+        request.sim.account = caller.account
+        return json_answer(
+            {"access_token": token, "token_type": "bearer", "expires_in": 60 * 86400}
+        )
+    try:
+        caller = services.caller_for(str(data.get("code") or ""), kinds=("code",))
+    except services.TokenProblem:
+        return _error("This authorization code has been used.", 100, subcode=36009)
+    Token.objects.filter(pk=caller.token.pk).update(revoked=True)
+    if data.get("redirect_uri") != caller.token.redirect_uri:
+        return _error("Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request", 100, subcode=36008)  # fmt: skip
+    request.sim.account = caller.account
+    token = services.issue_token(caller.account, "access", lifetime=timedelta(hours=2),
+                                 scopes=caller.token.scopes, client_id=settings.FACEBOOK_APP_ID)  # fmt: skip
+    return json_answer({"access_token": token, "token_type": "bearer", "expires_in": 7200})
+
+
+@endpoint("facebook", "write")
+def dialog(request, version: str):
+    params = request.GET if request.method == "GET" else request.POST
+    redirect_uri = params.get("redirect_uri", "")
+    if params.get("client_id") != settings.FACEBOOK_APP_ID or not redirect_uri:
+        return render(
+            request, "simulator/consent.html", {"invalid": True, "platform": "Facebook"}, status=400
+        )
+    user = Account.objects.filter(platform="facebook", kind=Account.Kind.FB_USER).first()
+    if request.method == "POST":
+        state = params.get("state", "")
+        if request.POST.get("decision") != "allow":
+            query = {"error": "access_denied", "error_code": 200, "error_description": "Permissions error",
+                     "error_reason": "user_denied", "state": state}  # fmt: skip
+            return redirect(f"{redirect_uri}?{urlencode(query)}#_=_")
+        code = services.issue_token(user, "code", lifetime=timedelta(minutes=10), client_id=settings.FACEBOOK_APP_ID,
+                                    scopes=params.get("scope", ""), redirect_uri=redirect_uri)  # fmt: skip
+        request.sim.account = user
+        return redirect(f"{redirect_uri}?{urlencode({'code': code, 'state': state})}#_=_")
+    return render(request, "simulator/consent.html", {
+        "platform": "Facebook", "params": params, "user": user,
+        "pages": user.managed_pages.order_by("handle") if user else [],
+        "scopes": params.get("scope", "").split(","),
+    })  # fmt: skip

@@ -1,0 +1,392 @@
+"""The simulator's own bookkeeping: accounts, the tokens it issues, faults, posts, the log.
+
+Tokens are kept only as SHA-256 hashes; a post records a short fingerprint of the token it came
+with. Demo tokens are derived from ``SECRET_KEY`` so that seeding twice gives the same ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import io
+import mimetypes
+import secrets
+import string
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from PIL import Image
+
+from .models import Account, Fault, Media, Post, Request, Token, token_fingerprint, token_hash
+
+# handle, display name, platform id -- the regency's accounts on each platform.
+DEMO_ACCOUNTS: list[dict[str, Any]] = [
+    # A person who administers the Pages (the Facebook login dialog signs in as them).
+    {"platform": "facebook", "kind": Account.Kind.FB_USER, "handle": "admin.mediacenter",
+     "name": "Admin Media Center", "external_id": "100090000000001"},
+    {"platform": "facebook", "kind": Account.Kind.PAGE, "handle": "MediaCenterBJN",
+     "name": "Media Center Bojonegoro", "external_id": "100090000000101"},
+    {"platform": "facebook", "kind": Account.Kind.PAGE, "handle": "PemkabBojonegoro",
+     "name": "Pemerintah Kabupaten Bojonegoro", "external_id": "100090000000102"},
+    {"platform": "facebook", "kind": Account.Kind.PAGE, "handle": "DiskominfoBojonegoro",
+     "name": "Dinas Kominfo Bojonegoro", "external_id": "100090000000103"},
+    {"platform": "instagram", "kind": Account.Kind.INSTAGRAM, "handle": "mediacenterbojonegoro",
+     "name": "Media Center Bojonegoro", "external_id": "17841400000000101",
+     "linked_page": "MediaCenterBJN"},
+    {"platform": "instagram", "kind": Account.Kind.INSTAGRAM, "handle": "bojonegorokab",
+     "name": "Pemkab Bojonegoro", "external_id": "17841400000000102",
+     "linked_page": "PemkabBojonegoro"},
+    {"platform": "instagram", "kind": Account.Kind.INSTAGRAM, "handle": "kominfobojonegoro",
+     "name": "Dinas Kominfo Bojonegoro", "external_id": "17841400000000103",
+     "linked_page": "DiskominfoBojonegoro"},
+    {"platform": "x", "kind": Account.Kind.X_USER, "handle": "mediacenterBJN",
+     "name": "Media Center BJN", "external_id": "1500000000000000101"},
+    {"platform": "x", "kind": Account.Kind.X_USER, "handle": "PemkabBojonegoro",
+     "name": "Pemkab Bojonegoro", "external_id": "1500000000000000102"},
+    {"platform": "x", "kind": Account.Kind.X_USER, "handle": "KominfoBjn",
+     "name": "Kominfo Bojonegoro", "external_id": "1500000000000000103"},
+]  # fmt: skip
+
+X_TOKEN_SECONDS = 7200
+X_SCOPES = "tweet.read tweet.write users.read media.write offline.access"
+
+
+# --- accounts and demo secrets ------------------------------------------------------------------
+
+
+def _derive(*parts: str, length: int = 40, alphabet: str = string.ascii_letters + string.digits):
+    digest = hmac.new(settings.SECRET_KEY.encode(), ":".join(parts).encode(), hashlib.sha512)
+    number = int.from_bytes(digest.digest(), "big")
+    out = []
+    while len(out) < length:
+        number, index = divmod(number, len(alphabet))
+        out.append(alphabet[index])
+        if number == 0:
+            digest = hmac.new(digest.digest(), b"more", hashlib.sha512)
+            number = int.from_bytes(digest.digest(), "big")
+    return "".join(out)
+
+
+def demo_password(account: Account) -> str:
+    return "Sim-" + _derive("password", account.platform, account.handle, length=14)
+
+
+@transaction.atomic
+def seed_accounts() -> list[Account]:
+    """Create the demo accounts (idempotent)."""
+    accounts = {}
+    for spec in DEMO_ACCOUNTS:
+        spec = dict(spec)
+        linked = spec.pop("linked_page", None)
+        account, _created = Account.objects.get_or_create(
+            platform=spec["platform"], handle=spec["handle"], defaults=spec
+        )
+        if linked:
+            account.linked_page = accounts[("facebook", linked)]
+        if account.kind == Account.Kind.PAGE:
+            account.manager = accounts[("facebook", "admin.mediacenter")]
+        if account.platform == "instagram" and not account.password_hash:
+            account.password_hash = _password_digest(demo_password(account))
+        account.save()
+        accounts[(account.platform, account.handle)] = account
+    return list(accounts.values())
+
+
+def account_by_handle(platform: str, handle: str) -> Account:
+    found = Account.objects.filter(platform=platform, handle__iexact=handle).first()
+    if found is None:
+        seed_accounts()
+        found = Account.objects.get(platform=platform, handle__iexact=handle)
+    return found
+
+
+def issue_token(
+    account: Account,
+    kind: str,
+    *,
+    value: str | None = None,
+    lifetime: timedelta | None = None,
+    **extra: Any,
+) -> str:
+    value = value or _random_token(account.platform, kind)
+    Token.objects.get_or_create(
+        token_hash=token_hash(value),
+        defaults={
+            "account": account,
+            "kind": kind,
+            "fingerprint": token_fingerprint(value),
+            "expires_at": timezone.now() + lifetime if lifetime else None,
+            **extra,
+        },
+    )
+    return value
+
+
+def _random_token(platform: str, kind: str) -> str:
+    body = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(60))
+    if platform in ("facebook", "instagram") and kind == "access":
+        return "EAAG" + body
+    return body
+
+
+def demo_credential(platform: str, handle: str, *, driver: str = "") -> dict[str, Any]:
+    """A working secret for one demo account, as the vault would hold it for ``driver``."""
+    account = account_by_handle(platform, handle)
+    if platform == "facebook":
+        token = issue_token(
+            account, "access", value="EAAG" + _derive("page", account.handle, length=80)
+        )
+        return {"page_id": account.external_id, "access_token": token}
+    if platform == "x":
+        access = issue_token(
+            account,
+            "access",
+            value=_derive("x-access", account.handle, length=60),
+            lifetime=timedelta(seconds=X_TOKEN_SECONDS),
+            client_id=settings.X_CLIENT_ID,
+            scopes=X_SCOPES,
+        )
+        refresh = issue_token(
+            account,
+            "refresh",
+            value=_derive("x-refresh", account.handle, length=60),
+            client_id=settings.X_CLIENT_ID,
+            scopes=X_SCOPES,
+        )
+        return {
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_at": time.time() + X_TOKEN_SECONDS,
+            "user_id": account.external_id,
+            "username": account.handle,
+            "scope": X_SCOPES,
+        }
+    if driver == "instagram_private":
+        return {"username": account.handle, "password": demo_password(account), "settings": {}}
+    page = account.linked_page
+    token = issue_token(page, "access", value="EAAG" + _derive("page", page.handle, length=80))
+    return {"ig_user_id": account.external_id, "page_id": page.external_id, "access_token": token}
+
+
+def _password_digest(password: str) -> str:
+    # The simulator's accounts are make-believe: a keyed digest is enough (and fast to seed).
+    return hmac.new(settings.SECRET_KEY.encode(), password.encode(), hashlib.sha256).hexdigest()
+
+
+def check_account_password(account: Account, password: str) -> bool:
+    return bool(account.password_hash) and hmac.compare_digest(
+        account.password_hash, _password_digest(password)
+    )
+
+
+# --- who is calling -----------------------------------------------------------------------------
+
+
+@dataclass
+class Caller:
+    account: Account
+    token: Token
+    fingerprint: str
+
+
+class TokenProblem(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason  # "missing", "invalid", "expired"
+        super().__init__(reason)
+
+
+def caller_for(value: str, *, kinds: tuple[str, ...] = ("access",)) -> Caller:
+    if not value:
+        raise TokenProblem("missing")
+    token = (
+        Token.objects.select_related("account")
+        .filter(token_hash=token_hash(value), kind__in=kinds)
+        .first()
+    )
+    if token is None or token.revoked:
+        raise TokenProblem("invalid")
+    if token.expires_at is not None and token.expires_at <= timezone.now():
+        raise TokenProblem("expired")
+    return Caller(account=token.account, token=token, fingerprint=token.fingerprint)
+
+
+def expire_tokens(account: Account) -> int:
+    """Make every access token and session of the account expire now (one-shot fault)."""
+    return Token.objects.filter(account=account, kind__in=["access", "session"]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+# --- faults -------------------------------------------------------------------------------------
+
+AFTER_ACCEPT = {Fault.Mode.SLOW, Fault.Mode.ACCEPT_THEN_FAIL}
+STATES = {Fault.Mode.QUOTA_FULL}
+
+
+def set_fault(account: Account, *, mode: str, **options: Any) -> Fault:
+    fault = Fault(account=account, mode=mode, **options)
+    fault.full_clean()
+    fault.save()
+    return fault
+
+
+def clear_faults(account: Account) -> None:
+    Fault.objects.filter(account=account).delete()
+
+
+def take_fault(account: Account | None, operation: str) -> Fault | None:
+    """The fault this request meets, counted down once; ``operation`` is read, write or publish."""
+    if account is None:
+        return None
+    scopes = {
+        "read": ["all", "read"],
+        "write": ["all", "write"],
+        "publish": ["all", "write", "publish"],
+    }
+    candidates = Fault.objects.filter(account=account, scope__in=scopes[operation]).filter(
+        Q(remaining__isnull=True) | Q(remaining__gt=0)
+    )
+    if operation != "publish":
+        candidates = candidates.exclude(mode__in=AFTER_ACCEPT)
+    for fault in candidates.exclude(mode__in=STATES):
+        if fault.remaining is None:
+            return fault
+        taken = Fault.objects.filter(pk=fault.pk, remaining__gt=0).update(
+            remaining=F("remaining") - 1
+        )
+        if taken:
+            return fault
+    return None
+
+
+def has_state(account: Account, mode: str) -> bool:
+    return Fault.objects.filter(account=account, mode=mode).exists()
+
+
+# --- what was received --------------------------------------------------------------------------
+
+
+def new_id(digits: int = 17) -> str:
+    """A numeric id in the style of the platforms (time first, so later posts sort later)."""
+    stamp = str(time.time_ns() // 1000)
+    return (stamp + "".join(secrets.choice(string.digits) for _ in range(digits)))[:digits]
+
+
+def store_media(
+    account: Account, data: bytes, *, mime_type: str = "", source_url: str = "", name: str = ""
+) -> Media:
+    kind = "video" if mime_type.startswith("video/") else "image"
+    width = height = None
+    if kind == "image":
+        # Not an image the simulator can read: it is kept as it came.
+        with contextlib.suppress(Exception), Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            mime_type = Image.MIME.get(image.format, mime_type) or mime_type
+    extension = mimetypes.guess_extension(mime_type or "") or ".bin"
+    media = Media(
+        account=account,
+        kind=kind,
+        mime_type=mime_type or "application/octet-stream",
+        width=width,
+        height=height,
+        size=len(data),
+        source_url=source_url[:1000],
+    )
+    media.file.save(f"{name or new_id(12)}{extension}", ContentFile(data), save=False)
+    media.save()
+    return media
+
+
+def record_post(
+    account: Account,
+    *,
+    text: str = "",
+    kind: str = "post",
+    media: list[Media] | None = None,
+    fingerprint: str = "",
+    external_id: str = "",
+    origin: str = Post.Origin.API,
+    **fields: Any,
+) -> Post:
+    post = Post.objects.create(
+        account=account,
+        external_id=external_id or new_id(),
+        text=text,
+        kind=kind,
+        token_fingerprint=fingerprint,
+        origin=origin,
+        **fields,
+    )
+    if media:
+        post.media.set(media)
+    return post
+
+
+def log_request(
+    *,
+    platform: str,
+    account: Account | None,
+    method: str,
+    path: str,
+    operation: str,
+    status: int,
+    fault: str = "",
+    fingerprint: str = "",
+) -> None:
+    Request.objects.create(
+        platform=platform,
+        account=account,
+        method=method,
+        path=path[:500],
+        operation=operation,
+        status=status,
+        fault=fault,
+        token_fingerprint=fingerprint,
+    )
+
+
+def post_as_dict(post: Post, *, media_url=lambda media: "") -> dict[str, Any]:
+    return {
+        "platform": post.account.platform,
+        "account": post.account.handle,
+        "external_id": post.external_id,
+        "kind": post.kind,
+        "text": post.text,
+        "link": post.link,
+        "parent": post.parent.external_id if post.parent_id else None,
+        "reply_to": post.reply_to,
+        "quote_of": post.quote_of,
+        "published": post.published,
+        "origin": post.origin,
+        "media": [
+            {
+                "kind": m.kind,
+                "mime_type": m.mime_type,
+                "width": m.width,
+                "height": m.height,
+                "size": m.size,
+                "url": media_url(m),
+            }
+            for m in post.media.all()
+        ],
+        "token_fingerprint": post.token_fingerprint,
+        "created_at": post.created_at.isoformat(),
+        "deleted": post.deleted_at is not None,
+    }
+
+
+def visible_posts(account: Account):
+    """Posts a reader of the account sees: published, not deleted, not comments."""
+    return (
+        Post.objects.filter(account=account, published=True, deleted_at__isnull=True)
+        .exclude(kind="comment")
+        .prefetch_related("media")
+    )

@@ -1,0 +1,228 @@
+"""The simulator's own pages and control API: the feed of each account, the control panel,
+``/_log`` for tests, ``/_faults`` to make an account misbehave, ``/_native`` to post as if in the
+platform's own app, and the stored media."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import services
+from .common import media_url
+from .models import Account, Fault, Media, Post, Request
+
+FAULT_FIELDS = ("scope", "remaining", "retry_after", "delay", "code")
+
+
+def _accounts():
+    return Account.objects.exclude(kind=Account.Kind.FB_USER).order_by("platform", "handle")
+
+
+@require_GET
+def index(request: HttpRequest):
+    services.seed_accounts()
+    accounts = list(_accounts().prefetch_related("faults"))
+    for account in accounts:
+        account.post_count = services.visible_posts(account).count()
+    return render(request, "simulator/index.html", {"accounts": accounts, "modes": Fault.Mode})
+
+
+@require_GET
+def feed(request: HttpRequest, platform: str, handle: str):
+    account = get_object_or_404(Account, platform=platform, handle__iexact=handle)
+    posts = list(
+        services.visible_posts(account).select_related("account").prefetch_related("children")[:100]
+    )
+    return render(request, "simulator/feed.html", {"account": account, "posts": posts})
+
+
+@require_GET
+def media(request: HttpRequest, pk: int):
+    item = get_object_or_404(Media, pk=pk)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, content_type=item.mime_type)
+
+
+@require_GET
+def log(request: HttpRequest):
+    """Everything received, as JSON (for tests): posts with their media, and each request."""
+    posts = Post.objects.select_related("account", "parent").prefetch_related("media")
+    if request.GET.get("platform"):
+        posts = posts.filter(account__platform=request.GET["platform"])
+    if request.GET.get("account"):
+        posts = posts.filter(account__handle__iexact=request.GET["account"])
+    requests_ = Request.objects.select_related("account")
+    return JsonResponse(
+        {
+            "posts": [
+                services.post_as_dict(p, media_url=lambda m: media_url(request, m))
+                for p in posts.order_by("id")
+            ],
+            "requests": [
+                {
+                    "platform": r.platform,
+                    "account": r.account.handle if r.account_id else None,
+                    "method": r.method,
+                    "path": r.path,
+                    "operation": r.operation,
+                    "status": r.status,
+                    "fault": r.fault,
+                    "token_fingerprint": r.token_fingerprint,
+                    "at": r.created_at.isoformat(),
+                }
+                for r in requests_.order_by("id")
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _fault_options(data: dict[str, Any]) -> dict[str, Any]:
+    options = {}
+    for name in FAULT_FIELDS:
+        value = data.get(name)
+        if value in (None, ""):
+            continue
+        options[name] = (
+            value if name == "scope" else float(value) if name == "delay" else int(value)
+        )
+    return options
+
+
+def _parse(request: HttpRequest) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}
+    return request.POST.dict()
+
+
+def _fault_json(fault: Fault) -> dict[str, Any]:
+    return {
+        "id": fault.pk,
+        "account": fault.account.handle,
+        "platform": fault.account.platform,
+        "mode": fault.mode,
+        "scope": fault.scope,
+        "remaining": fault.remaining,
+        "retry_after": fault.retry_after,
+        "delay": fault.delay,
+        "code": fault.code,
+    }
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST", "DELETE"])
+def faults(request: HttpRequest, platform: str = "", handle: str = ""):
+    """``POST {"mode": ..., "remaining": n, ...}`` adds a fault to an account; ``{"mode":
+    "clear"}`` or ``DELETE`` removes them; ``{"mode": "expire_tokens"}`` expires its tokens now."""
+    if not handle:
+        return JsonResponse(
+            {"faults": [_fault_json(f) for f in Fault.objects.select_related("account")]}
+        )
+    services.seed_accounts()
+    account = get_object_or_404(Account, platform=platform, handle__iexact=handle)
+    data = _parse(request)
+    mode = data.get("mode", "clear" if request.method == "DELETE" else "")
+    if request.method == "GET":
+        pass
+    elif mode == "clear":
+        services.clear_faults(account)
+    elif mode == "expire_tokens":
+        services.expire_tokens(account)
+    else:
+        try:
+            services.set_fault(account, mode=mode, **_fault_options(data))
+        except (ValidationError, ValueError, TypeError) as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse(
+        {"faults": [_fault_json(f) for f in account.faults.select_related("account")]}
+    )
+
+
+@require_POST
+def panel_fault(request: HttpRequest, pk: int):
+    """The control panel's form (CSRF-protected) in front of the control API."""
+    account = get_object_or_404(Account, pk=pk)
+    mode = request.POST.get("mode", "")
+    if mode == "clear":
+        services.clear_faults(account)
+        messages.success(request, _("Faults of %s cleared.") % account.handle)
+    elif mode == "expire_tokens":
+        services.expire_tokens(account)
+        messages.success(request, _("Tokens of %s expired.") % account.handle)
+    else:
+        try:
+            services.set_fault(account, mode=mode, **_fault_options(request.POST.dict()))
+        except (ValidationError, ValueError, TypeError):
+            messages.error(request, _("That fault could not be set."))
+        else:
+            messages.success(request, _("Fault set for %s.") % account.handle)
+    return redirect("simulator:index")
+
+
+@csrf_exempt
+@require_POST
+def native(request: HttpRequest, platform: str, handle: str):
+    """Post as the account itself, in the platform's own app: text and optional media files."""
+    services.seed_accounts()
+    account = get_object_or_404(Account, platform=platform, handle__iexact=handle)
+    text = request.POST.get("text", "")
+    files = request.FILES.getlist("media") or list(request.FILES.values())
+    if not text.strip() and not files:
+        return JsonResponse({"error": "text or media is required"}, status=400)
+    stored = [
+        services.store_media(account, f.read(), mime_type=f.content_type or "") for f in files
+    ]
+    post = services.record_post(
+        account,
+        text=text,
+        kind="post",
+        media=stored,
+        origin=Post.Origin.NATIVE,
+        external_id=_native_id(account),
+    )
+    if request.headers.get("Accept", "").startswith("text/html"):
+        return redirect("simulator:feed", platform=account.platform, handle=account.handle)
+    return JsonResponse(
+        services.post_as_dict(post, media_url=lambda m: media_url(request, m)), status=201
+    )
+
+
+def _native_id(account: Account) -> str:
+    if account.platform == "facebook":
+        return f"{account.external_id}_{services.new_id(15)}"
+    if account.platform == "x":
+        return services.new_id(19)
+    return services.new_id(18)
+
+
+@require_GET
+def permalink(request: HttpRequest, platform: str, external_id: str, username: str = ""):
+    """A post's address on the platform (``facebook.com/{id}``, ``x.com/{user}/status/{id}``,
+    ``instagram.com/p/{code}/``), shown as its place in the account's feed."""
+    posts = Post.objects.select_related("account").filter(account__platform=platform)
+    if platform == "instagram":
+        post = posts.filter(external_id__endswith=external_id.lstrip("C")).first()
+    else:
+        post = posts.filter(external_id=external_id).first()
+    if post is None:
+        raise Http404
+    while post.parent_id and post.kind in ("photo", "comment"):
+        post = post.parent
+    url = reverse("simulator:feed", args=[post.account.platform, post.account.handle])
+    return redirect(f"{url}#p{post.external_id}")

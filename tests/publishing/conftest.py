@@ -1,0 +1,141 @@
+"""The platform simulator on the live test server, and small media files made once a session.
+
+Drivers reach the simulator through their real client libraries over HTTP: the only stand-in is
+the simulator itself."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+from django.utils import translation
+from PIL import Image
+
+from publishing.simulator import services as simulator_services
+
+TIMEOUT = 5.0
+
+
+class Simulator:
+    def __init__(self, base: str):
+        self.base = base
+
+    def credential(self, platform: str, handle: str, driver: str = "") -> dict:
+        return simulator_services.demo_credential(platform, handle, driver=driver)
+
+    def fault(self, platform: str, handle: str, **options) -> dict:
+        response = requests.post(
+            f"{self.base}/_faults/{platform}/{handle}/", json=options, timeout=10
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def clear(self, platform: str, handle: str) -> None:
+        self.fault(platform, handle, mode="clear")
+
+    def log(self, **filters) -> dict:
+        return requests.get(f"{self.base}/_log", params=filters, timeout=10).json()
+
+    def posts(self, platform: str, handle: str, *, kind: str | None = None) -> list[dict]:
+        posts = self.log(platform=platform, account=handle)["posts"]
+        posts = [p for p in posts if p["published"] and not p["deleted"]]
+        return [p for p in posts if kind is None or p["kind"] == kind]
+
+    def native(self, platform: str, handle: str, text: str, files=None) -> dict:
+        response = requests.post(
+            f"{self.base}/_native/{platform}/{handle}/",
+            data={"text": text},
+            files=files or {},
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+@pytest.fixture(autouse=True)
+def _indonesian():
+    """Drivers speak to people in the interface's language (Bahasa Indonesia by default)."""
+    with translation.override("id"):
+        yield
+
+
+@pytest.fixture
+def simulator(live_server, settings) -> Simulator:
+    settings.SOCIAL_API_BASE = f"{live_server.url}/simulator"
+    settings.SOCIAL_API_TIMEOUT = TIMEOUT
+    settings.INSTAGRAM_PRIVATE_DELAY = 0
+    simulator_services.seed_accounts()
+    return Simulator(settings.SOCIAL_API_BASE)
+
+
+@pytest.fixture
+def short_timeout(settings) -> float:
+    """A driver timeout short enough for the simulator's late answer (``delay``) to miss it."""
+    settings.SOCIAL_API_TIMEOUT = 1.5
+    return 3.0
+
+
+# --- media ------------------------------------------------------------------------------------
+
+
+def _jpeg(width: int, height: int, color=(200, 40, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (20, 120, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _mp4(path: Path, *, seconds: float = 1.0, size=(64, 80)) -> None:
+    import av
+
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream(
+            "libx264" if "libx264" in av.codecs_available else "mpeg4", rate=10
+        )
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for index in range(int(seconds * 10)):
+            image = Image.new("RGB", size, (index * 20 % 255, 80, 160))
+            frame = av.VideoFrame.from_image(image)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("platform-media")
+    (folder / "photo.jpg").write_bytes(_jpeg(64, 64))
+    (folder / "photo2.jpg").write_bytes(_jpeg(80, 64, (30, 160, 60)))
+    (folder / "portrait.jpg").write_bytes(_jpeg(64, 80))
+    (folder / "tall.jpg").write_bytes(_jpeg(40, 100))
+    (folder / "graphic.png").write_bytes(_png(64, 64))
+    _mp4(folder / "clip.mp4")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def file_server(media_dir):
+    """The media folder over HTTP, as the portal serves signed media addresses to platforms."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(media_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
