@@ -22,21 +22,33 @@ class Role(models.TextChoices):
 
 _STAF = [
     "accounts.view_division",
+    "assets.view_folder",
+    "assets.view_asset",
+    "assets.add_asset",
+    "assets.change_asset",
+    "assets.delete_asset",
+    "assets.view_theme",
 ]
 _EDITOR = [
     *_STAF,
+    "assets.add_folder",
+    "assets.change_folder",
+    "assets.delete_folder",
+    "assets.empty_trash",
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.STAF: _STAF,
     Role.EDITOR: _EDITOR,
     Role.KEPALA_DINAS: [
-        "accounts.view_division",
+        *_EDITOR,
         "accounts.view_user",
         "accounts.view_auditevent",
     ],
     Role.ADMIN: [
-        "accounts.view_division",
+        *_EDITOR,
+        "assets.add_theme",
+        "assets.change_theme",
         "accounts.add_division",
         "accounts.change_division",
         "accounts.view_user",

@@ -230,6 +230,20 @@ STORAGES = {
     },
 }
 
+# --- media library -----------------------------------------------------------------------------
+
+# Largest file one upload may bring (bytes); larger uploads are refused before any byte is stored.
+ASSET_MAX_UPLOAD_BYTES = env.int("ASSET_MAX_UPLOAD_BYTES", default=5 * 1024**3)
+# Resumable uploads in progress: a folder every web process reaches (shared disk with several).
+ASSET_UPLOAD_DIR = Path(env.str("ASSET_UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
+# An upload that has not moved for this many hours is abandoned and removed.
+ASSET_UPLOAD_EXPIRE_HOURS = env.int("ASSET_UPLOAD_EXPIRE_HOURS", default=24)
+# Seconds a signed media address (for platforms, and pictures in pages) stays valid.
+ASSET_URL_EXPIRE = env.int("ASSET_URL_EXPIRE", default=3600)
+# Public address of the portal, put before signed media addresses handed to the platforms
+# (local storage only; object storage signs its own addresses). Empty: addresses stay relative.
+ASSET_PUBLIC_BASE_URL = env.str("ASSET_PUBLIC_BASE_URL", default="")
+
 # --- people, login, 2FA -------------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
