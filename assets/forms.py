@@ -11,8 +11,8 @@ from .services import FOLDER_RIGHTS
 SORT_LABELS = {
     "-date": _("Newest event first"),
     "date": _("Oldest event first"),
-    "title": _("Title A–Z"),
-    "-title": _("Title Z–A"),
+    "title": _("Title A to Z"),
+    "-title": _("Title Z to A"),
     "-uploaded": _("Latest uploads"),
 }
 

@@ -180,7 +180,7 @@ def _inspect_image(path: str, fmt: str) -> FileFacts:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise RefusedFile(
             _(
-                "This image claims an enormous number of pixels (a \"decompression bomb\"); "
+                'This image claims an enormous number of pixels (a "decompression bomb"); '
                 "it is refused to protect the server. Resize it below 80 megapixels."
             )
         ) from None
@@ -191,9 +191,7 @@ def _inspect_image(path: str, fmt: str) -> FileFacts:
     mime, extension = _IMAGE_MIME.get(pil_format or "", (None, None))
     if mime is None:
         raise RefusedFile(_("This kind of file is not accepted.") + " " + str(ACCEPTED))
-    taken = _parse_exif_date(exif.get_ifd(0x8769).get(0x9003)) or _parse_exif_date(
-        exif.get(0x0132)
-    )
+    taken = _parse_exif_date(exif.get_ifd(0x8769).get(0x9003)) or _parse_exif_date(exif.get(0x0132))
     if exif.get(0x0112) in {5, 6, 7, 8}:  # stored sideways: shown the other way round
         width, height = height, width
     return FileFacts(
@@ -262,7 +260,9 @@ def _inspect_av(path: str, fmt: str) -> FileFacts:
         if fmt == "isobmff":
             with open(path, "rb") as handle:
                 brand = handle.read(12)[8:12]
-            mime, extension = ("video/quicktime", "mov") if brand == b"qt  " else ("video/mp4", "mp4")
+            mime, extension = (
+                ("video/quicktime", "mov") if brand == b"qt  " else ("video/mp4", "mp4")
+            )
         elif fmt == "webm":
             mime, extension = "video/webm", "webm"
         else:
@@ -345,7 +345,9 @@ def _inspect_pdf(path: str) -> FileFacts:
         document = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
         raise RefusedFile(
-            _("This PDF cannot be opened; it may be damaged or locked with a password (%(reason)s).")
+            _(
+                "This PDF cannot be opened; it may be damaged or locked with a password (%(reason)s)."
+            )
             % {"reason": exc}
         ) from None
     try:
@@ -356,7 +358,7 @@ def _inspect_pdf(path: str) -> FileFacts:
             raise RefusedFile(
                 _(
                     "This PDF contains JavaScript, which could run when someone opens it. Save "
-                    "it again without scripts (for example with \"Print to PDF\") and upload that."
+                    'it again without scripts (for example with "Print to PDF") and upload that.'
                 )
             )
         metadata = document.get_metadata_dict(skip_empty=True)

@@ -51,7 +51,7 @@ def _search(assets: QuerySet, q: str) -> QuerySet:
         )
         return assets.filter(
             RawSQL(
-                "to_tsvector('simple', \"assets_asset\".\"search_text\") "
+                'to_tsvector(\'simple\', "assets_asset"."search_text") '
                 "@@ to_tsquery('simple', %s)",
                 [query],
                 output_field=BooleanField(),
@@ -157,9 +157,7 @@ def paginate(queryset: QuerySet, page: str | int | None, per_page: int = 48) -> 
 
 
 def folder_list(*, user: User) -> QuerySet[Folder]:
-    return folder_policy.instances_user_has_permission_for(user, "view").select_related(
-        "division"
-    )
+    return folder_policy.instances_user_has_permission_for(user, "view").select_related("division")
 
 
 def folder_get_for_user(user: User, pk: int) -> Folder | None:
@@ -230,15 +228,27 @@ def dashboard_cards(user: User) -> list[dict]:
         failed=Count("id", filter=Q(status=Asset.Status.FAILED)),
     )
     cards = [
-        {"label": _("Assets in the library"), "value": figures["total"], "url_name": "assets:library"},
+        {
+            "label": _("Assets in the library"),
+            "value": figures["total"],
+            "url_name": "assets:library",
+        },
         {"label": _("Uploaded this week"), "value": figures["week"], "url_name": "assets:library"},
     ]
     if figures["processing"]:
         cards.append(
-            {"label": _("Being processed"), "value": figures["processing"], "url_name": "assets:library"}
+            {
+                "label": _("Being processed"),
+                "value": figures["processing"],
+                "url_name": "assets:library",
+            }
         )
     if figures["failed"]:
         cards.append(
-            {"label": _("Could not be processed"), "value": figures["failed"], "url_name": "assets:library"}
+            {
+                "label": _("Could not be processed"),
+                "value": figures["failed"],
+                "url_name": "assets:library",
+            }
         )
     return cards

@@ -7,6 +7,7 @@ transaction, and starts background work only after commit.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -82,9 +83,10 @@ class AssetTooLarge(Exception):
 
     @property
     def message(self) -> str:
-        return _(
-            "The file is too large (%(size)s); the library takes files up to %(limit)s."
-        ) % {"size": human_size(self.size), "limit": human_size(settings.ASSET_MAX_UPLOAD_BYTES)}
+        return _("The file is too large (%(size)s); the library takes files up to %(limit)s.") % {
+            "size": human_size(self.size),
+            "limit": human_size(settings.ASSET_MAX_UPLOAD_BYTES),
+        }
 
 
 def human_size(size: int) -> str:
@@ -227,9 +229,7 @@ def folder_create(
     return folder
 
 
-def folder_get_or_create_path(
-    *, actor: User | None, path: list[str], division: Division
-) -> Folder:
+def folder_get_or_create_path(*, actor: User | None, path: list[str], division: Division) -> Folder:
     """The folder at ``path`` (names from the top, e.g. ``["Sinkronisasi", "X", "2026", "11"]``),
     creating the missing ones in ``division``. Existing folders are matched ignoring case."""
     if not path:
@@ -417,10 +417,8 @@ def stream_to_staging(fileobj: BinaryIO, *, limit: int | None = None) -> tuple[s
     try:
         with handle:
             if hasattr(fileobj, "seek"):
-                try:
+                with contextlib.suppress(OSError, ValueError):
                     fileobj.seek(0)
-                except (OSError, ValueError):
-                    pass
             chunks = fileobj.chunks(COPY_CHUNK) if hasattr(fileobj, "chunks") else None
             reader = chunks or iter(lambda: fileobj.read(COPY_CHUNK), b"")
             for chunk in reader:
@@ -607,9 +605,9 @@ def asset_update(*, actor: User, asset: Asset, **changes: Any) -> Asset:
     _require(asset_policy.user_has_permission_for_instance(actor, "change", asset))
     unknown = set(changes) - _EDITABLE - {"tags", "folder"}
     if unknown:
-        raise ValidationError(_("These fields cannot be changed: %(names)s") % {
-            "names": ", ".join(sorted(unknown))
-        })
+        raise ValidationError(
+            _("These fields cannot be changed: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
     with transaction.atomic():
         target = changes.pop("folder", None)
         if target is not None and target.pk != asset.folder_id:
@@ -777,7 +775,7 @@ class _LocalCopy:
         if isinstance(default_storage, FileSystemStorage):
             return default_storage.path(self.name)
         with default_storage.open(self.name, "rb") as source:
-            handle = tempfile.NamedTemporaryFile(dir=upload_dir(), suffix=".src", delete=False)  # noqa: SIM115
+            handle = tempfile.NamedTemporaryFile(dir=upload_dir(), suffix=".src", delete=False)
             with handle:
                 shutil.copyfileobj(source, handle, COPY_CHUNK)
         self.temp = handle.name
@@ -811,9 +809,9 @@ def asset_render(*, asset_id: int) -> Asset | None:
                 else:
                     rendered = rendering.pdf_first_page(path)
         except rendering.RenditionError as exc:
-            error = _("The file is damaged or incomplete and no picture could be made from it (%(reason)s).") % {
-                "reason": exc
-            }
+            error = _(
+                "The file is damaged or incomplete and no picture could be made from it (%(reason)s)."
+            ) % {"reason": exc}
         except FileNotFoundError:
             error = _("The original file is missing from storage.")
     saved: list[str] = []

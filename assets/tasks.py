@@ -8,9 +8,7 @@ from media_center.periodic import Every, PeriodicTask
 from . import services
 
 PERIODIC_TASKS = [
-    PeriodicTask(
-        "remove abandoned uploads", "assets.tasks.prune_abandoned_uploads", Every(3600)
-    ),
+    PeriodicTask("remove abandoned uploads", "assets.tasks.prune_abandoned_uploads", Every(3600)),
 ]
 
 

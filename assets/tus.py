@@ -75,9 +75,13 @@ def parse_metadata(header: str) -> dict[str, str]:
             continue
         key, _sep, encoded = pair.partition(" ")
         try:
-            values[key] = base64.b64decode(encoded, validate=True).decode("utf-8") if encoded else ""
+            values[key] = (
+                base64.b64decode(encoded, validate=True).decode("utf-8") if encoded else ""
+            )
         except (binascii.Error, UnicodeDecodeError):
-            raise ValidationError(_("The upload's description (metadata) is not readable.")) from None
+            raise ValidationError(
+                _("The upload's description (metadata) is not readable.")
+            ) from None
     return values
 
 

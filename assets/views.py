@@ -100,9 +100,7 @@ def library(request, folder_pk: int | None = None):
             "query": query.urlencode(),
             "searching": searching,
             "rights": rights,
-            "can_upload": bool(
-                selectors.folder_choices(user=request.user, action="add")
-            )
+            "can_upload": bool(selectors.folder_choices(user=request.user, action="add"))
             if folder is None
             else "add" in rights,
             "bulk_form": BulkForm(
@@ -360,7 +358,17 @@ def upload(request):
     return render(
         request,
         "assets/upload.html",
-        {"form": form, "max_bytes": settings.ASSET_MAX_UPLOAD_BYTES},
+        {
+            "form": form,
+            "max_bytes": settings.ASSET_MAX_UPLOAD_BYTES,
+            "upload_strings": {
+                "created": _("Uploaded"),
+                "duplicate": _("Already in the library"),
+                "refused": _("Refused"),
+                "open": _("Open"),
+                "chooseFolder": _("Choose the folder to upload into."),
+            },
+        },
     )
 
 
@@ -384,7 +392,9 @@ def folder_create(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        parent = selectors.folder_get_for_user(request.user, data["parent"]) if data["parent"] else None
+        parent = (
+            selectors.folder_get_for_user(request.user, data["parent"]) if data["parent"] else None
+        )
         try:
             folder = services.folder_create(
                 actor=request.user,
@@ -458,7 +468,9 @@ def folder_delete(request, folder_pk: int):
         messages.error(request, _error_text(exc))
         return redirect("assets:folder", folder_pk=folder.pk)
     messages.success(request, _('Folder "%(name)s" deleted.') % {"name": folder.name})
-    return redirect("assets:folder", folder_pk=parent_id) if parent_id else redirect("assets:library")
+    return (
+        redirect("assets:folder", folder_pk=parent_id) if parent_id else redirect("assets:library")
+    )
 
 
 @login_required
@@ -485,7 +497,8 @@ def folder_access(request, folder_pk: int):
     users = get_users_with_perms(folder, attach_perms=True, with_group_users=False)
     groups = get_groups_with_perms(folder, attach_perms=True)
     grants = [
-        (str(who), sorted(p[:-strip] for p in perms)) for who, perms in [*users.items(), *groups.items()]
+        (str(who), sorted(p[:-strip] for p in perms))
+        for who, perms in [*users.items(), *groups.items()]
     ]
     return render(
         request, "assets/folder_access.html", {"folder": folder, "form": form, "grants": grants}
