@@ -7,10 +7,20 @@ import io
 
 import pytest
 
+from accounts.roles import Role
 from assets.models import Asset, Folder, Theme
 from assets.services import asset_create_from_file, asset_render, folder_create
 
 from . import media
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _fast_password_hashing():
+    """People are made in nearly every test here; what is tested is the library, not hashing."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture
@@ -28,7 +38,7 @@ def pkp_folder(divisions, editor) -> Folder:
 
 @pytest.fixture
 def piap_folder(divisions, make_user) -> Folder:
-    piap_editor = make_user("editor_piap", __import__("accounts.roles").roles.Role.EDITOR, "PIAP")
+    piap_editor = make_user("editor_piap", Role.EDITOR, "PIAP")
     return folder_create(actor=piap_editor, name="Kegiatan PIAP", division=divisions["PIAP"])
 
 
@@ -37,7 +47,9 @@ def upload():
     """Upload bytes as ``user`` into ``folder`` through the service; render them at once when
     ``render=True`` (the queue itself is tested with a real worker in tests/e2e)."""
 
-    def make(user, folder, data: bytes | None = None, name: str = "foto.jpg", *, render=False, **kw):
+    def make(
+        user, folder, data: bytes | None = None, name: str = "foto.jpg", *, render=False, **kw
+    ):
         asset = asset_create_from_file(
             actor=user,
             folder=folder,

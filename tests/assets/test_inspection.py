@@ -28,9 +28,21 @@ def write(tmp_path, data: bytes, name: str = "file.bin") -> str:
         (media.wav, "audio", "audio/wav"),
         (media.ogg, "audio", "audio/ogg"),
         (media.pdf, "document", "application/pdf"),
-        (lambda: media.office("docx"), "document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        (lambda: media.office("xlsx"), "document", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (lambda: media.office("pptx"), "document", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        (
+            lambda: media.office("docx"),
+            "document",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (
+            lambda: media.office("xlsx"),
+            "document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        (
+            lambda: media.office("pptx"),
+            "document",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
     ],
 )
 def test_each_accepted_format_is_recognised_from_its_bytes(tmp_path, maker, kind, mime):

@@ -189,7 +189,10 @@ def test_bulk_update_moves_sets_theme_tags_and_date(editor, staf, pkp_folder, up
         assert asset.folder == target and asset.theme == themes["Budaya"]
         assert asset.event_date == date(2025, 8, 17)
         assert "festival" in asset.tags.values_list("name", flat=True)
-    assert set(Asset.objects.get(pk=a.pk).tags.values_list("name", flat=True)) == {"lama", "festival"}
+    assert set(Asset.objects.get(pk=a.pk).tags.values_list("name", flat=True)) == {
+        "lama",
+        "festival",
+    }
 
 
 # --- renditions ---------------------------------------------------------------------------------
@@ -268,7 +271,9 @@ def test_rendering_twice_makes_nothing_twice(staf, pkp_folder, upload):
 # --- trash --------------------------------------------------------------------------------------
 
 
-def test_trash_restore_and_empty(staf, editor, pkp_folder, upload, django_capture_on_commit_callbacks):
+def test_trash_restore_and_empty(
+    staf, editor, pkp_folder, upload, django_capture_on_commit_callbacks
+):
     asset = upload(staf, pkp_folder, media.jpeg((600, 400)), "a.jpg", render=True)
     files = [asset.file.name, *asset.renditions.values_list("file", flat=True)]
     asset_trash(actor=staf, asset=asset)
