@@ -58,7 +58,7 @@ def test_invisible_and_control_characters_are_removed(editor, divisions):
 
 def test_names_are_unique_among_siblings_ignoring_case(editor, pkp_folder):
     folder_create(actor=editor, name="Juni", parent=pkp_folder)
-    with pytest.raises(ValidationError, match="already a folder"):
+    with pytest.raises(ValidationError, match="Sudah ada folder"):
         folder_create(actor=editor, name="JUNI", parent=pkp_folder)
     # The same name elsewhere is fine.
     other = folder_create(actor=editor, name="Lain", parent=pkp_folder)
@@ -75,7 +75,7 @@ def test_rename_and_move_keep_the_tree_consistent(editor, pkp_folder):
     event.refresh_from_db()
     assert event.path == f"{other.path}{month.pk}/{event.pk}/"
     assert event.depth == 3
-    with pytest.raises(ValidationError, match="into itself"):
+    with pytest.raises(ValidationError, match="ke dalam dirinya sendiri"):
         folder_move(actor=editor, folder=other, parent=event)
 
 
