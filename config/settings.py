@@ -207,6 +207,8 @@ if STORAGE_BACKEND == "s3":
         "OPTIONS": {
             "default_acl": None,
             "file_overwrite": False,
+            # Signature version 4: what MinIO and every current S3 region accept for signed URLs.
+            "signature_version": "s3v4",
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=900),
         },

@@ -7,7 +7,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from accounts.roles import Role
 from assets.models import Asset, Folder
 from assets.services import asset_public_url, asset_trash, folder_set_restricted
 
