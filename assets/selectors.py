@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -209,7 +209,9 @@ def theme_list() -> QuerySet[Theme]:
 
 
 def uploader_list() -> QuerySet[User]:
-    return User.objects.filter(uploaded_assets__isnull=False).distinct().order_by("full_name")
+    """People who uploaded something (one index probe per person, not a scan of the assets)."""
+    uploaded = Asset.objects.filter(uploaded_by=OuterRef("pk"))
+    return User.objects.filter(Exists(uploaded)).order_by("full_name")
 
 
 # --- dashboard ----------------------------------------------------------------------------------

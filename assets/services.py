@@ -11,12 +11,15 @@ import contextlib
 import hashlib
 import logging
 import os
+import queue
 import re
 import shutil
 import tempfile
+import threading
 import time
 import unicodedata
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -59,6 +62,7 @@ __all__ = [
 
 MEDIA_SALT = "assets.media"
 COPY_CHUNK = 1024 * 1024
+UPLOAD_CHUNK = 1024 * 1024
 MAX_TAGS = 30
 
 
@@ -964,6 +968,63 @@ def upload_session_create(
     return session
 
 
+# SHA-256 computed as the bytes arrive, kept per upload in this process: when the next chunk
+# comes to the same process (the usual case) the file need not be read again at the end.
+# A chunk that lands in another process simply leaves the hash to be computed when it finishes.
+_RUNNING_HASHES: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+_RUNNING_HASHES_LOCK = threading.Lock()
+_RUNNING_HASHES_MAX = 64
+
+
+def _running_hash(session_id: str, offset: int):
+    with _RUNNING_HASHES_LOCK:
+        entry = _RUNNING_HASHES.pop(session_id, None)
+    if entry is not None and entry[0] == offset:
+        return entry[1]
+    return hashlib.sha256() if offset == 0 else None
+
+
+def _keep_running_hash(session_id: str, offset: int, digest) -> None:
+    with _RUNNING_HASHES_LOCK:
+        _RUNNING_HASHES[session_id] = (offset, digest)
+        while len(_RUNNING_HASHES) > _RUNNING_HASHES_MAX:
+            _RUNNING_HASHES.popitem(last=False)
+
+
+def _pipe(stream: BinaryIO, handle: BinaryIO, digest, remaining: int) -> None:
+    """Copy ``remaining`` bytes from the request to the file. Reading the network and writing
+    the disk (and hashing) run side by side in two threads, a few slices apart at most, so an
+    upload goes at the pace of the slower of the two rather than of both added up."""
+    slices: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            while (piece := slices.get()) is not None:
+                handle.write(piece)
+                if digest is not None:
+                    digest.update(piece)
+        except BaseException as exc:  # handed to the reading thread below
+            failures.append(exc)
+            while slices.get() is not None:
+                pass
+
+    writer = threading.Thread(target=write, name="upload-writer", daemon=True)
+    writer.start()
+    try:
+        while remaining > 0:
+            piece = stream.read(min(UPLOAD_CHUNK, remaining))
+            if not piece:
+                break
+            slices.put(piece)
+            remaining -= len(piece)
+    finally:
+        slices.put(None)
+        writer.join()
+    if failures:
+        raise failures[0]
+
+
 def upload_append(
     *, session: UploadSession, offset: int, stream: BinaryIO, content_length: int | None
 ) -> int:
@@ -974,6 +1035,7 @@ def upload_append(
     path = upload_part_path(session)
     if session.result is not None:
         raise UploadConflict(session.length)
+    key = str(session.pk)
     with open(path, "ab") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -986,16 +1048,11 @@ def upload_append(
         if content_length is not None and content_length > room:
             raise ValidationError(_("This chunk goes past the announced length of the file."))
         remaining = room if content_length is None else content_length
-        try:
-            while remaining > 0:
-                chunk = stream.read(min(COPY_CHUNK, remaining))
-                if not chunk:
-                    break
-                handle.write(chunk)
-                remaining -= len(chunk)
-        finally:
-            handle.flush()
-            new_offset = handle.tell()
+        digest = _running_hash(key, current)
+        _pipe(stream, handle, digest, remaining)
+        new_offset = handle.tell()
+    if digest is not None:
+        _keep_running_hash(key, new_offset, digest)
     UploadSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
     return new_offset
 
@@ -1018,11 +1075,15 @@ def upload_finish(*, session: UploadSession) -> dict:
     try:
         from .inspection import parse_any_date
 
+        with _RUNNING_HASHES_LOCK:
+            running = _RUNNING_HASHES.pop(str(session.pk), None)
+        sha256 = running[1].hexdigest() if running and running[0] == session.length else None
         asset = asset_create_from_path(
             actor=session.user,
             folder=session.folder,
             path=str(path),
             filename=session.filename,
+            sha256=sha256,
             title=meta.get("title", ""),
             theme=_theme_from(meta.get("theme", "")),
             tags=meta.get("tags", ""),
