@@ -1,5 +1,8 @@
 from django import forms
 from django.contrib.auth.models import Group
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Division, User
@@ -15,6 +18,24 @@ SORT_LABELS = {
     "-title": _("Title Z to A"),
     "-uploaded": _("Latest uploads"),
 }
+
+
+class FolderSelect(forms.Select):
+    """A select of what may be thousands of folders, written in one pass (Django's own select
+    renders a template per option, which is slow at that size)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) == chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
 
 
 class DateInput(forms.DateInput):
@@ -76,7 +97,7 @@ class LibraryFilterForm(forms.Form):
 
 class AssetForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    folder = forms.TypedChoiceField(label=_("Folder"), coerce=int)
+    folder = forms.TypedChoiceField(label=_("Folder"), coerce=int, widget=FolderSelect)
     theme = forms.ModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
     tags = forms.CharField(
         label=_("Tags"),
@@ -100,7 +121,7 @@ class AssetForm(forms.Form):
 class UploadForm(forms.Form):
     """The upload page's defaults for every file (and the single-file form without JavaScript)."""
 
-    folder = forms.TypedChoiceField(label=_("Folder"), coerce=int)
+    folder = forms.TypedChoiceField(label=_("Folder"), coerce=int, widget=FolderSelect)
     title = forms.CharField(
         label=_("Title"),
         required=False,
@@ -140,7 +161,9 @@ BULK_ACTIONS = [
 class BulkForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
     action = forms.ChoiceField(label=_("With the selected"), choices=BULK_ACTIONS)
-    folder = forms.TypedChoiceField(label=_("Folder"), coerce=int, required=False, empty_value=None)
+    folder = forms.TypedChoiceField(
+        label=_("Folder"), coerce=int, required=False, empty_value=None, widget=FolderSelect
+    )
     theme = forms.ModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000)
     event_date = forms.DateField(label=_("Event date"), required=False, widget=DateInput())
@@ -166,7 +189,7 @@ class BulkForm(forms.Form):
 class FolderForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300)
     parent = forms.TypedChoiceField(
-        label=_("Inside folder"), coerce=int, required=False, empty_value=None
+        label=_("Inside folder"), coerce=int, required=False, empty_value=None, widget=FolderSelect
     )
     division = forms.ModelChoiceField(
         label=_("Division"), queryset=Division.objects.all(), required=False

@@ -176,19 +176,17 @@ def folder_breadcrumbs(folder: Folder) -> list[Folder]:
 
 def folder_choices(*, user: User, action: str = "add") -> list[tuple[int, str]]:
     """(id, "2018 / 06 Juni / FGD") for folders the person may use for ``action``."""
-    folders = list(
-        folder_policy.instances_user_has_permission_for(user, action).only(
-            "id", "name", "path", "parent_id"
-        )
+    rows = list(
+        folder_policy.instances_user_has_permission_for(user, action)
+        .order_by()
+        .values_list("id", "name", "path")
     )
-    names = {f.pk: f.name for f in folders}
-    missing = {int(p) for f in folders for p in f.path.strip("/").split("/") if p} - set(names)
+    names = {pk: name for pk, name, _path in rows}
+    paths = [(pk, [int(p) for p in path.strip("/").split("/") if p]) for pk, _name, path in rows]
+    missing = {p for _pk, parts in paths for p in parts} - set(names)
     if missing:
         names |= dict(Folder.objects.filter(pk__in=missing).values_list("id", "name"))
-    choices = []
-    for folder in folders:
-        parts = [names.get(int(p), "?") for p in folder.path.strip("/").split("/") if p]
-        choices.append((folder.pk, " / ".join(parts)))
+    choices = [(pk, " / ".join(names.get(p, "?") for p in parts)) for pk, parts in paths]
     return sorted(choices, key=lambda item: item[1].lower())
 
 

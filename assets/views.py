@@ -88,6 +88,7 @@ def library(request, folder_pk: int | None = None):
     query = request.GET.copy()
     query.pop("page", None)
     rights = folder_policy.rights(request.user, folder) if folder else set()
+    fillable = selectors.folder_choices(user=request.user, action="add")
     return render(
         request,
         "assets/library.html",
@@ -100,12 +101,8 @@ def library(request, folder_pk: int | None = None):
             "query": query.urlencode(),
             "searching": searching,
             "rights": rights,
-            "can_upload": bool(selectors.folder_choices(user=request.user, action="add"))
-            if folder is None
-            else "add" in rights,
-            "bulk_form": BulkForm(
-                folder_choices=selectors.folder_choices(user=request.user, action="add")
-            ),
+            "can_upload": bool(fillable) if folder is None else "add" in rights,
+            "bulk_form": BulkForm(folder_choices=fillable),
             "publication_url": publication_url(),
             "can_create_folder": request.user.has_perm("assets.add_folder"),
         },

@@ -52,7 +52,14 @@ def run_vips(paths: list[Path], out: Path) -> float:
     for path in paths:
         for size in SIZES:
             subprocess.run(
-                ["vipsthumbnail", str(path), "--size", f"{size}x{size}", "-o", f"{out}/%s-{size}.jpg[Q=82]"],
+                [
+                    "vipsthumbnail",
+                    str(path),
+                    "--size",
+                    f"{size}x{size}",
+                    "-o",
+                    f"{out}/%s-{size}.jpg[Q=82]",
+                ],
                 check=True,
             )
     return time.perf_counter() - started
@@ -93,10 +100,18 @@ def main() -> int:
             ours.append(run_ours(paths))
     vips_median, ours_median = statistics.median(vips), statistics.median(ours)
     ratio = ours_median / vips_median
-    print(f"vipsthumbnail, 3 sizes x {args.photos} photos: {vips_median:.2f} s (median of {args.repeat})")
-    print(f"portal renditions, same work:             {ours_median:.2f} s (median of {args.repeat})")
-    print(f"per photo: {ours_median / args.photos * 1000:.0f} ms against {vips_median / args.photos * 1000:.0f} ms")
-    print(f"ratio ours / vipsthumbnail = {ratio:.2f} (target <= 0.50): {'OK' if ratio <= 0.5 else 'OVER'}")
+    print(
+        f"vipsthumbnail, 3 sizes x {args.photos} photos: {vips_median:.2f} s (median of {args.repeat})"
+    )
+    print(
+        f"portal renditions, same work:             {ours_median:.2f} s (median of {args.repeat})"
+    )
+    print(
+        f"per photo: {ours_median / args.photos * 1000:.0f} ms against {vips_median / args.photos * 1000:.0f} ms"
+    )
+    print(
+        f"ratio ours / vipsthumbnail = {ratio:.2f} (target <= 0.50): {'OK' if ratio <= 0.5 else 'OVER'}"
+    )
     return 0 if ratio <= 0.5 else 1
 
 

@@ -17,7 +17,6 @@ import argparse
 import base64
 import http.client
 import os
-import shutil
 import socket
 import statistics
 import struct
@@ -76,7 +75,9 @@ class Upload:
         self.port, self.token, self.folder = port, token, folder
 
     def _conn(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=600, blocksize=1024 * 1024)
+        return http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=600, blocksize=1024 * 1024
+        )
 
     def send(self, path: Path, name: str) -> dict:
         size = path.stat().st_size
@@ -87,7 +88,11 @@ class Upload:
         headers = {"Authorization": f"Token {self.token}", "Tus-Resumable": "1.0.0"}
         conn = self._conn()
         self.t0 = time.perf_counter()
-        conn.request("POST", "/api/v1/uploads/", headers={**headers, "Upload-Length": str(size), "Upload-Metadata": meta})
+        conn.request(
+            "POST",
+            "/api/v1/uploads/",
+            headers={**headers, "Upload-Length": str(size), "Upload-Metadata": meta},
+        )
         answer = conn.getresponse()
         answer.read()
         if answer.status != 201:
@@ -99,7 +104,10 @@ class Upload:
                 length = min(CHUNK, size - offset)
                 status, offset = self._patch(location, headers, handle, offset, length)
                 if os.environ.get("BENCH_VERBOSE"):
-                    print(f"  PATCH to {offset >> 20} MB: {time.perf_counter() - self.t0:.2f}s", flush=True)
+                    print(
+                        f"  PATCH to {offset >> 20} MB: {time.perf_counter() - self.t0:.2f}s",
+                        flush=True,
+                    )
                 if status != 204:
                     raise RuntimeError(f"PATCH answered {status}")
         conn = self._conn()
@@ -108,7 +116,6 @@ class Upload:
         import json
 
         return json.loads(answer.read())["result"]
-
 
     def _patch(self, location, headers, handle, offset: int, length: int) -> tuple[int, int]:
         """One PATCH whose body the kernel copies from the file (sendfile), as a browser's
@@ -162,7 +169,14 @@ def prepare(env: dict) -> tuple[str, int]:
         "f = folder_create(actor=u, name='Bench', division=d)\n"
         "print(Token.objects.create(user=u).key, f.pk)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=BASE_DIR, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=BASE_DIR,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     token, folder = out.stdout.split()[-2:]
     return token, int(folder)
 
@@ -187,10 +201,26 @@ def main() -> int:
         token, folder = prepare(env)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--worker-class", "gthread", "--workers", "1", "--threads", "4", "--timeout", "600",
-             "--log-level", "warning"],
-            cwd=BASE_DIR, env=env,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "--timeout",
+                "600",
+                "--log-level",
+                "warning",
+            ],
+            cwd=BASE_DIR,
+            env=env,
         )
         try:
             worker = worker_pid(server.pid)
@@ -219,8 +249,14 @@ def main() -> int:
                     if stored.stat().st_size > 10 * 1024 * 1024:
                         stored.unlink()  # the next run stores the same bytes again
                 subprocess.run(
-                    [sys.executable, "-c", "import django; django.setup(); from assets.models import Asset; Asset.objects.filter(size__gt=10485760).delete()"],
-                    env=env, cwd=BASE_DIR, check=True,
+                    [
+                        sys.executable,
+                        "-c",
+                        "import django; django.setup(); from assets.models import Asset; Asset.objects.filter(size__gt=10485760).delete()",
+                    ],
+                    env=env,
+                    cwd=BASE_DIR,
+                    check=True,
                 )
                 target = tmp_path / "copy.wav"
                 os.sync()
@@ -235,10 +271,16 @@ def main() -> int:
     upload_s, cp_s = statistics.median(uploads), statistics.median(copies)
     ratio = cp_s / upload_s
     mb = args.size_mb
-    print(f"upload of {mb} MB: {upload_s:.2f} s ({mb / upload_s:.0f} MB/s), median of {args.repeat}")
+    print(
+        f"upload of {mb} MB: {upload_s:.2f} s ({mb / upload_s:.0f} MB/s), median of {args.repeat}"
+    )
     print(f"cp of the same file: {cp_s:.2f} s ({mb / cp_s:.0f} MB/s)")
-    print(f"web process peak memory growth: {growth:.1f} MB (largest of {args.repeat}; target < 64 MB): {'OK' if growth < 64 else 'OVER'}")
-    print(f"throughput ratio upload / cp = {ratio:.2f} (target >= 0.50): {'OK' if ratio >= 0.5 else 'UNDER'}")
+    print(
+        f"web process peak memory growth: {growth:.1f} MB (largest of {args.repeat}; target < 64 MB): {'OK' if growth < 64 else 'OVER'}"
+    )
+    print(
+        f"throughput ratio upload / cp = {ratio:.2f} (target >= 0.50): {'OK' if ratio >= 0.5 else 'UNDER'}"
+    )
     return 0 if growth < 64 and ratio >= 0.5 else 1
 
 
