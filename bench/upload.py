@@ -8,7 +8,10 @@ answer, against ``cp`` of the same file on the same disk.
 
     uv run python -m bench.upload [--size-mb 2048] [--repeat 3]
 
-Targets: memory growth < 64 MB; throughput >= 0.5 x cp's.
+Targets: memory growth < 64 MB; throughput >= 0.5 x cp's. Both are timed twice: until the last
+answer (and until cp returns), and until the written bytes are on disk (``sync``): GNU cp copies
+inside the kernel (copy_file_range) at page-cache speed, which no HTTP receiver can match, so
+the second figure compares the two at the pace of the disk.
 """
 
 from __future__ import annotations
@@ -233,7 +236,7 @@ def main() -> int:
             assert client.send(warm, "warm.wav")["status"] == "created"  # every module loaded
             make_wav(source, size)
             media = tmp_path / "var" / "media"
-            growths, uploads, copies = [], [], []
+            growths, uploads, copies, durable_uploads, durable_copies = [], [], [], [], []
             for run in range(args.repeat):
                 os.sync()  # both contestants start with no dirty pages waiting for the disk
                 before = status_kb(worker, "VmHWM")
@@ -241,6 +244,8 @@ def main() -> int:
                 started = time.perf_counter()
                 result = client.send(source, f"besar-{run}.wav")
                 uploads.append(time.perf_counter() - started)
+                os.sync()
+                durable_uploads.append(time.perf_counter() - started)
                 assert result["status"] in {"created", "duplicate"}, result
                 peak = status_kb(worker, "VmHWM")
                 # Conservative: the highest resident size seen, minus what was resident before.
@@ -263,24 +268,34 @@ def main() -> int:
                 started = time.perf_counter()
                 subprocess.run(["cp", str(source), str(target)], check=True)
                 copies.append(time.perf_counter() - started)
+                os.sync()
+                durable_copies.append(time.perf_counter() - started)
                 target.unlink()
         finally:
             server.terminate()
             server.wait(timeout=30)
     growth = max(growths)
-    upload_s, cp_s = statistics.median(uploads), statistics.median(copies)
-    ratio = cp_s / upload_s
     mb = args.size_mb
+    upload_s, cp_s = statistics.median(uploads), statistics.median(copies)
+    disk_upload_s, disk_cp_s = statistics.median(durable_uploads), statistics.median(durable_copies)
+    ratio, disk_ratio = cp_s / upload_s, disk_cp_s / disk_upload_s
+    verdict = "OK" if growth < 64 else "OVER"
     print(
-        f"upload of {mb} MB: {upload_s:.2f} s ({mb / upload_s:.0f} MB/s), median of {args.repeat}"
+        f"web process peak memory growth: {growth:.1f} MB (largest of {args.repeat}; < 64 MB: {verdict})"
     )
-    print(f"cp of the same file: {cp_s:.2f} s ({mb / cp_s:.0f} MB/s)")
+    print(f"medians of {args.repeat} runs of {mb} MB:")
     print(
-        f"web process peak memory growth: {growth:.1f} MB (largest of {args.repeat}; target < 64 MB): {'OK' if growth < 64 else 'OVER'}"
+        f"  until the last answer:  upload {upload_s:.2f} s ({mb / upload_s:.0f} MB/s), "
+        f"cp {cp_s:.2f} s ({mb / cp_s:.0f} MB/s), ratio {ratio:.2f}"
     )
     print(
-        f"throughput ratio upload / cp = {ratio:.2f} (target >= 0.50): {'OK' if ratio >= 0.5 else 'UNDER'}"
+        f"  until on disk (sync):   upload {disk_upload_s:.2f} s ({mb / disk_upload_s:.0f} MB/s), "
+        f"cp {disk_cp_s:.2f} s ({mb / disk_cp_s:.0f} MB/s), ratio {disk_ratio:.2f}"
     )
+    for label, value in (("page cache", ratio), ("on disk", disk_ratio)):
+        print(
+            f"throughput ratio upload / cp, {label}: {value:.2f} (target >= 0.50): {'OK' if value >= 0.5 else 'UNDER'}"
+        )
     return 0 if growth < 64 and ratio >= 0.5 else 1
 
 
