@@ -20,9 +20,21 @@ class Role(models.TextChoices):
         return [cls.KEPALA_DINAS, cls.ADMIN, cls.EDITOR, cls.STAF]
 
 
-_STAF = [
-    "accounts.view_division",
-    "media_center.view_guidelineversion",
+# The media library: every member of staff uploads and edits; Editors organise folders and may
+# empty the trash.
+_LIBRARY_STAF = [
+    "assets.view_folder",
+    "assets.view_asset",
+    "assets.add_asset",
+    "assets.change_asset",
+    "assets.delete_asset",
+    "assets.view_theme",
+]
+_LIBRARY_EDITOR = [
+    "assets.add_folder",
+    "assets.change_folder",
+    "assets.delete_folder",
+    "assets.empty_trash",
 ]
 # Surveys: Editors and the Kepala Dinas create, open, close and feature them, and list the sites
 # allowed to embed the widget.
@@ -34,8 +46,14 @@ _SURVEY_MANAGERS = [
     "media_center.add_embedsite",
     "media_center.delete_embedsite",
 ]
+_STAF = [
+    "accounts.view_division",
+    "media_center.view_guidelineversion",
+    *_LIBRARY_STAF,
+]
 _EDITOR = [
     *_STAF,
+    *_LIBRARY_EDITOR,
     *_SURVEY_MANAGERS,
     "media_center.view_website",
 ]
@@ -44,10 +62,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.STAF: _STAF,
     Role.EDITOR: _EDITOR,
     Role.KEPALA_DINAS: [
-        "accounts.view_division",
+        *_EDITOR,
         "accounts.view_user",
         "accounts.view_auditevent",
-        *_SURVEY_MANAGERS,
         # The vault: the Kepala Dinas alone holds every credential.
         "accounts.view_credential",
         "accounts.add_credential",
@@ -56,21 +73,22 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.rotate_credential",
         "accounts.revoke_credential",
         # Governance: the websites' registry and the media guidelines.
-        "media_center.view_website",
         "media_center.add_website",
         "media_center.change_website",
-        "media_center.view_guidelineversion",
         "media_center.add_guidelineversion",
     ],
     Role.ADMIN: [
-        "accounts.view_division",
+        # Runs the system: people, divisions, the library's themes; no survey, no credential.
+        *_STAF,
+        *_LIBRARY_EDITOR,
+        "assets.add_theme",
+        "assets.change_theme",
         "accounts.add_division",
         "accounts.change_division",
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
         "accounts.view_auditevent",
-        "media_center.view_guidelineversion",
     ],
 }
 

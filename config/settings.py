@@ -210,6 +210,8 @@ if STORAGE_BACKEND == "s3":
         "OPTIONS": {
             "default_acl": None,
             "file_overwrite": False,
+            # Signature version 4: what MinIO and every current S3 region accept for signed URLs.
+            "signature_version": "s3v4",
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=900),
         },
@@ -232,6 +234,20 @@ STORAGES = {
         )
     },
 }
+
+# --- media library -----------------------------------------------------------------------------
+
+# Largest file one upload may bring (bytes); larger uploads are refused before any byte is stored.
+ASSET_MAX_UPLOAD_BYTES = env.int("ASSET_MAX_UPLOAD_BYTES", default=5 * 1024**3)
+# Resumable uploads in progress: a folder every web process reaches (shared disk with several).
+ASSET_UPLOAD_DIR = Path(env.str("ASSET_UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
+# An upload that has not moved for this many hours is abandoned and removed.
+ASSET_UPLOAD_EXPIRE_HOURS = env.int("ASSET_UPLOAD_EXPIRE_HOURS", default=24)
+# Seconds a signed media address (for platforms, and pictures in pages) stays valid.
+ASSET_URL_EXPIRE = env.int("ASSET_URL_EXPIRE", default=3600)
+# Public address of the portal, put before signed media addresses handed to the platforms
+# (local storage only; object storage signs its own addresses). Empty: addresses stay relative.
+ASSET_PUBLIC_BASE_URL = env.str("ASSET_PUBLIC_BASE_URL", default="")
 
 # --- people, login, 2FA -------------------------------------------------------------------------
 
@@ -401,6 +417,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind"; give each choice set its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "AssetKindEnum": "assets.models.Asset.Kind",
+        "CredentialKindEnum": "accounts.models.CredentialKind",
+    },
 }
 
 # --- logging ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 
@@ -26,7 +27,10 @@ class QuestionForm(forms.Form):
 
 class ResultsFilterForm(forms.Form):
     unit = forms.ChoiceField(
-        label=_("Group"), choices=Unit.choices, initial=Unit.DAY, required=False
+        label=pgettext_lazy("results by period", "Group"),
+        choices=Unit.choices,
+        initial=Unit.DAY,
+        required=False,
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -122,6 +122,24 @@ def _problems(template: Catalog, catalog: Catalog, path: Path) -> list[str]:
     return problems
 
 
+def _conflicts(catalogs: dict[Path, Catalog]) -> list[str]:
+    """Django merges every app's catalog into one: a msgid translated two ways shows only one."""
+    seen: dict[tuple, tuple[Path, object]] = {}
+    problems = []
+    for path, catalog in catalogs.items():
+        for message in catalog:
+            if not message.id:
+                continue
+            key = _key(message)
+            if key in seen and seen[key][1] != message.string:
+                problems.append(
+                    f"{path}: {key[1]!r} is translated differently in {seen[key][0]} "
+                    "(give one of them a context with pgettext, or use the same words)"
+                )
+            seen.setdefault(key, (path, message.string))
+    return problems
+
+
 class Command(BaseCommand):
     help = "Extract, check or compile the portal's translations (Babel; no system gettext)."
 
