@@ -2,6 +2,7 @@
 bad input or attack the issue names."""
 
 import json
+import time
 
 import pytest
 from django.core import signing
@@ -138,8 +139,16 @@ def test_a_bot_without_cookies_counts_once_per_address_and_browser(survey):
     assert Vote.objects.count() == 1
 
 
+def _within_one_rate_window(seconds_needed: float = 25) -> None:
+    """The per-address limit counts per clock minute; start where the whole burst fits in one."""
+    remaining = 60 - time.time() % 60
+    if remaining < seconds_needed:
+        time.sleep(remaining + 0.05)
+
+
 def test_a_thousand_votes_from_one_address_in_a_minute(survey):
     """A handful counted, the rest refused with 429, nothing crashes."""
+    _within_one_rate_window()
     token = Visitor().open(survey.slug)
     bot = Client(REMOTE_ADDR="36.80.3.3", HTTP_USER_AGENT="bot/1")
     statuses = []
@@ -164,6 +173,7 @@ def test_a_thousand_votes_from_one_address_in_a_minute(survey):
     assert "coba lagi satu menit lagi" in refused.json()["detail"]
     # Even a bot that fetches a fresh cookie each time is held to the per-minute limit.
     Vote.objects.all().delete()
+    _within_one_rate_window(10)
     fresh = [Visitor("36.80.4.4").vote(survey.slug, "puas") for _ in range(40)]
     assert sum(1 for r in fresh if r.status_code == 200 and r.json()["counted"]) == 30
     assert sum(1 for r in fresh if r.status_code == 429) == 10
