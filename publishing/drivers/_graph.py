@@ -5,6 +5,7 @@ into the drivers' errors."""
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,6 +32,10 @@ from .base import (
     retry_after_seconds,
     transport_error,
 )
+
+# facebook-business warns about every field its generated type tables do not list (many valid
+# Graph API fields among them); those warnings say nothing about our requests.
+warnings.filterwarnings("ignore", message=r".*does not allow field", category=UserWarning)
 
 GRAPH = "https://graph.facebook.com"
 THROTTLE_CODES = {4, 17, 32, 613, 80001} | set(range(80000, 80015))
