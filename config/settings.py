@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.KepalaDinasIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -286,6 +287,9 @@ ANONYMOUS_USER_NAME = None
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The Kepala Dinas holds every credential: an unattended browser of theirs is signed out after
+# this many minutes without a request (0: never). Other roles keep SESSION_COOKIE_AGE.
+KEPALA_DINAS_IDLE_MINUTES = env.int("KEPALA_DINAS_IDLE_MINUTES", default=15)
 
 # --- security headers ---------------------------------------------------------------------------
 

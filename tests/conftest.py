@@ -283,3 +283,13 @@ def _fresh_cache():
             client.delete(*keys)
     else:
         cache.clear()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.figures import summary_lines
+
+    lines = summary_lines()
+    if lines:
+        terminalreporter.section("security and reliability figures")
+        for line in lines:
+            terminalreporter.write_line(line)
