@@ -338,6 +338,12 @@ class AssetListView(APIView):
             return Response(
                 {"detail": exc.message}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
             )
+        except services.StorageUnavailable as exc:
+            return Response(
+                {"detail": exc.message},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "120"},
+            )
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
             raise _as_drf(exc) from None
         asset = selectors.asset_get_for_user(request.user, asset.pk)

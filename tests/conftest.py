@@ -18,6 +18,7 @@ from django.test import Client, override_settings
 from accounts.models import Division, User
 from accounts.roles import Role
 from accounts.services import division_create, user_create
+from tests.s3 import s3_endpoint, s3_storage  # noqa: F401 - fixtures for every test module
 
 BASE_DIR = Path(settings.BASE_DIR)
 PASSWORD = "uji-Portal-2026!"
