@@ -198,12 +198,13 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+# The S3 service of the media (STORAGE_BACKEND=s3) and of the backups (BACKUP_S3_BUCKET).
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
 if STORAGE_BACKEND == "s3":
-    AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
-    AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
-    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
-    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
-    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
     if not AWS_STORAGE_BUCKET_NAME:
         _refuse("STORAGE_BACKEND is s3 but AWS_STORAGE_BUCKET_NAME is not set.")
     _default_storage = {
@@ -225,8 +226,29 @@ elif STORAGE_BACKEND == "local":
 else:
     _refuse(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}.")
 
+# Where `manage.py backup` writes and `manage.py restore` reads: a folder, or a bucket of the
+# same S3 service as the media when BACKUP_S3_BUCKET is set.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_S3_BUCKET = env.str("BACKUP_S3_BUCKET", default="")
+if BACKUP_S3_BUCKET:
+    _backup_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": BACKUP_S3_BUCKET,
+            "default_acl": None,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    _backup_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": BACKUP_DIR},
+    }
+
 STORAGES = {
     "default": _default_storage,
+    "backups": _backup_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
