@@ -443,6 +443,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every refusal (4xx) is documented too, with its shape (config/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.document_refusals",
+    ],
     # Several models have a "kind"; give each choice set its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "AssetKindEnum": "assets.models.Asset.Kind",
