@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, seed
@@ -44,7 +44,9 @@ CHECKS = [
 def wsgi_app():
     """The portal's WSGI application, in this process and on the test's database transaction:
     as with Django's test client, a request's start and end do not close the connection."""
-    handler = get_wsgi_application()
+    # WSGIHandler itself: get_wsgi_application() would run django.setup() again (and with it the
+    # logging configuration, dropping the log filters the vault put on the handlers).
+    handler = WSGIHandler()
 
     def app(environ, start_response):
         request_started.disconnect(close_old_connections)

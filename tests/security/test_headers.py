@@ -32,6 +32,8 @@ def check_headers(name: str, url: str, response) -> list[str]:
         problems.append(f"{where}: X-Content-Type-Options is not nosniff")
     if response.get("Referrer-Policy") != "same-origin":
         problems.append(f"{where}: Referrer-Policy is {response.get('Referrer-Policy')!r}")
+    if response.get("Cross-Origin-Opener-Policy") != "same-origin":
+        problems.append(f"{where}: Cross-Origin-Opener-Policy is not same-origin")
     policy = response.get("Permissions-Policy", "")
     if not all(f"{feature}=()" in policy for feature in ("camera", "microphone", "geolocation")):
         problems.append(f"{where}: Permissions-Policy is {policy!r}")
