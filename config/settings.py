@@ -243,7 +243,12 @@ if BACKUP_S3_BUCKET:
 else:
     _backup_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": BACKUP_DIR},
+        # A backup holds what the database holds: readable by the portal's own user alone.
+        "OPTIONS": {
+            "location": BACKUP_DIR,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     }
 
 STORAGES = {

@@ -35,7 +35,7 @@ from typing import Any, BinaryIO
 from django.apps import apps
 from django.core import serializers
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -142,6 +142,13 @@ def _copy_hashing(source: BinaryIO, target: BinaryIO) -> tuple[str, int]:
     while chunk := source.read(CHUNK):
         writer.write(chunk)
     return writer.digest.hexdigest(), writer.size
+
+
+def private_folder(path: str) -> FileSystemStorage:
+    """A folder as backup storage, its files readable by the portal's own user alone."""
+    return FileSystemStorage(
+        location=path, file_permissions_mode=0o600, directory_permissions_mode=0o700
+    )
 
 
 def backup_name(now: datetime | None = None) -> str:

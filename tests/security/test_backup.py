@@ -218,6 +218,7 @@ def test_backup_of_a_local_portal_restores_into_an_empty_one(portal, tmp_path, e
         if path.is_file()
     }
     assert_no_plaintext_secret(written, portal.credential)
+    assert ((backups / name / "database.jsonl").stat().st_mode & 0o777) == 0o600
 
     # A damaged copy of the backup is refused before anything is written.
     damaged = f"{name}-damaged"

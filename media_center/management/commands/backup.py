@@ -1,9 +1,9 @@
 """Write a complete backup of the portal: database, media files and a manifest of checksums."""
 
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 
-from media_center.backup import BackupError, backup_create
+from media_center.backup import BackupError, backup_create, private_folder
 
 
 class Command(BaseCommand):
@@ -17,9 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="name of the backup (default: portal-<date>-<time>)")
 
     def handle(self, *args, **options):
-        target = (
-            FileSystemStorage(location=options["dir"]) if options["dir"] else storages["backups"]
-        )
+        target = private_folder(options["dir"]) if options["dir"] else storages["backups"]
         try:
             summary = backup_create(
                 target=target, name=options["name"], progress=lambda m: self.stdout.write(f"  {m}")

@@ -1,9 +1,9 @@
 """Bring a backup into an empty installation (migrated, no data), checking every checksum."""
 
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 
-from media_center.backup import BackupError, backup_list, backup_restore
+from media_center.backup import BackupError, backup_list, backup_restore, private_folder
 
 
 class Command(BaseCommand):
@@ -20,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--list", action="store_true", help="list the complete backups")
 
     def handle(self, *args, **options):
-        source = (
-            FileSystemStorage(location=options["dir"]) if options["dir"] else storages["backups"]
-        )
+        source = private_folder(options["dir"]) if options["dir"] else storages["backups"]
         if options["list"] or not options["name"]:
             names = backup_list(source)
             for name in names:
