@@ -3,7 +3,7 @@ SHELL := /bin/sh
 UV := $(shell scripts/ensure-uv)
 MANAGE := $(UV) run --frozen python manage.py
 
-.PHONY: run test install messages lint format bench clean
+.PHONY: run test security install messages lint format bench clean
 
 install: ## install the locked dependencies and compile the translations
 	$(UV) sync --frozen
@@ -17,6 +17,9 @@ run: install ## prepare the database, seed the demo and start web, worker, beat 
 
 test: install ## every test: unit, real worker processes, browser (Chromium)
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+security: install ## the security, reliability and accessibility tests alone; prints their figures
+	$(UV) run --frozen pytest tests/security tests/browser/test_accessibility.py $(PYTEST_ARGS)
 
 messages: ## update the .po files from the code's strings (then translate the empty ones)
 	$(UV) run --frozen python manage.py i18n extract

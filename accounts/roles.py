@@ -35,6 +35,8 @@ _LIBRARY_EDITOR = [
     "assets.change_folder",
     "assets.delete_folder",
     "assets.empty_trash",
+    # The nightly storage check's findings (missing or altered files), on the dashboard.
+    "assets.view_storagecheck",
 ]
 # Surveys: Editors and the Kepala Dinas create, open, close and feature them, and list the sites
 # allowed to embed the widget.

@@ -171,6 +171,8 @@ def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
 
 
 def two_factor_mark_verified(*, request: HttpRequest, device: TOTPDevice) -> None:
+    # The session gains rights here: give it a new id, as the login did (session fixation).
+    request.session.cycle_key()
     otp_login(request, device)
     request.session["otp_verified_at"] = timezone.now().timestamp()
 

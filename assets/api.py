@@ -51,10 +51,14 @@ class RenditionSerializer(serializers.Serializer):
 
 
 class AssetSerializer(serializers.ModelSerializer):
-    theme = serializers.CharField(source="theme.name", default=None, read_only=True)
+    theme = serializers.CharField(
+        source="theme.name", default=None, read_only=True, allow_null=True
+    )
     date = serializers.DateField(source="event_date", read_only=True)
     tags = serializers.SerializerMethodField()
-    uploaded_by = serializers.CharField(source="uploaded_by.username", default=None)
+    uploaded_by = serializers.CharField(
+        source="uploaded_by.username", default=None, read_only=True, allow_null=True
+    )
     download_url = serializers.SerializerMethodField()
     renditions = serializers.SerializerMethodField()
 
@@ -187,6 +191,8 @@ class LibraryPagination(PageNumberPagination):
 
 
 class FolderListView(APIView):
+    pagination_class = LibraryPagination  # read by the schema: the list is paginated
+
     @extend_schema(
         responses=FolderSerializer(many=True),
         parameters=[OpenApiParameter("parent", int, description="only the children of a folder")],
@@ -279,6 +285,7 @@ DUPLICATE_SCHEMA = inline_serializer(
 
 class AssetListView(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    pagination_class = LibraryPagination  # read by the schema: the list is paginated
 
     @extend_schema(parameters=[AssetFilterSerializer], responses=AssetSerializer(many=True))
     def get(self, request):
@@ -337,6 +344,12 @@ class AssetListView(APIView):
         except services.AssetTooLarge as exc:
             return Response(
                 {"detail": exc.message}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+            )
+        except services.StorageUnavailable as exc:
+            return Response(
+                {"detail": exc.message},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "120"},
             )
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
             raise _as_drf(exc) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -239,6 +240,8 @@ def _inspect_av(path: str, fmt: str) -> FileFacts:
             duration = container.duration / 1_000_000 if container.duration else None
             metadata = dict(container.metadata)
             width = height = None
+            if any(stream.codec_context is None for stream in video[:1] + audio[:1]):
+                raise ValueError("no decoder for this stream's codec")
             if video:
                 width, height = video[0].codec_context.width, video[0].codec_context.height
                 # A first frame must decode: a container with a broken stream is refused now.
@@ -388,10 +391,22 @@ def _inspect_office(path: str) -> FileFacts:
             if archive.testzip() is not None:
                 raise RefusedFile(_("This Office file is damaged."))
             try:
-                types = archive.read("[Content_Types].xml").decode("utf-8", errors="replace")
+                listing = archive.getinfo("[Content_Types].xml")
             except KeyError:
                 raise RefusedFile(not_office) from None
-    except zipfile.BadZipFile:
+            if listing.file_size > 1024 * 1024:  # a list of content types is a few KB
+                raise RefusedFile(_("This Office file is damaged."))
+            types = archive.read(listing).decode("utf-8", errors="replace")
+    # A damaged archive fails in many ways inside zipfile and zlib (found by fuzzing).
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+    ):
         raise RefusedFile(_("This Office file is damaged.")) from None
     if "macroEnabled" in types or "vbaProject" in types:
         raise RefusedFile(

@@ -285,3 +285,34 @@ class UploadSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.id})"
+
+
+class StorageCheck(models.Model):
+    """One run of the periodic storage check (``services.storage_check_run``).
+
+    Every asset's original must be in storage with the bytes that were uploaded (its SHA-256),
+    and its renditions must be there; what is not is listed in ``problems``. Files in the
+    library's part of storage that no row points at any more (left by a process that died
+    between writing a file and saving its row) are removed and listed in ``orphans_removed``.
+    """
+
+    class Problem(models.TextChoices):
+        MISSING = "missing", _("The original file is missing from storage")
+        ALTERED = "altered", _("The file's contents differ from what was uploaded (SHA-256)")
+        RENDITION_MISSING = "rendition_missing", _("A thumbnail or preview is missing")
+
+    started_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    files_checked = models.PositiveIntegerField(_("files checked"), default=0)
+    bytes_checked = models.BigIntegerField(_("bytes read"), default=0)
+    # [{"asset": id, "title": ..., "problem": Problem, "name": stored name}, ...]
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    orphans_removed = models.JSONField(_("files removed"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("storage check")
+        verbose_name_plural = _("storage checks")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M}"

@@ -25,7 +25,7 @@ from guardian.shortcuts import get_objects_for_user
 from accounts.permissions import ModelPermissionPolicy
 from accounts.roles import Role
 
-from .models import Asset, Folder
+from .models import Asset, Folder, StorageCheck
 
 # Folder actions: "view" (see it and its assets), "add" (put assets in it), "change" (edit its
 # assets), "delete" (move its assets to trash), "manage" (organise the folder itself).
@@ -182,5 +182,13 @@ class AssetPermissionPolicy(ModelPermissionPolicy):
         return Asset.objects.filter(folder__in=folders.values("pk"))
 
 
+class StorageCheckPermissionPolicy(ModelPermissionPolicy):
+    """Editors, the Kepala Dinas and the Admin read the storage checks; only the worker writes."""
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        return action == "view" and super().user_has_permission(user, action)
+
+
 folder_policy = FolderPermissionPolicy(Folder)
 asset_policy = AssetPermissionPolicy(Asset)
+storage_check_policy = StorageCheckPermissionPolicy(StorageCheck)

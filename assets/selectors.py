@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
-from .models import Asset, Folder, Rendition, Theme
-from .permissions import asset_policy, folder_policy
+from .models import Asset, Folder, Rendition, StorageCheck, Theme
+from .permissions import asset_policy, folder_policy, storage_check_policy
 
 SORTS = {
     "-date": ("-event_date", "-id"),
@@ -251,4 +251,44 @@ def dashboard_cards(user: User) -> list[dict]:
                 "url_name": "assets:library",
             }
         )
+    report = storage_check_report(user=user)
+    if report is not None:
+        cards.append(
+            {
+                "label": _("Files missing or altered in storage"),
+                "value": len(report.problems),
+                "url_name": "assets:storage_check",
+                "warn": bool(report.problems),
+            }
+        )
     return cards
+
+
+@dataclass(frozen=True)
+class StorageCheckReport:
+    check: StorageCheck
+    problems: list[dict]  # those about assets the reader may see, each with its "asset" row
+
+
+def storage_check_report(*, user: User) -> StorageCheckReport | None:
+    """The latest finished storage check, its problems limited to assets this person may see."""
+    if not storage_check_policy.user_has_permission(user, "view"):
+        return None
+    check = StorageCheck.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
+    if check is None:
+        return None
+    ids = {problem["asset"] for problem in check.problems}
+    visible = {
+        asset.pk: asset
+        for asset in asset_policy.instances_user_has_permission_for(user, "view").filter(pk__in=ids)
+    }
+    problems = [
+        {
+            **problem,
+            "asset_row": visible[problem["asset"]],
+            "label": StorageCheck.Problem(problem["problem"]).label,
+        }
+        for problem in check.problems
+        if problem["asset"] in visible
+    ]
+    return StorageCheckReport(check=check, problems=problems)

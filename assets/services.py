@@ -46,7 +46,7 @@ from accounts.services import audit_record
 
 from . import renditions as rendering
 from .inspection import RefusedFile, inspect_file
-from .models import Asset, Folder, Rendition, Tag, Theme, UploadSession
+from .models import Asset, Folder, Rendition, StorageCheck, Tag, Theme, UploadSession
 from .permissions import asset_policy, folder_policy, is_senior
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ __all__ = [
     "AssetTooLarge",
     "DuplicateAsset",
     "RefusedFile",
+    "StorageUnavailable",
     "asset_create_from_file",
     "asset_public_url",
     "folder_get_or_create_path",
@@ -78,6 +79,18 @@ class DuplicateAsset(Exception):
         return _('This file is already in the library as "%(title)s".') % {
             "title": self.existing.title
         }
+
+
+class StorageUnavailable(Exception):
+    """The file storage failed while the file was written (disk full, object storage down).
+    Nothing of the file is kept; the person may try again later."""
+
+    @property
+    def message(self) -> str:
+        return _(
+            "The file could not be stored: the media storage is not answering. Nothing was "
+            "kept; try again in a few minutes, and tell the administrator if it goes on."
+        )
 
 
 class AssetTooLarge(Exception):
@@ -536,7 +549,7 @@ def asset_create_from_path(
         asset.full_clean(exclude=["file"], validate_constraints=False)
         source = _PathFile(path, stored_name)
         try:
-            asset.file.save(stored_name, source, save=False)
+            _store_original(asset, stored_name, source)
         finally:
             source.close()
     finally:
@@ -554,7 +567,32 @@ def asset_create_from_path(
         if existing is None:
             raise
         raise DuplicateAsset(existing) from None
+    except BaseException:
+        # The database failed after the file was written: no row will point at the file, so it
+        # goes too. (A process killed right here leaves it to ``storage_check_run``.)
+        _delete_files([asset.file.name])
+        raise
     return asset
+
+
+def _store_original(asset: Asset, stored_name: str, content: File) -> None:
+    """Write the original into storage under a name chosen first, so that a storage failing
+    half-way (``StorageUnavailable``) leaves no partly written file behind."""
+    storage = asset.file.storage
+    field = asset.file.field
+    name = storage.get_available_name(
+        field.generate_filename(asset, stored_name), max_length=field.max_length
+    )
+    try:
+        asset.file.name = storage.save(name, content, max_length=field.max_length)
+    except Exception as exc:
+        logger.exception("storage failed while writing %s", name)
+        try:
+            if storage.exists(name):
+                storage.delete(name)
+        except Exception:
+            logger.exception("could not remove the partly written %s", name)
+        raise StorageUnavailable from exc
 
 
 def asset_create_from_file(
@@ -1108,6 +1146,8 @@ def upload_finish(*, session: UploadSession) -> dict:
         }
     except RefusedFile as exc:
         result = {"status": "refused", "message": str(exc.message)}
+    except StorageUnavailable as exc:
+        result = {"status": "failed", "message": exc.message}
     except (ValidationError, PermissionDenied) as exc:
         messages = getattr(exc, "messages", None) or [str(exc)]
         result = {"status": "refused", "message": " ".join(str(m) for m in messages)}
@@ -1149,3 +1189,98 @@ def upload_prune_abandoned(*, older_than_hours: int | None = None) -> int:
         except FileNotFoundError:
             continue
     return removed
+
+
+# --- the storage check (run by the worker) ------------------------------------------------------
+
+# A file younger than this may belong to an upload whose row is about to be saved: never removed.
+ORPHAN_GRACE = timezone.timedelta(hours=1)
+# Storage checks kept for the record.
+STORAGE_CHECKS_KEPT = 90
+
+
+def storage_check_run(*, grace: timezone.timedelta = ORPHAN_GRACE) -> StorageCheck:
+    """Check the library's files against the database and record what was found.
+
+    Guarantees: every asset (also in the trash) made before the check started is looked at; its
+    original is reported ``missing`` or ``altered`` (SHA-256 differs from the upload's), each
+    missing rendition is reported; files under the library's prefixes that no row points at and
+    that are older than ``grace`` are removed, listed on the check and in the audit log. Nothing
+    else is changed: a damaged asset is reported, never deleted.
+    """
+    from . import integrity
+
+    storage = default_storage
+    check = StorageCheck.objects.create()
+    listed = {
+        found.name: found
+        for prefix in integrity.LIBRARY_PREFIXES
+        for found in integrity.stored_files(storage, prefix)
+    }
+    referenced = integrity.referenced_names()
+    cutoff = check.started_at - grace
+    orphans = sorted(
+        name for name, found in listed.items() if name not in referenced and found.modified < cutoff
+    )
+    _delete_files(orphans)
+
+    problems: list[dict] = []
+    files = read = 0
+    assets = (
+        Asset.objects.filter(created_at__lt=check.started_at)
+        .order_by("pk")
+        .prefetch_related("renditions")
+    )
+    for asset in assets.iterator(chunk_size=200):
+
+        def problem(kind: str, name: str, asset: Asset = asset) -> None:
+            problems.append(
+                {"asset": asset.pk, "title": asset.title, "problem": kind, "name": name}
+            )
+
+        files += 1
+        if not integrity.exists(storage, asset.file.name, listed):
+            problem(StorageCheck.Problem.MISSING, asset.file.name)
+        else:
+            try:
+                digest, size = integrity.storage_sha256(storage, asset.file.name)
+            except Exception:
+                logger.exception("storage check: cannot read %s", asset.file.name)
+                problem(StorageCheck.Problem.MISSING, asset.file.name)
+            else:
+                read += size
+                if digest != asset.sha256:
+                    problem(StorageCheck.Problem.ALTERED, asset.file.name)
+        for rendition in asset.renditions.all():
+            files += 1
+            if not integrity.exists(storage, rendition.file.name, listed):
+                problem(StorageCheck.Problem.RENDITION_MISSING, rendition.file.name)
+
+    with transaction.atomic():
+        check.finished_at = timezone.now()
+        check.files_checked = files
+        check.bytes_checked = read
+        check.problems = problems
+        check.orphans_removed = orphans
+        check.save()
+        if orphans:
+            audit_record(
+                actor=None,
+                action="storage.orphans_removed",
+                target=check,
+                details={"count": len(orphans), "names": orphans[:100]},
+            )
+        if problems:
+            audit_record(
+                actor=None,
+                action="storage.problems_found",
+                target=check,
+                details={"count": len(problems), "assets": sorted({p["asset"] for p in problems})},
+            )
+        keep = StorageCheck.objects.order_by("-started_at", "-id")[:STORAGE_CHECKS_KEPT]
+        StorageCheck.objects.exclude(pk__in=list(keep.values_list("pk", flat=True))).delete()
+    if orphans:
+        logger.warning("storage check removed %d orphan files: %s", len(orphans), orphans[:20])
+    if problems:
+        logger.error("storage check found %d problems: %s", len(problems), problems[:20])
+    return check

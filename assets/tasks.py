@@ -4,12 +4,14 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import translation
 
-from media_center.periodic import Every, PeriodicTask
+from media_center.periodic import Daily, Every, PeriodicTask
 
 from . import services
 
 PERIODIC_TASKS = [
     PeriodicTask("remove abandoned uploads", "assets.tasks.prune_abandoned_uploads", Every(3600)),
+    # Reads every original once a night (01:30 WIB), when nobody uploads.
+    PeriodicTask("check stored files", "assets.tasks.check_storage", Daily(hour=1, minute=30)),
 ]
 
 
@@ -25,3 +27,15 @@ def render_asset(asset_id: int) -> str | None:
 @shared_task
 def prune_abandoned_uploads() -> int:
     return services.upload_prune_abandoned()
+
+
+@shared_task
+def check_storage() -> dict:
+    """Check every asset's files and remove orphan files; the result is on the dashboard."""
+    check = services.storage_check_run()
+    return {
+        "check": check.pk,
+        "files_checked": check.files_checked,
+        "problems": len(check.problems),
+        "orphans_removed": len(check.orphans_removed),
+    }

@@ -23,6 +23,7 @@ urlpatterns = [
     path("trash/", views.trash, name="trash"),
     path("trash/empty/", views.trash_empty, name="trash_empty"),
     path("upload/", views.upload, name="upload"),
+    path("storage-check/", views.storage_check, name="storage_check"),
     path("uploads/", tus.uploads, name="uploads"),
     path("uploads/<uuid:upload_id>/", tus.upload_detail, name="upload_detail"),
     path("media/<str:token>/", views.media, name="media"),

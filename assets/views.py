@@ -34,7 +34,7 @@ from .forms import (
     UploadForm,
 )
 from .models import Asset
-from .permissions import asset_policy, folder_policy
+from .permissions import asset_policy, folder_policy, storage_check_policy
 
 PER_PAGE = 48
 
@@ -343,6 +343,7 @@ def upload(request):
             except (
                 services.RefusedFile,
                 services.AssetTooLarge,
+                services.StorageUnavailable,
                 ValidationError,
                 PermissionDenied,
             ) as exc:
@@ -362,6 +363,7 @@ def upload(request):
                 "created": _("Uploaded"),
                 "duplicate": _("Already in the library"),
                 "refused": _("Refused"),
+                "failed": _("Not stored"),
                 "open": pgettext("open a file", "Open"),
                 "chooseFolder": _("Choose the folder to upload into."),
             },
@@ -595,3 +597,13 @@ def media(request, token: str):
     name, content_type, filename = _names_for(asset, signed.rendition)
     content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
     return _file_response(request, name, content_type, filename, download=signed.download)
+
+
+@login_required
+@require_GET
+def storage_check(request):
+    """What the nightly storage check found: missing or altered files, orphan files removed."""
+    report = selectors.storage_check_report(user=request.user)
+    if report is None and not storage_check_policy.user_has_permission(request.user, "view"):
+        raise PermissionDenied
+    return render(request, "assets/storage_check.html", {"report": report})

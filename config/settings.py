@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.KepalaDinasIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -197,12 +198,13 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+# The S3 service of the media (STORAGE_BACKEND=s3) and of the backups (BACKUP_S3_BUCKET).
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
 if STORAGE_BACKEND == "s3":
-    AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
-    AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
-    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
-    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
-    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
     if not AWS_STORAGE_BUCKET_NAME:
         _refuse("STORAGE_BACKEND is s3 but AWS_STORAGE_BUCKET_NAME is not set.")
     _default_storage = {
@@ -224,8 +226,34 @@ elif STORAGE_BACKEND == "local":
 else:
     _refuse(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}.")
 
+# Where `manage.py backup` writes and `manage.py restore` reads: a folder, or a bucket of the
+# same S3 service as the media when BACKUP_S3_BUCKET is set.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_S3_BUCKET = env.str("BACKUP_S3_BUCKET", default="")
+if BACKUP_S3_BUCKET:
+    _backup_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": BACKUP_S3_BUCKET,
+            "default_acl": None,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    _backup_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # A backup holds what the database holds: readable by the portal's own user alone.
+        "OPTIONS": {
+            "location": BACKUP_DIR,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+
 STORAGES = {
     "default": _default_storage,
+    "backups": _backup_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -286,6 +314,9 @@ ANONYMOUS_USER_NAME = None
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The Kepala Dinas holds every credential: an unattended browser of theirs is signed out after
+# this many minutes without a request (0: never). Other roles keep SESSION_COOKIE_AGE.
+KEPALA_DINAS_IDLE_MINUTES = env.int("KEPALA_DINAS_IDLE_MINUTES", default=15)
 
 # --- security headers ---------------------------------------------------------------------------
 
@@ -417,6 +448,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every refusal (4xx) is documented too, with its shape (config/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.document_refusals",
+    ],
     # Several models have a "kind"; give each choice set its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "AssetKindEnum": "assets.models.Asset.Kind",

@@ -45,3 +45,6 @@ urlpatterns = [
 
 if settings.SIMULATOR_ENABLED:
     urlpatterns.append(path("simulator/", include("publishing.simulator.urls")))
+
+# Under /api/ an unknown address answers JSON, like the rest of the API.
+handler404 = "config.views.page_not_found"

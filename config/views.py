@@ -1,6 +1,19 @@
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from config.middleware import API_PREFIX
 
 
 def csrf_failure(request, reason=""):
     """A forged or expired form: a clear page, never a crash (the reason stays in the logs)."""
     return render(request, "csrf_failure.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    """Nothing at this address: a page for people, JSON for API clients."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            {"detail": _("There is nothing at this address of the API.")}, status=404
+        )
+    return render(request, "404.html", status=404)

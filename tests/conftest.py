@@ -18,6 +18,7 @@ from django.test import Client, override_settings
 from accounts.models import Division, User
 from accounts.roles import Role
 from accounts.services import division_create, user_create
+from tests.s3 import s3_endpoint, s3_storage  # noqa: F401 - fixtures for every test module
 
 BASE_DIR = Path(settings.BASE_DIR)
 PASSWORD = "uji-Portal-2026!"
@@ -283,3 +284,13 @@ def _fresh_cache():
             client.delete(*keys)
     else:
         cache.clear()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.figures import summary_lines
+
+    lines = summary_lines()
+    if lines:
+        terminalreporter.section("security and reliability figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -73,6 +73,18 @@ def test_photo_date_comes_from_exif_and_sideways_photos_report_upright_size(tmp_
     assert (facts.width, facts.height) == (48, 64)
 
 
+def _shifted_central_directory(data: bytes) -> bytes:
+    """An archive whose end record points past its central directory (zipfile then seeks to a
+    negative offset: found by the upload fuzzing, it used to answer 500)."""
+    import struct
+
+    data = bytearray(data)
+    end = data.rfind(b"PK\x05\x06")
+    offset = struct.unpack("<I", data[end + 16 : end + 20])[0]
+    data[end + 16 : end + 20] = struct.pack("<I", offset + 4000)
+    return bytes(data)
+
+
 @pytest.mark.parametrize(
     ("data", "name", "reason"),
     [
@@ -84,8 +96,11 @@ def test_photo_date_comes_from_exif_and_sideways_photos_report_upright_size(tmp_
         (media.pdf(javascript=True), "foto.jpg", "JavaScript"),
         (media.pdf(javascript=True), "surat.pdf", "JavaScript"),
         (media.plain_zip(), "laporan.docx", "not a Word"),
+        (_shifted_central_directory(media.office("docx")), "laporan.docx", "damaged"),
         (media.png_bomb(), "peta.png", "decompression bomb"),
         (media.mp4()[:400], "video.mp4", "cannot be opened"),
+        # A codec no decoder knows (found by the upload fuzzing: it used to answer 500).
+        (media.mp4().replace(b"avc1", b"zzzz"), "video.mp4", "cannot be opened"),
         (media.jpeg((300, 200))[:300], "foto.jpg", "damaged"),
         (bytes(range(256)) * 8, "data.mp4", "not accepted"),
     ],

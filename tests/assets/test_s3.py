@@ -1,77 +1,17 @@
-"""The same library on S3-compatible object storage: moto's S3 server runs locally (started
-here), and the files travel through the real boto3 / django-storages path."""
+"""The same library on S3-compatible object storage: moto's S3 server runs locally
+(``tests/s3.py``), and the files travel through the real boto3 / django-storages path."""
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 
 import pytest
-from django.test import override_settings
 
 from assets.models import Asset
 from assets.services import asset_public_url, asset_render, asset_trash, trash_empty
+from tests.s3 import keys
 
 from . import media
-
-BUCKET = "portal-media-test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3_storage(s3_endpoint, settings):
-    import boto3
-
-    options = {
-        "bucket_name": BUCKET,
-        "endpoint_url": s3_endpoint,
-        "access_key": "testing",
-        "secret_key": "testing",
-        "region_name": "us-east-1",
-        "addressing_style": "path",
-        "signature_version": "s3v4",
-        "default_acl": None,
-        "file_overwrite": False,
-        "querystring_auth": True,
-        "querystring_expire": 900,
-    }
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket=BUCKET)
-    storages = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
-    }
-    with override_settings(STORAGES=storages, STORAGE_BACKEND="s3"):
-        yield client
-    for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=item["Key"])
-    client.delete_bucket(Bucket=BUCKET)
-
-
-def keys(client) -> set[str]:
-    return {item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
 
 
 @pytest.mark.django_db

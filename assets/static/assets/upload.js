@@ -92,7 +92,7 @@
         .then(function (data) {
           var result = data.result || { status: "refused", message: "" };
           show(file, result);
-          if (result.status === "refused") {
+          if (result.status === "refused" || result.status === "failed") {
             uppy.setFileState(file.id, { error: result.message });
           }
         });

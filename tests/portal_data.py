@@ -1,0 +1,168 @@
+"""A portal in use, made through the services as people would make it: the state that the
+security, backup and accessibility tests walk through, attack and restore.
+
+Everything is small (tiny generated media files) so that making it costs well under a second.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from accounts.models import Credential, User
+from accounts.services import api_token_create, credential_create, notification_send
+from assets.models import Asset, Folder, Theme
+from assets.services import (
+    asset_create_from_file,
+    asset_render,
+    asset_trash,
+    folder_create,
+    folder_grant,
+)
+from media_center.models import EmbedSite, GuidelineVersion, Survey, Website
+from media_center.services import (
+    embed_site_add,
+    guideline_save,
+    survey_create,
+    vote_cast,
+    website_create,
+)
+from tests.assets import media
+
+# The secret parts of the credential below: a backup, a page or a log must never show them.
+SECRET_PASSWORD = "Sandi-Rahasia-Situs-7d41c9e2"
+SECRET_TOTP_SEED = "JBSWY3DPEHPK3PXP"
+EMBED_ORIGIN = "https://desa-sukamaju.example.go.id"
+
+
+@dataclass
+class PortalData:
+    people: dict[str, User]
+    open_folder: Folder
+    subfolder: Folder
+    restricted_folder: Folder
+    other_division_folder: Folder
+    photo: Asset
+    document: Asset
+    sound: Asset
+    trashed: Asset
+    website: Website
+    credential: Credential
+    guideline: GuidelineVersion
+    survey: Survey
+    closed_survey: Survey
+    embed_site: EmbedSite
+
+
+def _upload(user, folder, data: bytes, name: str, *, render: bool = False, **extra) -> Asset:
+    asset = asset_create_from_file(
+        actor=user, folder=folder, fileobj=io.BytesIO(data), filename=name, **extra
+    )
+    if render:
+        asset_render(asset_id=asset.pk)
+    return Asset.objects.get(pk=asset.pk)
+
+
+def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: User) -> PortalData:
+    """People of every role, folders (open, restricted, another division's), assets with their
+    files and renditions, a website with its login in the vault, guidelines, surveys with votes,
+    an embedding site, a notification and an API token."""
+    people = {
+        "staf": staf,
+        "staf_other": staf_other,
+        "editor": editor,
+        "kadis": kadis,
+        "admin": admin,
+    }
+    themes = {
+        name: Theme.objects.get_or_create(name=name, defaults={"position": position})[0]
+        for position, name in enumerate(["Pemerintahan", "Kesehatan", "Budaya"])
+    }
+    pkp, piap = staf.division, staf_other.division
+    open_folder = folder_create(actor=editor, name="Kegiatan PKP", division=pkp)
+    subfolder = folder_create(actor=editor, name="2026", parent=open_folder)
+    restricted = folder_create(actor=editor, name="Arsip Pimpinan", division=pkp, restricted=True)
+    folder_grant(actor=editor, folder=restricted, rights=["view"], user=staf)
+    other = folder_create(actor=None, name="Kegiatan PIAP", division=piap, restricted=True)
+
+    photo = _upload(
+        staf,
+        subfolder,
+        media.jpeg((640, 480)),
+        "rapat-koordinasi.jpg",
+        render=True,
+        title="Rapat koordinasi penanganan banjir",
+        theme=themes["Pemerintahan"],
+        tags="banjir, rapat",
+        event_date=date(2026, 11, 3),
+        description="Rapat di aula kantor bupati.",
+        credit="Dimas Prasetyo",
+        location="Aula Kantor Bupati",
+    )
+    document = _upload(
+        editor,
+        open_folder,
+        media.pdf(2),
+        "laporan-kegiatan.pdf",
+        render=True,
+        theme=themes["Kesehatan"],
+    )
+    sound = _upload(staf, open_folder, media.wav(0.2), "wawancara.wav", render=True)
+    _upload(staf_other, other, media.png(), "kegiatan-piap.png", render=True)
+    trashed = _upload(staf, open_folder, media.jpeg(color=(10, 10, 200)), "salah-unggah.jpg")
+    asset_trash(actor=staf, asset=trashed)
+
+    website = website_create(
+        actor=kadis,
+        name="Situs Media Center",
+        address="https://mediacenter.kabupaten.example.go.id",
+        responsible_division=pkp,
+        staff=[editor],
+        platform_two_factor=True,
+    )
+    credential = credential_create(
+        actor=kadis,
+        label="Login admin Situs Media Center",
+        kind="password",
+        secret={"username": "admin", "password": SECRET_PASSWORD, "totp_seed": SECRET_TOTP_SEED},
+        target=website,
+    )
+    guideline = guideline_save(
+        actor=kadis,
+        title="Pedoman Pengelolaan Media Sosial",
+        regulation_number="Perbup No. 12 Tahun 2026",
+        regulation_date=date(2026, 1, 5),
+        body="## Tujuan\n\nMenjaga akun resmi pemerintah daerah tetap aman.",
+        rotation_days=90,
+    )
+    survey = survey_create(actor=editor, slug="layanan-informasi", featured=True)
+    closed = survey_create(actor=editor, slug="layanan-lama", is_open=False)
+    for index, answer in enumerate(["sangat_puas", "puas", "puas", "cukup_puas", "tidak_puas"]):
+        vote_cast(survey=survey, answer=answer, client=f"client-{index}", voter_id=f"v{index}")
+    embed_site = embed_site_add(actor=editor, origin=EMBED_ORIGIN, name="Desa Sukamaju")
+    notification_send(
+        recipients=[kadis],
+        kind="credential.expiring",
+        key=f"test-expiring-{credential.pk}",
+        params={"label": credential.label, "date": "2026-12-01T00:00:00+07:00"},
+        email=False,
+    )
+    api_token_create(user=staf)
+    return PortalData(
+        people=people,
+        open_folder=open_folder,
+        subfolder=subfolder,
+        restricted_folder=restricted,
+        other_division_folder=other,
+        photo=photo,
+        document=document,
+        sound=sound,
+        trashed=trashed,
+        website=website,
+        credential=credential,
+        guideline=guideline,
+        survey=survey,
+        closed_survey=closed,
+        embed_site=embed_site,
+    )

@@ -1,0 +1,208 @@
+"""Every address of the portal, with example arguments, and what its answers must never hold.
+
+``portal_urls()`` walks the URLconf, so a page added later (the composer, the approval queue,
+the calendar) is walked as soon as it is routed. A page whose address names an object needs
+example arguments in ``URL_ARGUMENTS``; the header test fails, naming it, until it has them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.portal_data import PortalData
+
+# Example arguments of the addresses that name something, from the populated portal. A list
+# gives several addresses for one name.
+URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
+    "accounts:credential_create": lambda d: [{"kind": "password"}, {"kind": "oauth"}],
+    "accounts:credential_detail": lambda d: {"pk": d.credential.pk},
+    "accounts:credential_edit": lambda d: {"pk": d.credential.pk},
+    "accounts:credential_rotate": lambda d: {"pk": d.credential.pk},
+    "accounts:credential_reveal": lambda d: {"pk": d.credential.pk},
+    "accounts:credential_revoke": lambda d: {"pk": d.credential.pk},
+    "assets:folder": lambda d: [
+        {"folder_pk": d.open_folder.pk},
+        {"folder_pk": d.restricted_folder.pk},
+        {"folder_pk": d.other_division_folder.pk},
+    ],
+    "assets:folder_edit": lambda d: {"folder_pk": d.open_folder.pk},
+    "assets:folder_delete": lambda d: {"folder_pk": d.subfolder.pk},
+    "assets:folder_access": lambda d: {"folder_pk": d.restricted_folder.pk},
+    "assets:asset_detail": lambda d: [
+        {"pk": d.photo.pk},
+        {"pk": d.document.pk},
+        {"pk": d.sound.pk},
+        {"pk": d.trashed.pk},
+    ],
+    "assets:asset_status": lambda d: {"pk": d.photo.pk},
+    "assets:asset_edit": lambda d: {"pk": d.photo.pk},
+    "assets:asset_trash": lambda d: {"pk": d.photo.pk},
+    "assets:asset_restore": lambda d: {"pk": d.trashed.pk},
+    "assets:asset_retry": lambda d: {"pk": d.photo.pk},
+    "assets:download": lambda d: {"pk": d.photo.pk},
+    "assets:upload_detail": lambda d: {"upload_id": uuid.UUID(int=7)},
+    "assets:media": lambda d: {"token": _media_token(d)},
+    "media_center:survey_detail": lambda d: {"slug": d.survey.slug},
+    "media_center:survey_action": lambda d: {"slug": d.survey.slug},
+    "media_center:survey_export": lambda d: [
+        {"slug": d.survey.slug, "fmt": "csv"},
+        {"slug": d.survey.slug, "fmt": "xlsx"},
+    ],
+    "media_center:survey_page": lambda d: [{"slug": d.survey.slug}, {"slug": "tidak-ada"}],
+    "media_center:survey_vote": lambda d: {"slug": d.survey.slug},
+    "media_center:survey_embed": lambda d: [
+        {"slug": d.survey.slug},
+        {"slug": d.closed_survey.slug},
+    ],
+    "media_center:survey_embed_js": lambda d: {"slug": d.survey.slug},
+    "media_center:survey_widget_json": lambda d: {"slug": d.survey.slug},
+    "media_center:survey_results_json": lambda d: {"slug": d.survey.slug},
+    "media_center:guidelines_version": lambda d: {"number": d.guideline.number},
+    "media_center:website_edit": lambda d: {"pk": d.website.pk},
+    "api:folder-detail": lambda d: {"pk": d.open_folder.pk},
+    "api:asset-detail": lambda d: {"pk": d.photo.pk},
+    "api:asset-restore": lambda d: {"pk": d.trashed.pk},
+    "api:asset-upload-detail": lambda d: {"upload_id": uuid.UUID(int=7)},
+    "api:survey-results": lambda d: {"slug": d.survey.slug},
+    # The platform simulator (demo and tests only).
+    "simulator:account-faults": lambda d: {"platform": "facebook", "handle": "MediaCenterBJN"},
+    "simulator:native": lambda d: {"platform": "x", "handle": "mediacenterBJN"},
+    "simulator:media": lambda d: {"pk": 1},
+    "simulator:panel-fault": lambda d: {"pk": 1},
+    "simulator:feed": lambda d: [
+        {"platform": "facebook", "handle": "MediaCenterBJN"},
+        {"platform": "x", "handle": "mediacenterBJN"},
+        {"platform": "instagram", "handle": "mediacenterbojonegoro"},
+    ],
+    "simulator:fb-dialog": lambda d: {"version": "v21.0"},
+}
+
+# Namespaces not walked: the Django admin is checked on its own (it is Django's, not ours).
+SKIPPED_NAMESPACES = {"admin"}
+
+
+def _media_token(data: PortalData) -> str:
+    from assets.services import asset_public_url
+
+    url = asset_public_url(data.photo, "thumb")
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _named_patterns(patterns, namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace
+            full = f"{namespace}:{inner}" if namespace and inner else (inner or namespace)
+            yield from _named_patterns(entry.url_patterns, full)
+        elif entry.name:
+            yield (f"{namespace}:{entry.name}" if namespace else entry.name), entry
+
+
+def url_names() -> list[tuple[str, bool]]:
+    """Every named address of the portal and whether it takes arguments."""
+    found: dict[str, bool] = {}
+    for name, pattern in _named_patterns(get_resolver().url_patterns):
+        if name.split(":", 1)[0] in SKIPPED_NAMESPACES:
+            continue
+        takes = bool(pattern.pattern.regex.groupindex) or "(?P<" in str(pattern.pattern)
+        found[name] = found.get(name, False) or takes
+    return sorted(found.items())
+
+
+def missing_arguments() -> list[str]:
+    return [name for name, takes in url_names() if takes and name not in URL_ARGUMENTS]
+
+
+def portal_urls(data: PortalData) -> list[tuple[str, str]]:
+    """(name, address) of every page to walk."""
+    urls = []
+    for name, takes in url_names():
+        if not takes:
+            urls.append((name, reverse(name)))
+            continue
+        examples = URL_ARGUMENTS[name](data)
+        for kwargs in examples if isinstance(examples, list) else [examples]:
+            urls.append((name, reverse(name, kwargs=kwargs)))
+    return urls
+
+
+# --- what a page may not hold under the portal's Content-Security-Policy ------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    what: str
+    where: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.where}"
+
+
+_EXTERNAL = re.compile(r"^(https?:)?//", re.IGNORECASE)
+
+
+class _InlineCodeFinder(HTMLParser):
+    """Inline scripts, event handlers, style attributes and blocks, javascript: addresses, and
+    scripts or stylesheets from another site (the portal serves every asset itself)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.findings: list[Finding] = []
+        self._in_inline_script = False
+        self._script_text: list[str] = []
+
+    def _add(self, what: str, tag: str, attrs: list) -> None:
+        shown = " ".join(f'{k}="{(v or "")[:40]}"' for k, v in attrs)[:160]
+        self.findings.append(Finding(what, f"<{tag} {shown}> (line {self.getpos()[0]})"))
+
+    def handle_starttag(self, tag, attrs):
+        values = {name.lower(): value or "" for name, value in attrs}
+        for name in values:
+            if name.startswith("on"):
+                self._add(f"inline event handler {name}=", tag, attrs)
+            if name.startswith("hx-on"):
+                self._add(f"htmx handler {name} (evaluated code)", tag, attrs)
+        if "style" in values:
+            self._add("style attribute", tag, attrs)
+        for name in ("href", "src", "action", "formaction"):
+            if values.get(name, "").strip().lower().startswith("javascript:"):
+                self._add(f"javascript: address in {name}", tag, attrs)
+        if tag == "style":
+            self._add("inline <style> block", tag, attrs)
+        if tag == "script":
+            if "src" in values:
+                if _EXTERNAL.match(values["src"]):
+                    self._add("script from another site", tag, attrs)
+            elif values.get("type", "").lower() != "application/json":
+                self._in_inline_script = True
+                self._script_text = []
+                self._add("inline <script>", tag, attrs)
+        stylesheet = tag == "link" and "stylesheet" in values.get("rel", "").lower()
+        if stylesheet and _EXTERNAL.match(values.get("href", "")):
+            self._add("stylesheet from another site", tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_inline_script = False
+
+
+def inline_code(html: str) -> list[Finding]:
+    finder = _InlineCodeFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.findings
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    directives: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    return directives
