@@ -48,8 +48,17 @@ _SURVEY_MANAGERS = [
     "media_center.add_embedsite",
     "media_center.delete_embedsite",
 ]
+# Publishing: every member of staff sees the channels and posts and drafts posts; Editors submit
+# and schedule them for their division's channels (see ``publishing.permissions``).
+_PUBLISHING_STAF = [
+    "publishing.view_channel",
+    "publishing.view_post",
+    "publishing.add_post",
+    "publishing.change_post",
+]
 _STAF = [
     "accounts.view_division",
+    *_PUBLISHING_STAF,
     "media_center.view_guidelineversion",
     *_LIBRARY_STAF,
 ]
@@ -58,6 +67,7 @@ _EDITOR = [
     *_LIBRARY_EDITOR,
     *_SURVEY_MANAGERS,
     "media_center.view_website",
+    "publishing.submit_post",
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
@@ -78,6 +88,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "media_center.add_website",
         "media_center.change_website",
         "media_center.add_guidelineversion",
+        # Publishing: approves posts, assigns and configures channels.
+        "publishing.approve_post",
+        "publishing.approve_channel",
+        "publishing.assign_channel",
+        "publishing.add_channel",
+        "publishing.change_channel",
     ],
     Role.ADMIN: [
         # Runs the system: people, divisions, the library's themes; no survey, no credential.

@@ -1,0 +1,376 @@
+"""Channels, posts and their deliveries.
+
+A **channel** is one account of the office on one platform (the Media Center's Facebook Page, the
+regency's X account...). Its credential lives in the vault (``accounts.Credential``); the channel
+holds only a reference. Each channel has a responsible division (Bidang) and named staff.
+
+A **post** is written once and sent to many channels. Its life::
+
+    draft ─ submit ─▶ submitted ─ approve ─▶ approved ─▶ scheduled ─▶ publishing ─▶ published
+      ▲                 │  │                    │   (time comes)                   partly published
+      └── returned ◀────┘  └─ reject ─▶ rejected└─ edit content ─▶ submitted       failed
+
+A **delivery** is one (post, channel) pair: one Celery task sends it, taking only its id. A
+**delivery attempt** records each try (never a secret).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Platform(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook"
+    X = "x", "X"
+    INSTAGRAM = "instagram", "Instagram"
+
+
+class AccountGroup(models.TextChoices):
+    MEDIA_CENTER = "media_center", "Media Center"
+    PEMKAB = "pemkab", _("Regency government (Pemkab)")
+    DINKOMINFO = "dinkominfo", _("Communication and Informatics Office (Dinkominfo)")
+
+
+class DriverName(models.TextChoices):
+    FACEBOOK = "facebook", _("Facebook Page (Graph API)")
+    INSTAGRAM_GRAPH = "instagram_graph", _("Instagram business account (Graph API)")
+    INSTAGRAM_PRIVATE = "instagram_private", _("Instagram by username and password")
+    X = "x", _("X (API v2)")
+
+
+DRIVER_PLATFORMS: dict[str, str] = {
+    DriverName.FACEBOOK: Platform.FACEBOOK,
+    DriverName.INSTAGRAM_GRAPH: Platform.INSTAGRAM,
+    DriverName.INSTAGRAM_PRIVATE: Platform.INSTAGRAM,
+    DriverName.X: Platform.X,
+}
+
+
+class Channel(models.Model):
+    """One account of the office on one platform."""
+
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    name = models.CharField(_("display name"), max_length=150)
+    handle = models.CharField(_("handle"), max_length=100)
+    account_group = models.CharField(
+        _("account group"), max_length=20, choices=AccountGroup.choices
+    )
+    driver = models.CharField(_("driver"), max_length=30, choices=DriverName.choices)
+    # The account's id on the platform (Page id, Instagram user id, X user id), when known.
+    external_id = models.CharField(_("account id on the platform"), max_length=100, blank=True)
+    credential = models.ForeignKey(
+        "accounts.Credential",
+        verbose_name=_("credential"),
+        on_delete=models.PROTECT,
+        related_name="channels",
+        null=True,
+        blank=True,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    responsible_division = models.ForeignKey(
+        "accounts.Division",
+        verbose_name=_("responsible division"),
+        on_delete=models.PROTECT,
+        related_name="channels",
+        null=True,
+        blank=True,
+    )
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff who run it"),
+        related_name="channels",
+        blank=True,
+    )
+    platform_two_factor = models.BooleanField(
+        _("two-factor sign-in on the platform account"), default=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["account_group", "platform", "name"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        permissions = [
+            # Granted to roles (Kepala Dinas) or per channel through django-guardian.
+            ("approve_channel", "Can approve posts for a channel"),
+            ("post_to_channel", "Can draft and submit posts for a channel"),
+            ("assign_channel", "Can assign a channel to a division and staff"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "handle"], name="channel_unique_handle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_platform_display()})"
+
+    @property
+    def display_handle(self) -> str:
+        if self.platform == Platform.FACEBOOK:
+            return self.handle
+        return f"@{self.handle.lstrip('@')}"
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("post status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("post status", "Waiting for approval")
+    RETURNED = "returned", pgettext_lazy("post status", "Returned for changes")
+    REJECTED = "rejected", pgettext_lazy("post status", "Rejected")
+    APPROVED = "approved", pgettext_lazy("post status", "Approved")
+    SCHEDULED = "scheduled", pgettext_lazy("post status", "Scheduled")
+    PUBLISHING = "publishing", pgettext_lazy("post status", "Publishing")
+    PUBLISHED = "published", pgettext_lazy("post status", "Published")
+    PARTLY_PUBLISHED = "partly_published", pgettext_lazy("post status", "Partly published")
+    FAILED = "failed", pgettext_lazy("post status", "Failed")
+
+
+# Content may be edited in these states (an edit of an approved or scheduled post sends it back
+# for approval).
+EDITABLE_STATUSES = frozenset(
+    {
+        PostStatus.DRAFT,
+        PostStatus.RETURNED,
+        PostStatus.REJECTED,
+        PostStatus.SUBMITTED,
+        PostStatus.APPROVED,
+        PostStatus.SCHEDULED,
+    }
+)
+FINISHED_STATUSES = frozenset(
+    {PostStatus.PUBLISHED, PostStatus.PARTLY_PUBLISHED, PostStatus.FAILED}
+)
+
+
+class PostOrigin(models.TextChoices):
+    COMPOSER = "composer", _("Written in the portal")
+    MIRROR = "mirror", _("Mirrored from another account")
+    REPOST = "repost", _("Repost of a partner's post")
+
+
+class Post(models.Model):
+    """Something to say, written once for many channels."""
+
+    title = models.CharField(
+        _("working title"),
+        max_length=200,
+        blank=True,
+        help_text=_("For the office's own lists and calendar; not published."),
+    )
+    text = models.TextField(_("text"), blank=True)
+    first_comment = models.TextField(_("first comment"), blank=True)
+    link = models.URLField(_("link"), max_length=500, blank=True)
+    thread = models.BooleanField(_("split long text into a thread on X"), default=False)
+    channels = models.ManyToManyField(
+        Channel, verbose_name=_("channels"), related_name="posts", blank=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=PostStatus.choices,
+        default=PostStatus.DRAFT,
+        db_index=True,
+    )
+    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True, db_index=True)
+    # Shown on the Media Center's public pages once published.
+    is_public = models.BooleanField(_("show on the public pages"), default=False)
+    show_author = models.BooleanField(_("show the author's name publicly"), default=False)
+    origin = models.CharField(
+        _("origin"), max_length=20, choices=PostOrigin.choices, default=PostOrigin.COMPOSER
+    )
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="posts",
+        null=True,
+        blank=True,
+    )
+    division = models.ForeignKey(
+        "accounts.Division",
+        verbose_name=_("division"),
+        on_delete=models.PROTECT,
+        related_name="posts",
+        null=True,
+        blank=True,
+    )
+    # Bumped by every change of what is published (text, variants, media, channels); an approval
+    # is for one content version.
+    content_version = models.PositiveIntegerField(default=1, editable=False)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    approved_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    released_at = models.DateTimeField(_("sent out"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        permissions = [
+            ("approve_post", "Can approve or reject posts"),
+            ("submit_post", "Can submit and schedule posts"),
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_at"])]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        words = " ".join(self.text.split())
+        return (words[:60] + "…") if len(words) > 60 else (words or f"#{self.pk}")
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_due(self) -> bool:
+        return self.scheduled_at is None or self.scheduled_at <= timezone.now()
+
+    def text_for(self, platform: str) -> str:
+        """The text for one platform: its variant when the editor wrote one."""
+        for variant in self.variants.all():
+            if variant.platform == platform and variant.text.strip():
+                return variant.text
+        return self.text
+
+
+class PostVariant(models.Model):
+    """The text of a post written differently for one platform."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="variants")
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        ordering = ["platform"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "platform"], name="postvariant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id}/{self.platform}"
+
+
+class PostMedia(models.Model):
+    """A library asset attached to a post, in order."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    asset = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="post_uses")
+    position = models.PositiveSmallIntegerField(default=0)
+    alt_text = models.CharField(_("description for screen readers"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "asset"], name="postmedia_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id}/{self.asset_id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("delivery status", "Waiting")
+    QUEUED = "queued", pgettext_lazy("delivery status", "Queued")
+    SENDING = "sending", pgettext_lazy("delivery status", "Sending")
+    RETRYING = "retrying", pgettext_lazy("delivery status", "Will try again")
+    PUBLISHED = "published", pgettext_lazy("delivery status", "Published")
+    FAILED = "failed", pgettext_lazy("delivery status", "Failed")
+    CANCELLED = "cancelled", pgettext_lazy("delivery status", "Cancelled")
+
+
+DELIVERY_DONE = frozenset(
+    {DeliveryStatus.PUBLISHED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED}
+)
+
+
+class Delivery(models.Model):
+    """One post on one channel: sent by one Celery task, exactly once."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="deliveries")
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        db_index=True,
+    )
+    attempt_count = models.PositiveIntegerField(_("tries"), default=0)
+    external_id = models.CharField(_("id on the platform"), max_length=200, blank=True)
+    extra_ids = models.JSONField(default=list, blank=True)
+    permalink = models.URLField(_("address on the platform"), max_length=500, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    error_code = models.CharField(_("error code"), max_length=40, blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    next_attempt_at = models.DateTimeField(_("next try"), null=True, blank=True, db_index=True)
+    first_attempt_at = models.DateTimeField(_("first try"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["post_id", "channel__platform", "channel__name"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["post", "channel"], name="delivery_unique_per_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} → {self.channel_id}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in DELIVERY_DONE
+
+
+class DeliveryAttempt(models.Model):
+    """One try of a delivery: when, how it went, an excerpt of the answer (never a secret)."""
+
+    class Outcome(models.TextChoices):
+        PUBLISHED = "published", pgettext_lazy("attempt outcome", "Published")
+        FOUND = "found", pgettext_lazy("attempt outcome", "Found from an earlier try")
+        RETRY = "retry", pgettext_lazy("attempt outcome", "Will try again")
+        DEFERRED = "deferred", pgettext_lazy("attempt outcome", "Deferred")
+        FAILED = "failed", pgettext_lazy("attempt outcome", "Failed")
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField(_("try"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    duration = models.FloatField(_("duration (seconds)"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error_code = models.CharField(_("error code"), max_length=40, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    excerpt = models.TextField(_("answer excerpt"), blank=True)
+
+    class Meta:
+        ordering = ["delivery_id", "number", "id"]
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}#{self.number} {self.outcome}"
