@@ -7,6 +7,8 @@ from collections import defaultdict
 
 FIGURES: dict[str, int] = defaultdict(int)
 LABELS = {
+    "access_checks": "access-table answers checked (cases x roles), each as the table expects",
+    "access_cases": "access-table cases (addresses, object-level and refused actions)",
     "pages": "page answers checked for headers and inline code (addresses x roles)",
     "page_addresses": "addresses walked",
     "schemathesis_cases": "schemathesis cases (OpenAPI operations x roles), no 500, all matching the schema",
