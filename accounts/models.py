@@ -315,6 +315,9 @@ class Credential(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     rotated_at = models.DateTimeField(_("last rotated"))
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # An OAuth token set with a refresh token: its short-lived access token (X: two hours) is
+    # renewed when it expires, so its expiry is no problem. Known when the secret is stored.
+    renewable = models.BooleanField(_("renews itself"), default=False, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoke_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
@@ -362,7 +365,7 @@ class Credential(models.Model):
             return CredentialState.REVOKED
         if not self.readable:
             return CredentialState.UNREADABLE
-        if self.expires_at is not None:
+        if self.expires_at is not None and not self.renewable:
             if self.expires_at <= now:
                 return CredentialState.EXPIRED
             if self.expires_at <= now + EXPIRY_WARNING:

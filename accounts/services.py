@@ -292,6 +292,12 @@ def _vault_recipients() -> models.QuerySet:
 
 
 @sensitive_variables()
+def _renewable(kind: str, payload: Mapping[str, Any]) -> bool:
+    """An OAuth token set that can renew its own access token (it holds a refresh token)."""
+    return kind == CredentialKind.OAUTH and bool(payload.get("refresh_token"))
+
+
+@sensitive_variables()
 def credential_create(
     *,
     actor: User,
@@ -329,6 +335,7 @@ def credential_create(
             created_by=actor,
             rotated_at=timezone.now(),
             expires_at=expires_at,
+            renewable=_renewable(kind, payload),
         )
         credential.full_clean()
         credential.save()
@@ -387,6 +394,7 @@ def credential_update_secret(
             changed = _changed_parts(current, payload)
             if changed:
                 credential.ciphertext = vault.encrypt(payload)
+                credential.renewable = _renewable(credential.kind, payload)
                 credential.health_state = HealthState.UNKNOWN
                 credential.health_message = ""
                 if _primary_field(credential.kind) in changed:
@@ -442,6 +450,7 @@ def credential_rotate(
         given = {k: v for k, v in secret.items() if v not in (None, "")}
         payload = clean_secret_payload(credential.kind, {**current, **given})
         credential.ciphertext = vault.encrypt(payload)
+        credential.renewable = _renewable(credential.kind, payload)
         credential.rotated_at = timezone.now()
         credential.health_state = HealthState.UNKNOWN
         credential.health_message = ""
@@ -628,6 +637,7 @@ def credential_refresh_oauth(
             }
             payload = clean_secret_payload(CredentialKind.OAUTH, {**current, **fresh})
             credential.ciphertext = vault.encrypt(payload)
+            credential.renewable = _renewable(credential.kind, payload)
             credential.expires_at = _expiry_from(answer, now)
             credential.last_used_at = now
             credential.last_used_by = used_by[:100]
@@ -636,6 +646,7 @@ def credential_refresh_oauth(
             credential.save(
                 update_fields=[
                     "ciphertext",
+                    "renewable",
                     "expires_at",
                     "last_used_at",
                     "last_used_by",
@@ -689,7 +700,7 @@ def _problems(credential: Credential, now: datetime) -> list[tuple[str, dict, st
     label = credential.label
     if not credential.readable:
         return [("credential.unreadable", {"label": label}, credential.updated_at.isoformat())]
-    if credential.expires_at is not None:
+    if credential.expires_at is not None and not credential.renewable:
         if credential.expires_at <= now:
             problems.append(
                 (

@@ -150,3 +150,33 @@ def test_people_mark_their_own_notifications_read(kadis, make_user, client_for):
     assert Notification.objects.get(recipient=kadis).read_at is not None
     assert Notification.objects.get(recipient=other).read_at is None
     assert "bell-count" not in client.get("/dashboard/").content.decode()
+
+
+def test_an_oauth_set_with_a_refresh_token_is_not_expired_when_its_access_token_is(kadis):
+    """X access tokens last two hours; the refresh token renews them, so the account is fine.
+    A token set without a refresh token expires for real."""
+    past = timezone.now() - timedelta(hours=3)
+    renewable = services.credential_create(
+        actor=kadis,
+        label="X Media Center",
+        kind="oauth",
+        secret={"access_token": "akses-" + "a" * 20, "refresh_token": "segar-" + "b" * 20},
+        expires_at=past,
+    )
+    final = services.credential_create(
+        actor=kadis,
+        label="Token tanpa pembaruan",
+        kind="oauth",
+        secret={"access_token": "akses-" + "c" * 20},
+        expires_at=past,
+    )
+    for credential in (renewable, final):
+        services.credential_health_check(credential_id=credential.pk)
+    renewable.refresh_from_db()
+    final.refresh_from_db()
+    assert renewable.renewable and renewable.state() == "active"
+    assert renewable.health_state == HealthState.OK
+    assert not final.renewable and final.state() == "expired"
+    assert final.health_state == HealthState.EXPIRED
+    expired = Notification.objects.filter(kind="credential.expired")
+    assert [n.params["label"] for n in expired.distinct()] == ["Token tanpa pembaruan"]
