@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("library/", include("assets.urls")),
+    path("publishing/channels/", include("publishing.channel_urls", namespace="channels")),
     path("publishing/", include("publishing.urls")),
     path("", include("media_center.urls")),
     path("api/v1/", include((api_patterns, "api"))),

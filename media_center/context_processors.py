@@ -28,6 +28,7 @@ NAV_ITEMS = [
         frozenset({Role.STAF, Role.EDITOR, Role.KEPALA_DINAS}),
     ),
     NavItem("publishing:approval_queue", _("Approvals"), frozenset({Role.KEPALA_DINAS})),
+    NavItem("channels:channel_list", _("Channels"), frozenset({Role.KEPALA_DINAS})),
     NavItem("accounts:vault", _("Credentials"), frozenset({Role.KEPALA_DINAS})),
     NavItem("media_center:registry", _("Registry"), frozenset({Role.EDITOR, Role.KEPALA_DINAS})),
     NavItem("media_center:guidelines", _("Guidelines"), _ALL),

@@ -40,6 +40,9 @@ class RegistryRow:
     rotation_due: bool
     platform_two_factor: bool | None
     edit_url: str | None = None
+    # People holding a right to it one by one (e.g. a django-guardian grant on a channel) beside
+    # its named staff.
+    others_with_rights: list[User] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -48,9 +51,11 @@ class RegistryRow:
 
     @property
     def staff_outside_division(self) -> list[User]:
+        """Named staff and other holders of a right to it who belong to another division."""
         if self.division is None:
             return []
-        return [person for person in self.staff if person.division_id != self.division.pk]
+        people = [*self.staff, *self.others_with_rights]
+        return [person for person in people if person.division_id != self.division.pk]
 
 
 RegistrySource = Callable[[User, timedelta, datetime], list[RegistryRow]]

@@ -58,8 +58,9 @@ def governance_dashboard_cards(user) -> list[dict]:
         return []
     from .registry import compliance, registry_rows
 
-    findings = sum(len(finding.rows) for finding in compliance(registry_rows(user)))
-    return [
+    rows = registry_rows(user)
+    findings = sum(len(finding.rows) for finding in compliance(rows))
+    cards = [
         {
             "label": _("Registry compliance issues"),
             "value": findings,
@@ -67,6 +68,20 @@ def governance_dashboard_cards(user) -> list[dict]:
             "warn": findings > 0,
         }
     ]
+    # A channel without a responsible division cannot be published to: say so, and why.
+    blocked = [row for row in rows if row.extra.get("blocked_reason")]
+    if blocked:
+        cards.append(
+            {
+                "label": _("Accounts that cannot be published to"),
+                "value": len(blocked),
+                "url_name": "media_center:registry",
+                "warn": True,
+                "note": _("No division is responsible for them yet: %(names)s.")
+                % {"names": ", ".join(row.name for row in blocked)},
+            }
+        )
+    return cards
 
 
 # --- the satisfaction survey --------------------------------------------------------------------

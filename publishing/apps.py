@@ -8,7 +8,20 @@ class PublishingConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.vault_targets import VaultTarget, register_target
+        from media_center.registry import register_source
+
+        from .registry import channel_rows
+        from .vault import check_channel_credential
 
         # A channel's login (OAuth tokens, or a username and password) is a credential in the
-        # vault; the channel holds only a reference to it.
-        register_target(VaultTarget(key="channel", label=_("Channel"), model="publishing.Channel"))
+        # vault; the channel holds only a reference to it. The daily check asks its driver.
+        register_target(
+            VaultTarget(
+                key="channel",
+                label=_("Channel"),
+                model="publishing.Channel",
+                checker=check_channel_credential,
+            )
+        )
+        # The registry of accounts and websites lists the channels too.
+        register_source("channel", channel_rows)

@@ -1,18 +1,42 @@
-"""Channels: the office's accounts on the platforms, and who is responsible for each."""
+"""Channels: the office's accounts on the platforms, who is responsible for each, and connecting
+them (their login goes to the vault; the channel keeps only a reference).
+
+Responsibility lives in one place: the channel's ``responsible_division`` and its ``staff``
+(a many-to-many field). ``publishing.permissions.channel_policy`` reads them directly; assigning
+staff grants no separate django-guardian right, so there is never a second list to keep in step
+(a ``post_to_channel`` grant remains possible for a person outside the assignment, and the
+registry reports it).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
-from accounts.models import Credential, Division, User
-from accounts.services import audit_record
+from accounts.models import Credential, CredentialKind, Division, User
+from accounts.permissions import credential_policy
+from accounts.services import audit_record, credential_create
 
-from ..models import DRIVER_PLATFORMS, Channel
+from ..drivers.base import DriverError
+from ..models import DRIVER_PLATFORMS, Channel, DriverName
 from ..permissions import channel_policy
+
+
+def _require(actor: User | None, action: str, message: str) -> None:
+    if not channel_policy.user_has_permission(actor, action):
+        raise PermissionDenied(message)
+
+
+def _people(people: Iterable[User]) -> list[str]:
+    return sorted(person.username for person in people)
 
 
 @transaction.atomic
@@ -56,3 +80,329 @@ def channel_create(
         details={"driver": driver, "division": getattr(responsible_division, "short_name", None)},
     )
     return channel
+
+
+def channel_assign(
+    *,
+    actor: User,
+    channel: Channel,
+    division: Division | None,
+    staff: Iterable[User],
+    request: HttpRequest | None = None,
+) -> Channel:
+    """Make ``division`` responsible for the channel and ``staff`` the people who run it; Kepala
+    Dinas only. Who may draft, submit and approve follows at once (``channel_policy``).
+
+    A change is one audit event ("channel.assign") with the division before and after and the
+    staff added and removed; an assignment that changes nothing records nothing.
+    """
+    _require(actor, "assign", _("Only the Head of Department assigns channels."))
+    staff = list(staff)
+    inactive = [person for person in staff if not person.is_active]
+    if inactive:
+        raise ValidationError({"staff": _("Only active members of staff can run a channel.")})
+    with transaction.atomic():
+        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        before_division = locked.responsible_division
+        before_staff = _people(locked.staff.all())
+        after_staff = _people(staff)
+        locked.responsible_division = division
+        locked.full_clean()
+        locked.save(update_fields=["responsible_division", "updated_at"])
+        locked.staff.set(staff)
+        if before_division != division or before_staff != after_staff:
+            audit_record(
+                actor=actor,
+                action="channel.assign",
+                target=locked,
+                request=request,
+                details={
+                    "division": {
+                        "from": before_division.short_name if before_division else None,
+                        "to": division.short_name if division else None,
+                    },
+                    "staff": {"from": before_staff, "to": after_staff},
+                    "staff_added": sorted(set(after_staff) - set(before_staff)),
+                    "staff_removed": sorted(set(before_staff) - set(after_staff)),
+                },
+            )
+    channel.refresh_from_db()
+    return channel
+
+
+_FACTS = ("name", "handle", "account_group", "external_id", "platform_two_factor")
+
+
+def channel_update(
+    *,
+    actor: User,
+    channel: Channel,
+    name: str,
+    handle: str,
+    account_group: str,
+    external_id: str = "",
+    platform_two_factor: bool = False,
+    request: HttpRequest | None = None,
+) -> Channel:
+    """Change a channel's facts (name, handle, group, account id, two-factor on the platform);
+    Kepala Dinas only. Its driver, credential and assignment change elsewhere (``channel_assign``,
+    ``channel_connect``). One audit event names the fields that changed."""
+    _require(actor, "change", _("Only the Head of Department changes channels."))
+    with transaction.atomic():
+        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        new = {
+            "name": name.strip(),
+            "handle": handle.strip(),
+            "account_group": account_group,
+            "external_id": external_id.strip(),
+            "platform_two_factor": bool(platform_two_factor),
+        }
+        changed = [field for field in _FACTS if getattr(locked, field) != new[field]]
+        for field, value in new.items():
+            setattr(locked, field, value)
+        locked.full_clean()
+        locked.save()
+        if changed:
+            audit_record(
+                actor=actor,
+                action="channel.update",
+                target=locked,
+                request=request,
+                details={"changed": changed},
+            )
+    channel.refresh_from_db()
+    return channel
+
+
+def channel_set_active(
+    *, actor: User, channel: Channel, is_active: bool, request: HttpRequest | None = None
+) -> Channel:
+    """Switch a channel on or off (an inactive channel is offered to no post); Kepala Dinas only."""
+    _require(actor, "change", _("Only the Head of Department changes channels."))
+    with transaction.atomic():
+        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        if locked.is_active != is_active:
+            locked.is_active = is_active
+            locked.save(update_fields=["is_active", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="channel.activate" if is_active else "channel.deactivate",
+                target=locked,
+                request=request,
+            )
+    channel.refresh_from_db()
+    return channel
+
+
+# --- connecting an account ----------------------------------------------------------------------
+
+OAUTH_DRIVERS = frozenset({DriverName.FACEBOOK, DriverName.INSTAGRAM_GRAPH, DriverName.X})
+
+
+class ConnectError(Exception):
+    """Connecting the account did not work; the message says why in words a person understands
+    (it never holds a token). Nothing was stored."""
+
+
+def _require_connect(actor: User, channel: Channel) -> None:
+    if not (
+        credential_policy.user_has_permission(actor, "add")
+        and channel_policy.user_has_permission_for_instance(actor, "change", channel)
+    ):
+        raise PermissionDenied(_("Only the Head of Department connects channels."))
+
+
+@sensitive_variables()
+def channel_connect(
+    *,
+    actor: User,
+    channel: Channel,
+    kind: str,
+    secret: Mapping[str, Any],
+    external_id: str = "",
+    expires_at: datetime | None = None,
+    via: str = "oauth",
+    request: HttpRequest | None = None,
+) -> Credential:
+    """Store a new login for the channel in the vault; Kepala Dinas only.
+
+    The new credential becomes the channel's; the previous one, unless another channel still uses
+    it, is revoked and kept for the record (``accounts.services.credential_create``). The account
+    id the platform named fills the channel's ``external_id``. One audit event ("channel.connect")
+    names the credentials, never a secret.
+    """
+    _require_connect(actor, channel)
+    with transaction.atomic():
+        previous_id = Channel.objects.select_for_update().get(pk=channel.pk).credential_id
+        credential = credential_create(
+            actor=actor,
+            label=f"{channel.name} ({channel.display_handle})",
+            kind=kind,
+            secret=secret,
+            target=channel,
+            expires_at=expires_at,
+            request=request,
+        )
+        if external_id and external_id != channel.external_id:
+            Channel.objects.filter(pk=channel.pk).update(external_id=external_id)
+        audit_record(
+            actor=actor,
+            action="channel.connect",
+            target=channel,
+            request=request,
+            details={"via": via, "credential": credential.pk, "replaces": previous_id},
+        )
+        # Ask the platform at once whether the new login works (the daily check, for one).
+        credential_id = credential.pk
+        transaction.on_commit(lambda: _check_soon(credential_id))
+    channel.refresh_from_db()
+    return credential
+
+
+def _check_soon(credential_id: int) -> None:
+    from accounts.tasks import check_credential
+
+    check_credential.delay(credential_id)
+
+
+@dataclass(frozen=True)
+class ConnectStart:
+    """Where to send the Kepala Dinas, and what the portal keeps until the platform calls back."""
+
+    url: str
+    state: str
+    code_verifier: str = ""  # PKCE (X): proves the callback belongs to this start
+
+
+def channel_connect_start(*, actor: User, channel: Channel, redirect_uri: str) -> ConnectStart:
+    """The platform's authorisation page for this channel (Facebook Login for a Page or its
+    Instagram business account; X with PKCE). Stores nothing: the caller keeps ``state`` (and
+    the verifier) for the callback, once."""
+    import secrets
+
+    from ..drivers import facebook, x
+
+    _require_connect(actor, channel)
+    if channel.driver not in OAUTH_DRIVERS:
+        raise ConnectError(
+            _("This account is connected with a username and password; enter them in the vault.")
+        )
+    if channel.driver == DriverName.X:
+        started = x.oauth_start(redirect_uri=redirect_uri)
+        return ConnectStart(
+            url=started["url"], state=started["state"], code_verifier=started["code_verifier"]
+        )
+    state = secrets.token_urlsafe(32)
+    return ConnectStart(
+        url=facebook.oauth_start(redirect_uri=redirect_uri, state=state), state=state
+    )
+
+
+def _norm(value: str) -> str:
+    return (value or "").strip().lstrip("@").casefold()
+
+
+def _pick_page(channel: Channel, pages: list[dict]) -> dict | None:
+    """The Page (or the Page linked to the Instagram account) this channel is, among those the
+    person manages: by the account id when the channel has one, else by handle or name."""
+    if channel.driver == DriverName.INSTAGRAM_GRAPH:
+        linked = [page for page in pages if page.get("instagram")]
+        for page in linked:
+            if channel.external_id and page["instagram"]["ig_user_id"] == channel.external_id:
+                return page
+        if channel.external_id:
+            return None
+        for page in linked:
+            if _norm(page["instagram"].get("username", "")) == _norm(channel.handle):
+                return page
+        return None
+    for page in pages:
+        if channel.external_id and page["page_id"] == channel.external_id:
+            return page
+    if channel.external_id:
+        return None
+    matches = [
+        page
+        for page in pages
+        if _norm(page.get("name", "")) in {_norm(channel.name), _norm(channel.handle)}
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    return pages[0] if len(pages) == 1 else None
+
+
+@sensitive_variables()
+def channel_connect_finish(
+    *,
+    actor: User,
+    channel: Channel,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str = "",
+    request: HttpRequest | None = None,
+) -> Credential:
+    """Exchange the platform's one-time ``code`` (the caller has checked ``state``) for the
+    account's tokens and store them through :func:`channel_connect`.
+
+    Facebook: code → user token → long-lived token → ``/me/accounts`` → the Page token of this
+    channel's Page (for an Instagram business account, of the Page it is linked to). X: code and
+    PKCE verifier → access and refresh tokens (``offline.access``). ``ConnectError`` when the
+    platform refuses or the account is not the channel's; then nothing is stored.
+    """
+    from ..drivers import facebook, x
+
+    _require_connect(actor, channel)
+    try:
+        if channel.driver == DriverName.X:
+            answer = x.oauth_finish(
+                code=code, code_verifier=code_verifier, redirect_uri=redirect_uri
+            )
+            if channel.external_id and answer.get("user_id") != channel.external_id:
+                raise ConnectError(
+                    _(
+                        "You authorised @%(username)s, which is not this channel's account. "
+                        "Sign in to X as %(handle)s and connect again."
+                    )
+                    % {"username": answer.get("username", "?"), "handle": channel.display_handle}
+                )
+            expires_at = answer.get("expires_at")
+            secret = {
+                name: answer[name]
+                for name in ("access_token", "refresh_token", "scope")
+                if answer.get(name)
+            }
+            return channel_connect(
+                actor=actor,
+                channel=channel,
+                kind=CredentialKind.OAUTH,
+                secret=secret,
+                external_id=str(answer.get("user_id") or ""),
+                expires_at=datetime.fromtimestamp(float(expires_at), UTC) if expires_at else None,
+                request=request,
+            )
+        pages = facebook.oauth_finish(code=code, redirect_uri=redirect_uri)
+    except DriverError as exc:
+        raise ConnectError(str(exc)) from None
+    page = _pick_page(channel, pages)
+    if page is None:
+        names = ", ".join(page["name"] for page in pages) or _("none")
+        raise ConnectError(
+            _(
+                "None of the Pages you manage is this channel (Pages found: %(names)s). Check "
+                "the channel's account id, or sign in to Facebook as a manager of its Page."
+            )
+            % {"names": names}
+        )
+    external_id = (
+        page["instagram"]["ig_user_id"]
+        if channel.driver == DriverName.INSTAGRAM_GRAPH
+        else page["page_id"]
+    )
+    return channel_connect(
+        actor=actor,
+        channel=channel,
+        kind=CredentialKind.OAUTH,
+        secret={"access_token": page["access_token"]},
+        external_id=external_id,
+        request=request,
+    )
