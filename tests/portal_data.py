@@ -28,11 +28,14 @@ from media_center.services import (
     vote_cast,
     website_create,
 )
+from publishing.models import Channel
+from publishing.services.channels import channel_create
 from tests.assets import media
 
 # The secret parts of the credential below: a backup, a page or a log must never show them.
 SECRET_PASSWORD = "Sandi-Rahasia-Situs-7d41c9e2"
 SECRET_TOTP_SEED = "JBSWY3DPEHPK3PXP"
+SECRET_PAGE_TOKEN = "EAAGRahasiaHalaman0c9d1e2f3a4b5c6d7e8f"
 EMBED_ORIGIN = "https://desa-sukamaju.example.go.id"
 
 
@@ -53,6 +56,9 @@ class PortalData:
     survey: Survey
     closed_survey: Survey
     embed_site: EmbedSite
+    channel: Channel
+    channel_x: Channel
+    other_channel: Channel
 
 
 def _upload(user, folder, data: bytes, name: str, *, render: bool = False, **extra) -> Asset:
@@ -148,6 +154,39 @@ def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: 
         params={"label": credential.label, "date": "2026-12-01T00:00:00+07:00"},
         email=False,
     )
+    channel = channel_create(
+        actor=kadis,
+        name="Media Center Bojonegoro",
+        handle="MediaCenterBJN",
+        driver="facebook",
+        account_group="media_center",
+        external_id="100090000000101",
+        responsible_division=pkp,
+        staff=[editor],
+    )
+    credential_create(
+        actor=kadis,
+        label="Halaman Facebook Media Center",
+        kind="oauth",
+        secret={"access_token": SECRET_PAGE_TOKEN},
+        target=channel,
+    )
+    channel_x = channel_create(
+        actor=kadis,
+        name="Media Center BJN",
+        handle="mediacenterBJN",
+        driver="x",
+        account_group="media_center",
+        responsible_division=pkp,
+    )
+    other_channel = channel_create(
+        actor=kadis,
+        name="Pemkab Bojonegoro",
+        handle="PemkabBojonegoro",
+        driver="x",
+        account_group="pemkab",
+        responsible_division=piap,
+    )
     api_token_create(user=staf)
     return PortalData(
         people=people,
@@ -165,4 +204,7 @@ def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: 
         survey=survey,
         closed_survey=closed,
         embed_site=embed_site,
+        channel=channel,
+        channel_x=channel_x,
+        other_channel=other_channel,
     )

@@ -70,6 +70,11 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "api:asset-restore": lambda d: {"pk": d.trashed.pk},
     "api:asset-upload-detail": lambda d: {"upload_id": uuid.UUID(int=7)},
     "api:survey-results": lambda d: {"slug": d.survey.slug},
+    "channels:channel_detail": lambda d: [{"pk": d.channel.pk}, {"pk": d.other_channel.pk}],
+    "channels:channel_edit": lambda d: {"pk": d.channel.pk},
+    "channels:channel_active": lambda d: {"pk": d.channel.pk},
+    "channels:channel_connect": lambda d: {"pk": d.channel.pk},
+    "channels:oauth_callback": lambda d: [{"platform": "facebook"}, {"platform": "x"}],
     # The platform simulator (demo and tests only).
     "simulator:account-faults": lambda d: {"platform": "facebook", "handle": "MediaCenterBJN"},
     "simulator:native": lambda d: {"platform": "x", "handle": "mediacenterBJN"},
