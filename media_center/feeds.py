@@ -77,7 +77,9 @@ class LatestPostsFeed(Feed):
         return item.post.headline
 
     def item_description(self, item: FeedEntry) -> str:
-        return linebreaks(urlize(item.post.text, nofollow=True, autoescape=True))
+        return linebreaks(
+            urlize(item.post.body or item.post.headline, nofollow=True, autoescape=True)
+        )
 
     def item_link(self, item: FeedEntry) -> str:
         return item.post.get_absolute_url()

@@ -382,7 +382,8 @@ class PublicPost:
     slug: str
     headline: str
     excerpt: str
-    text: str
+    # The text below the heading (all of it when the heading is only its first sentence).
+    body: str
     link: str
     published_at: datetime
     author_name: str
@@ -415,6 +416,13 @@ def public_excerpt(text: str, headline: str) -> str:
     words = " ".join(text.split())
     rest = words[len(headline) :].strip() if words.startswith(headline) else words
     return Truncator(rest).chars(EXCERPT_CHARS)
+
+
+def public_body(text: str, headline: str) -> str:
+    lines = text.strip().splitlines()
+    if lines and " ".join(lines[0].split()) == headline:
+        return "\n".join(lines[1:]).strip()
+    return text.strip()
 
 
 def public_slug(headline: str) -> str:
@@ -518,7 +526,7 @@ def _public_post(post: Post) -> PublicPost:
         slug=public_slug(headline),
         headline=headline,
         excerpt=public_excerpt(post.text, headline),
-        text=post.text,
+        body=public_body(post.text, headline),
         link=post.link if _is_web_address(post.link) else "",
         published_at=post.published_at,
         author_name=post.author.get_full_name() if post.show_author and post.author else "",

@@ -291,8 +291,9 @@ def test_html_in_a_post_is_shown_as_text(staf):
     assert "<b>tebal</b>" not in page
     feed = Client().get("/berita/rss/").content.decode()
     root = xml(feed)
-    description = root.find("channel/item/description").text
-    assert "<script>" not in description and "&lt;script&gt;" in description
+    assert root.findtext("channel/item/title") == '<script>alert("x")</script> Judul'  # text
+    description = root.findtext("channel/item/description")
+    assert "<b>" not in description and "&lt;b&gt;tebal&lt;/b&gt;" in description
 
 
 # --- feeds --------------------------------------------------------------------------------------
