@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from assets.services import asset_trash, folder_create
-from publishing.models import PostStatus
+from assets.services import asset_trash, folder_create, folder_set_restricted
+from publishing.models import Post, PostStatus
 from tests.media_center.public_helpers import channels, photo, published_post, video
 from tests.media_center.survey_helpers import make_survey
 
@@ -240,6 +240,22 @@ def test_a_restricted_folders_photo_is_never_shown_or_served(staf, editor, folde
     assert f"/foto/{secret.pk}/" not in home
     feed = Client().get("/berita/rss/").content.decode()
     assert f"/foto/{secret.pk}/" not in feed
+
+
+def test_restricting_the_folder_or_making_the_post_private_takes_the_pictures_off(
+    editor, folder, news
+):
+    attached = news.media.first().asset
+    url = f"/berita/{news.pk}/foto/{attached.pk}/preview.jpg"
+    assert Client().get(url).status_code == 200
+    folder_set_restricted(actor=editor, folder=folder, restricted=True)
+    assert Client().get(url).status_code == 404
+    assert "/foto/" not in Client().get(news_url(news)).content.decode()
+    folder_set_restricted(actor=editor, folder=folder, restricted=False)
+    assert Client().get(url).status_code == 200
+    Post.objects.filter(pk=news.pk).update(is_public=False)  # the author unticks "public"
+    assert Client().get(url).status_code == 404
+    assert Client().get(news_url(news)).status_code == 404
 
 
 def test_the_picture_address_serves_nothing_but_a_public_posts_own_photos(staf, folder, news):
