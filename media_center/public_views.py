@@ -212,6 +212,7 @@ def public_post_image(request, pk: int, asset_id: int, rendition: str):
         response = FileResponse(handle, content_type="image/jpeg")
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=PUBLIC_IMAGE_MAX_AGE)
+    response.shared_cache = True  # the same picture for everyone (see SharedCacheMiddleware)
     return response
 
 
