@@ -156,11 +156,19 @@ def home(request):
     try:
         page = selectors.public_post_page(number=request.GET.get("page") or 1)
     except InvalidPage:
-        raise Http404(_("There is no such page.")) from None
+        return _public_not_found(request, _("There is no such page."))
     return render_public(
         request,
         "media_center/public/home.html",
         {"page": page, "posts": page.object_list},
+    )
+
+
+def _public_not_found(request: HttpRequest, message: str) -> HttpResponse:
+    """404 in the public pages' own layout (the same answer whether the post is private or was
+    never there)."""
+    return render_public(
+        request, "media_center/public/not_found.html", {"message": message}, status=404
     )
 
 
@@ -170,7 +178,7 @@ def public_post(request, pk: int, slug: str = ""):
     is sent there for good. A post the public may not read is not found, as if it did not exist."""
     post = selectors.public_post(post_id=pk)
     if post is None:
-        raise Http404(_("There is no publication at this address."))
+        return _public_not_found(request, _("There is no publication at this address."))
     canonical = post.get_absolute_url()
     if slug != post.slug:
         return HttpResponsePermanentRedirect(canonical)

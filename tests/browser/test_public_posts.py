@@ -3,6 +3,7 @@
 import pytest
 
 from assets.services import folder_create
+from tests.browser.test_accessibility import axe_violations
 from tests.media_center.public_helpers import channels, photo, published_post
 from tests.media_center.survey_helpers import make_survey
 
@@ -26,6 +27,7 @@ def test_a_visitor_opens_the_home_then_a_post_and_sees_its_photo_and_the_survey(
     phone_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page = phone_page
     page.goto("/")
+    assert axe_violations(page) == []
     card = page.locator(".post-card").first
     assert card.get_by_role("heading").inner_text() == "Festival Kayangan Api dibuka"
     thumb = card.locator("img")
@@ -49,4 +51,5 @@ def test_a_visitor_opens_the_home_then_a_post_and_sees_its_photo_and_the_survey(
     assert widget.get_by_role("heading").inner_text() == survey.question
     assert widget.get_by_role("button", name="Puas", exact=True).is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(page) == []
     assert errors == []

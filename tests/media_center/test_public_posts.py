@@ -97,6 +97,11 @@ def test_the_home_page_lists_public_posts_with_photo_date_and_excerpt(news, surv
     assert 'type="application/rss+xml"' in page and 'type="application/atom+xml"' in page
 
 
+def _main(response) -> str:
+    page = response.content.decode()
+    return page[page.index("<main") : page.index("</main>")]
+
+
 def test_only_posts_marked_public_and_out_show(staf, folder):
     shown = published_post(author=staf, text="Terbit dan publik")
     published_post(
@@ -119,11 +124,14 @@ def test_only_posts_marked_public_and_out_show(staf, folder):
     ]
     page = Client().get("/").content.decode()
     assert "Terbit dan publik" in page and "Terbit sebagian dan publik" in page
+    missing = _main(Client().get("/berita/999999/"))
     for post in hidden:
         assert post.text not in page
         assert f"/berita/{post.pk}" not in page
-        assert Client().get(f"/berita/{post.pk}/").status_code == 404
         assert Client().get(f"/berita/{post.pk}-x/").status_code == 404
+        response = Client().get(f"/berita/{post.pk}/")
+        assert response.status_code == 404
+        assert _main(response) == missing  # private or never there: the same answer
     assert Client().get(f"/berita/{shown.pk}/").status_code == 301
 
 
@@ -198,7 +206,7 @@ def test_a_changed_or_missing_slug_redirects_for_good_to_the_canonical_address(n
         assert response["Location"] == news_url(news)
 
 
-def test_unknown_addresses_are_not_found(news):
+def test_unknown_addresses_are_not_found(news, survey):
     for url in (
         "/berita/999999/",
         "/berita/999999-apa-saja/",
@@ -206,7 +214,10 @@ def test_unknown_addresses_are_not_found(news):
         "/?page=99",
         "/?page=x",
     ):
-        assert Client().get(url).status_code == 404, url
+        response = Client().get(url)
+        assert response.status_code == 404, url
+    page = response.content.decode()
+    assert "Halaman tidak ditemukan" in page and "pmc-survey" in page  # the public layout
 
 
 # --- pictures -----------------------------------------------------------------------------------
