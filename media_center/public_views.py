@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from . import selectors, voting
 from .models import Answer, Survey
@@ -172,7 +172,7 @@ def _public_not_found(request: HttpRequest, message: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def public_post(request, pk: int, slug: str = ""):
     """A public post at its permanent address ``/berita/<id>-<slug>/``; any other slug (or none)
     is sent there for good. A post the public may not read is not found, as if it did not exist."""
@@ -202,7 +202,7 @@ def public_post(request, pk: int, slug: str = ""):
 PUBLIC_IMAGE_MAX_AGE = 3600
 
 
-@require_GET
+@require_safe
 def public_post_image(request, pk: int, asset_id: int, rendition: str):
     """A picture of a public post at a stable address that any cache may keep. Only a shown
     rendition of a public asset attached to a public post is served; anything else is 404."""

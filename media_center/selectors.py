@@ -498,7 +498,6 @@ def _is_web_address(url: str) -> bool:
 
 
 def _public_post(post: Post) -> PublicPost:
-    headline = public_headline(post.text)
     photos = []
     for use in post.public_media:
         asset = use.asset
@@ -512,6 +511,10 @@ def _public_post(post: Post) -> PublicPost:
                 large=_picture(post, asset, "poster" if is_video else "preview"),
             )
         )
+    # A post of pictures alone is headed by its first picture's description.
+    headline = public_headline(post.text) or next(
+        (photo.alt for photo in photos if photo.alt), str(_("Publication"))
+    )
     links = [
         PublicLink(
             platform=delivery.channel.get_platform_display(),

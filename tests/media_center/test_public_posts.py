@@ -288,6 +288,15 @@ def test_the_picture_address_serves_nothing_but_a_public_posts_own_photos(staf, 
     assert "/foto/" not in Client().get(news_url(news)).content.decode()
 
 
+def test_a_post_of_pictures_alone_is_headed_by_the_first_pictures_description(staf, folder):
+    post = published_post(author=staf, text="", photos=[photo(staf, folder, title="Upacara HUT")])
+    response = Client().get(f"/berita/{post.pk}/")
+    assert response["Location"] == f"/berita/{post.pk}-upacara-hut/"
+    page = Client().get(response["Location"]).content.decode()
+    assert "<h1>Upacara HUT</h1>" in page
+    assert Client().head(response["Location"]).status_code == 200
+
+
 def test_a_video_shows_its_poster_frame(staf, folder):
     clip = video(staf, folder)
     post = published_post(author=staf, text="Video kegiatan", photos=[clip])
