@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "media_center.middleware.PublicResultsMiddleware",
+    "media_center.middleware.SharedCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -61,3 +61,31 @@ class PublicResultsMiddleware:
                     response["Content-Language"] = language
                     return response
         return self.get_response(request)
+
+
+class SharedCacheMiddleware:
+    """Let shared caches keep answers that are the same for everyone.
+
+    The session and sign-in middleware below add ``Vary: Cookie`` to every answer once they
+    looked at the session, which makes a proxy or CDN keep one copy per visitor. A view marks an
+    answer that depends on nothing of the visitor (the public posts' pictures) with
+    ``response.shared_cache = True``; this middleware, placed above them, takes ``Cookie`` out of
+    its ``Vary`` again.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(response, "shared_cache", False) and response.has_header("Vary"):
+            kept = [
+                field.strip()
+                for field in response["Vary"].split(",")
+                if field.strip() and field.strip().lower() != "cookie"
+            ]
+            if kept:
+                response["Vary"] = ", ".join(kept)
+            else:
+                del response["Vary"]
+        return response

@@ -1,4 +1,5 @@
-"""The public side of the portal: the home page, the survey pages and the embeddable widget.
+"""The public side of the portal: the home page, the public posts with their pictures, the survey
+pages and the embeddable widget.
 
 Only these pages are reached by anyone on the internet. Every page renders through
 ``render_public`` so that the survey widget sits at its foot and the voter cookie is set.
@@ -15,7 +16,17 @@ from pathlib import Path
 from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.files.storage import default_storage
+from django.core.paginator import InvalidPage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -23,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from . import selectors, voting
 from .models import Answer, Survey
@@ -141,9 +152,76 @@ def _survey_or_404(slug: str) -> Survey:
 
 @require_GET
 def home(request):
+    """The latest public posts, a page at a time (``?page=2``), with the survey at the foot."""
+    try:
+        page = selectors.public_post_page(number=request.GET.get("page") or 1)
+    except InvalidPage:
+        return _public_not_found(request, _("There is no such page."))
     return render_public(
-        request, "media_center/public/home.html", {"posts": selectors.public_posts()}
+        request,
+        "media_center/public/home.html",
+        {"page": page, "posts": page.object_list},
     )
+
+
+def _public_not_found(request: HttpRequest, message: str) -> HttpResponse:
+    """404 in the public pages' own layout (the same answer whether the post is private or was
+    never there)."""
+    return render_public(
+        request, "media_center/public/not_found.html", {"message": message}, status=404
+    )
+
+
+@require_safe
+def public_post(request, pk: int, slug: str = ""):
+    """A public post at its permanent address ``/berita/<id>-<slug>/``; any other slug (or none)
+    is sent there for good. A post the public may not read is not found, as if it did not exist."""
+    post = selectors.public_post(post_id=pk)
+    if post is None:
+        return _public_not_found(request, _("There is no publication at this address."))
+    canonical = post.get_absolute_url()
+    if slug != post.slug:
+        return HttpResponsePermanentRedirect(canonical)
+    cover = post.cover
+    share_image = (cover.large or cover.thumb) if cover else None
+    return render_public(
+        request,
+        "media_center/public/post.html",
+        {
+            "post": post,
+            "canonical_url": request.build_absolute_uri(canonical),
+            "share_image": share_image,
+            "share_image_url": request.build_absolute_uri(share_image.url) if share_image else "",
+            "share_description": post.excerpt or post.headline,
+        },
+    )
+
+
+# Pictures change only when re-rendered; an hour in shared caches keeps a post made private
+# from lingering long.
+PUBLIC_IMAGE_MAX_AGE = 3600
+
+
+@require_safe
+def public_post_image(request, pk: int, asset_id: int, rendition: str):
+    """A picture of a public post at a stable address that any cache may keep. Only a shown
+    rendition of a public asset attached to a public post is served; anything else is 404."""
+    found = selectors.public_post_rendition(post_id=pk, asset_id=asset_id, name=rendition)
+    if found is None:
+        raise Http404(_("There is no picture at this address."))
+    etag = f'"{found.pk}-{found.size}-{found.width}x{found.height}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        try:
+            handle = default_storage.open(found.file.name, "rb")
+        except OSError:
+            raise Http404(_("There is no picture at this address.")) from None
+        response = FileResponse(handle, content_type="image/jpeg")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=PUBLIC_IMAGE_MAX_AGE)
+    response.shared_cache = True  # the same picture for everyone (see SharedCacheMiddleware)
+    return response
 
 
 @require_GET

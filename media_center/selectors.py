@@ -10,14 +10,19 @@ from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Credential, CredentialStatus, Division, User
 from accounts.roles import Role
+from assets.models import Asset, Rendition
+from publishing.models import Delivery, DeliveryStatus, Post, PostMedia, PostStatus
 
 from . import ikm
 from .models import Answer, EmbedSite, GuidelineVersion, Survey, Vote, Website, WorkerHeartbeat
@@ -300,17 +305,6 @@ def survey_dashboard_cards(user) -> list[dict]:
     ]
 
 
-def public_posts(*, limit: int = 12) -> list:
-    """Posts the public may read, newest first, for the public home page.
-
-    The publishing app supplies them through ``publishing.selectors.public_posts(limit=...)``
-    (each item with ``title``, ``summary``, ``published_at``, ``get_absolute_url()`` and an
-    optional ``cover_url``); until it does, there is nothing to show.
-    """
-    provider = getattr(import_module("publishing.selectors"), "public_posts", None)
-    return list(provider(limit=limit)) if provider is not None else []
-
-
 def guideline_versions(*, user: User) -> QuerySet[GuidelineVersion]:
     return guideline_policy.instances_user_has_permission_for(user, "view").select_related(
         "created_by"
@@ -350,3 +344,245 @@ def assignable_staff() -> QuerySet[User]:
 def usable_credentials() -> QuerySet[Credential]:
     """Active credentials a website may point to (labels only; never the secret)."""
     return Credential.objects.filter(status=CredentialStatus.ACTIVE).order_by("label")
+
+
+# --- the public posts ---------------------------------------------------------------------------
+#
+# What the public pages show of a post is copied into ``PublicPost`` here, field by field, so that
+# a template can never reach the rest of the row (the working title, the reviewer's comment, the
+# author when not chosen). A post is public when its author marked it so and it went out: status
+# published (or partly published) with a publication time. Its photos are the attached assets
+# that are alive, ready, and not in a restricted folder: a restricted folder's asset is never
+# shown or served publicly, even when attached to a public post.
+
+PUBLIC_POST_STATUSES = (PostStatus.PUBLISHED, PostStatus.PARTLY_PUBLISHED)
+PUBLIC_POSTS_PER_PAGE = 10
+PUBLIC_FEED_LENGTH = 20
+# Renditions a public page may show: the card's thumbnail, the page's picture, a video's poster.
+PUBLIC_RENDITIONS = frozenset({"thumb", "platform", "preview", "poster"})
+HEADLINE_CHARS = 100
+EXCERPT_CHARS = 220
+_SENTENCE_END = re.compile(rf"^(.{{20,{HEADLINE_CHARS}}}?[.!?])(\s|$)")
+
+
+@dataclass(frozen=True)
+class PublicPicture:
+    """One rendition of a photo (or a video's poster) at its public address."""
+
+    url: str
+    width: int
+    height: int
+    size: int
+
+
+@dataclass(frozen=True)
+class PublicPhoto:
+    asset_id: int
+    is_video: bool
+    alt: str
+    thumb: PublicPicture | None
+    large: PublicPicture | None
+
+
+@dataclass(frozen=True)
+class PublicLink:
+    platform: str
+    channel: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PublicPost:
+    id: int
+    slug: str
+    headline: str
+    excerpt: str
+    # The text below the heading (all of it when the heading is only its first sentence).
+    body: str
+    link: str
+    published_at: datetime
+    author_name: str
+    photos: list[PublicPhoto]
+    links: list[PublicLink]
+
+    def get_absolute_url(self) -> str:
+        return reverse("media_center:public_post", kwargs={"pk": self.id, "slug": self.slug})
+
+    @property
+    def cover(self) -> PublicPhoto | None:
+        return next((photo for photo in self.photos if photo.thumb or photo.large), None)
+
+
+def public_headline(text: str) -> str:
+    """The heading of a post on the public pages: its first line, or that line's first sentence
+    when it is long (the working title is the office's own and is never published)."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = " ".join(first.split())
+    if len(first) <= HEADLINE_CHARS:
+        return first
+    sentence = _SENTENCE_END.match(first)
+    if sentence:
+        return sentence.group(1)
+    return Truncator(first).chars(HEADLINE_CHARS)
+
+
+def public_excerpt(text: str, headline: str) -> str:
+    """A short summary of what follows the heading (empty when the post is only its heading)."""
+    words = " ".join(text.split())
+    rest = words[len(headline) :].strip() if words.startswith(headline) else words
+    return Truncator(rest).chars(EXCERPT_CHARS)
+
+
+def public_body(text: str, headline: str) -> str:
+    lines = text.strip().splitlines()
+    if lines and " ".join(lines[0].split()) == headline:
+        return "\n".join(lines[1:]).strip()
+    return text.strip()
+
+
+def public_slug(headline: str) -> str:
+    return slugify(headline)[:80].strip("-") or "berita"
+
+
+def _public_assets() -> Q:
+    return Q(
+        asset__deleted_at__isnull=True,
+        asset__status=Asset.Status.READY,
+        asset__kind__in=[Asset.Kind.PHOTO, Asset.Kind.VIDEO],
+        asset__folder__access_root__isnull=True,
+    )
+
+
+def public_post_queryset() -> QuerySet[Post]:
+    """Every post the public may read, newest first (no photos or links loaded)."""
+    return Post.objects.filter(
+        is_public=True,
+        status__in=PUBLIC_POST_STATUSES,
+        published_at__isnull=False,
+        published_at__lte=timezone.now(),
+    ).order_by("-published_at", "-id")
+
+
+def _with_public_relations(posts: QuerySet[Post], *, links: bool) -> QuerySet[Post]:
+    media = (
+        PostMedia.objects.filter(_public_assets())
+        .select_related("asset")
+        .prefetch_related(
+            Prefetch(
+                "asset__renditions",
+                queryset=Rendition.objects.filter(name__in=PUBLIC_RENDITIONS),
+            )
+        )
+        .order_by("position", "id")
+    )
+    posts = posts.select_related("author").prefetch_related(
+        Prefetch("media", queryset=media, to_attr="public_media")
+    )
+    if links:
+        deliveries = (
+            Delivery.objects.filter(status=DeliveryStatus.PUBLISHED)
+            .exclude(permalink="")
+            .select_related("channel")
+            .order_by("channel__platform", "channel__name", "id")
+        )
+        posts = posts.prefetch_related(
+            Prefetch("deliveries", queryset=deliveries, to_attr="public_deliveries")
+        )
+    return posts
+
+
+def _picture(post: Post, asset: Asset, name: str) -> PublicPicture | None:
+    rendition = asset.rendition(name)
+    if rendition is None:
+        return None
+    return PublicPicture(
+        url=reverse(
+            "media_center:public_post_image",
+            kwargs={"pk": post.pk, "asset_id": asset.pk, "rendition": name},
+        ),
+        width=rendition.width,
+        height=rendition.height,
+        size=rendition.size,
+    )
+
+
+def _is_web_address(url: str) -> bool:
+    # Only http(s) addresses become links: a row written without validation cannot smuggle in
+    # another scheme.
+    return url.lower().startswith(("https://", "http://"))
+
+
+def _public_post(post: Post) -> PublicPost:
+    photos = []
+    for use in post.public_media:
+        asset = use.asset
+        is_video = asset.kind == Asset.Kind.VIDEO
+        photos.append(
+            PublicPhoto(
+                asset_id=asset.pk,
+                is_video=is_video,
+                alt=use.alt_text or asset.title,
+                thumb=_picture(post, asset, "thumb"),
+                large=_picture(post, asset, "poster" if is_video else "preview"),
+            )
+        )
+    # A post of pictures alone is headed by its first picture's description.
+    headline = public_headline(post.text) or next(
+        (photo.alt for photo in photos if photo.alt), str(_("Publication"))
+    )
+    links = [
+        PublicLink(
+            platform=delivery.channel.get_platform_display(),
+            channel=delivery.channel.name,
+            url=delivery.permalink,
+        )
+        for delivery in getattr(post, "public_deliveries", [])
+        if _is_web_address(delivery.permalink)
+    ]
+    return PublicPost(
+        id=post.pk,
+        slug=public_slug(headline),
+        headline=headline,
+        excerpt=public_excerpt(post.text, headline),
+        body=public_body(post.text, headline),
+        link=post.link if _is_web_address(post.link) else "",
+        published_at=post.published_at,
+        author_name=post.author.get_full_name() if post.show_author and post.author else "",
+        photos=photos,
+        links=links,
+    )
+
+
+def public_post_page(*, number: str | int = 1, per_page: int = PUBLIC_POSTS_PER_PAGE) -> Page:
+    """One page of the public posts, newest first, in a fixed number of queries. Raises
+    ``django.core.paginator.InvalidPage`` for a page that does not exist."""
+    paginator = Paginator(_with_public_relations(public_post_queryset(), links=False), per_page)
+    page = paginator.page(number)
+    page.object_list = [_public_post(post) for post in page.object_list]
+    return page
+
+
+def public_post_latest(*, limit: int = PUBLIC_FEED_LENGTH) -> list[PublicPost]:
+    posts = _with_public_relations(public_post_queryset(), links=False)[:limit]
+    return [_public_post(post) for post in posts]
+
+
+def public_post(*, post_id: int) -> PublicPost | None:
+    """A public post with its photos and its addresses on the platforms, or ``None`` when there
+    is no such post or the public may not read it (the page then answers 404, never 403)."""
+    post = _with_public_relations(public_post_queryset(), links=True).filter(pk=post_id).first()
+    return _public_post(post) if post is not None else None
+
+
+def public_post_rendition(*, post_id: int, asset_id: int, name: str) -> Rendition | None:
+    """A picture the public may fetch: a shown rendition of a public asset attached to a public
+    post. Any other (post, asset, rendition) gives ``None``, so that this address never serves an
+    arbitrary asset of the library."""
+    if name not in PUBLIC_RENDITIONS:
+        return None
+    uses = PostMedia.objects.filter(
+        _public_assets(), post__in=public_post_queryset(), post_id=post_id, asset_id=asset_id
+    )
+    if not uses.exists():
+        return None
+    return Rendition.objects.filter(asset_id=asset_id, name=name).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public_views, views
+from . import feeds, public_views, views
 
 app_name = "media_center"
 
@@ -12,6 +12,16 @@ urlpatterns = [
     path("surveys/<str:slug>/", views.survey_detail, name="survey_detail"),
     path("surveys/<str:slug>/action/", views.survey_action, name="survey_action"),
     path("surveys/<str:slug>/export.<str:fmt>", views.survey_export, name="survey_export"),
+    # The public posts: each at its permanent address, their pictures, the feeds.
+    path("berita/<int:pk>-<str:slug>/", public_views.public_post, name="public_post"),
+    path("berita/<int:pk>/", public_views.public_post, name="public_post_short"),
+    path(
+        "berita/<int:pk>/foto/<int:asset_id>/<slug:rendition>.jpg",
+        public_views.public_post_image,
+        name="public_post_image",
+    ),
+    path("berita/rss/", feeds.LatestPostsFeed(), name="public_feed_rss"),
+    path("berita/atom/", feeds.LatestPostsAtomFeed(), name="public_feed_atom"),
     # The public survey: its page, the vote, the embeddable widget.
     path("survey/<str:slug>/", public_views.survey_page, name="survey_page"),
     path("survey/<str:slug>/vote/", public_views.survey_vote, name="survey_vote"),

@@ -63,6 +63,16 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "media_center:survey_embed_js": lambda d: {"slug": d.survey.slug},
     "media_center:survey_widget_json": lambda d: {"slug": d.survey.slug},
     "media_center:survey_results_json": lambda d: {"slug": d.survey.slug},
+    "media_center:public_post": lambda d: [
+        {"pk": _public(d).pk, "slug": "rapat-koordinasi-penanganan-banjir"},
+        {"pk": _public(d).pk, "slug": "judul-lama"},
+        {"pk": _draft(d).pk, "slug": "draf"},
+    ],
+    "media_center:public_post_short": lambda d: {"pk": _public(d).pk},
+    "media_center:public_post_image": lambda d: [
+        {"pk": _public(d).pk, "asset_id": d.photo.pk, "rendition": "preview"},
+        {"pk": _draft(d).pk, "asset_id": d.photo.pk, "rendition": "thumb"},
+    ],
     "media_center:guidelines_version": lambda d: {"number": d.guideline.number},
     "media_center:website_edit": lambda d: {"pk": d.website.pk},
     "api:folder-detail": lambda d: {"pk": d.open_folder.pk},
@@ -90,6 +100,18 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
 
 # Namespaces not walked: the Django admin is checked on its own (it is Django's, not ours).
 SKIPPED_NAMESPACES = {"admin"}
+
+
+def _public(data: PortalData):
+    from tests.media_center.public_helpers import portal_public_posts
+
+    return portal_public_posts(data)[0]
+
+
+def _draft(data: PortalData):
+    from tests.media_center.public_helpers import portal_public_posts
+
+    return portal_public_posts(data)[1]
 
 
 def _media_token(data: PortalData) -> str:
