@@ -61,10 +61,22 @@ MAIN_PAGES = [
     MainPage("registry", "kadis", lambda d: "/registry/"),
     MainPage("surveys", "editor", lambda d: "/surveys/"),
     MainPage("survey results", "editor", lambda d: f"/surveys/{d.survey.slug}/"),
+    MainPage("channels", "kadis", lambda d: "/publishing/channels/"),
+    MainPage("channel", "kadis", lambda d: f"/publishing/channels/{d.channel.pk}/"),
     MainPage("public home", None, lambda d: "/"),
+    MainPage("public post", None, lambda d: _public_post_path(d)),
     MainPage("public survey", None, lambda d: f"/survey/{d.survey.slug}/"),
     MainPage("survey widget", None, lambda d: f"/survey/{d.survey.slug}/embed/"),
 ]
+
+
+def _public_post_path(data) -> str:
+    from django.urls import reverse
+
+    from tests.media_center.public_helpers import portal_public_posts
+
+    post = portal_public_posts(data)[0]
+    return reverse("media_center:public_post_short", kwargs={"pk": post.pk})
 
 
 def session_cookie(user) -> str:
