@@ -476,16 +476,19 @@ class _Target:
     created_by_id: int | None
 
 
-def _targets_for(seen: SeenNativePost) -> list[_Target]:
-    """The targets of every enabled rule of the channel that takes this post; a channel in
-    several rules is mirrored to once (the oldest rule's transform)."""
-    out: dict[int, _Target] = {}
-    rules = (
-        SyncRule.objects.filter(source_id=seen.channel_id, enabled=True)
+def _rules_of(channel_id: int) -> list[SyncRule]:
+    return list(
+        SyncRule.objects.filter(source_id=channel_id, enabled=True)
         .prefetch_related("target_links__channel")
         .order_by("id")
     )
-    for rule in rules:
+
+
+def _targets_for(seen: SeenNativePost, rules: list[SyncRule] | None = None) -> list[_Target]:
+    """The targets of every enabled rule of the channel that takes this post; a channel in
+    several rules is mirrored to once (the oldest rule's transform)."""
+    out: dict[int, _Target] = {}
+    for rule in _rules_of(seen.channel_id) if rules is None else rules:
         if not rule.accepts(has_media=bool(seen.media), is_reply=seen.is_reply):
             continue
         for link in rule.target_links.all():
@@ -632,7 +635,9 @@ def _claim(seen_id: int) -> bool:
     )
 
 
-def sync_mirror_seen(*, seen: SeenNativePost, still_there: bool = True) -> list[int]:
+def sync_mirror_seen(
+    *, seen: SeenNativePost, still_there: bool = True, rules: list[SyncRule] | None = None
+) -> list[int]:
     """Mirror one claimed native post to its targets: one post per group of targets, the media
     once in the library, targets that cannot take it recorded with the platform's reason.
     Returns the ids of the posts created. ``seen`` must have been claimed (status mirroring)."""
@@ -641,7 +646,7 @@ def sync_mirror_seen(*, seen: SeenNativePost, still_there: bool = True) -> list[
             status=SeenStatus.GONE, note=_("The post was deleted before it was mirrored.")
         )
         return []
-    targets = _targets_for(seen)
+    targets = _targets_for(seen, rules)
     if not targets:
         SeenNativePost.objects.filter(pk=seen.pk).update(
             status=SeenStatus.SKIPPED, note=_("No rule takes this kind of post.")
@@ -722,14 +727,21 @@ def sync_mirror_channel(*, channel_id: int, confirm: bool = True) -> list[int]:
         present = {n.external_id for n in natives}
         complete = len(natives) < FETCH_LIMIT
     post_ids: list[int] = []
+    rules = _rules_of(channel_id)
     for seen in pending:
         there = present is None or seen.external_id in present
         if not there and not complete:
             continue
+        if not seen.media or not there:
+            # Nothing to download: claimed and mirrored in one transaction.
+            with transaction.atomic():
+                if _claim(seen.pk):
+                    post_ids += sync_mirror_seen(seen=seen, still_there=there, rules=rules)
+            continue
         if not _claim(seen.pk):
             continue  # another worker took it
         try:
-            post_ids += sync_mirror_seen(seen=seen, still_there=there)
+            post_ids += sync_mirror_seen(seen=seen, still_there=there, rules=rules)
         except Exception:
             SeenNativePost.objects.filter(pk=seen.pk, status=SeenStatus.MIRRORING).update(
                 status=SeenStatus.PENDING
