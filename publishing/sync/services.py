@@ -350,15 +350,28 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
     """Poll one source channel once (see the module's docstring). Never raises a driver error:
     it is recorded on the channel's poll state and the next poll is pushed back."""
     result = PollResult(channel_id=channel_id)
-    channel = Channel.objects.select_related("credential").get(pk=channel_id)
-    rules = list(
-        SyncRule.objects.filter(source=channel, enabled=True).values(
-            "id", "created_at", "kinds", "propagate_deletions"
+    # The rules, their source channel, its credential and its poll state in one query.
+    loaded = list(
+        SyncRule.objects.filter(source_id=channel_id, enabled=True).select_related(
+            "source__credential", "source__poll_state"
         )
     )
-    if not rules or not channel.is_active:
+    if not loaded or not loaded[0].source.is_active:
         return result
-    state, _created = PollState.objects.get_or_create(channel=channel)
+    channel = loaded[0].source
+    rules = [
+        {
+            "id": r.pk,
+            "created_at": r.created_at,
+            "kinds": r.kinds,
+            "propagate_deletions": r.propagate_deletions,
+        }
+        for r in loaded
+    ]
+    try:
+        state = channel.poll_state
+    except PollState.DoesNotExist:
+        state, _created = PollState.objects.get_or_create(channel=channel)
     now = timezone.now()
     since = (state.cursor - poll_overlap()) if state.cursor else _first_since(rules)
     propagate = any(rule["propagate_deletions"] for rule in rules)

@@ -43,7 +43,7 @@ def back_date(rule) -> None:
 
 def test_a_rule_from_a_channel_to_itself_is_refused(channels, kadis, editor, make_user):
     fb, x = channels("fb"), channels("x")
-    with pytest.raises(ValidationError, match="cannot mirror to itself"):
+    with pytest.raises(ValidationError, match="dirinya sendiri"):  # cannot mirror to itself
         services.sync_rule_create(actor=kadis, source=fb, targets=[x, fb])
     with pytest.raises(ValidationError):
         services.sync_rule_create(actor=kadis, source=fb, targets=[])

@@ -72,7 +72,7 @@ def test_every_member_of_staff_sees_the_sync_page_only_editors_set_rules(
         "/publishing/sync/rules/new/",
         {"source": fb.pk, "targets": [fb.pk, x.pk], "kinds": "all", "enabled": "on"},
     )
-    assert refused.status_code == 200 and "mirror to itself" in refused.content.decode()
+    assert refused.status_code == 200 and "dirinya sendiri" in refused.content.decode()
     done = client.post(
         "/publishing/sync/rules/new/",
         {"source": fb.pk, "targets": [x.pk], "kinds": "with_media", "add_hashtag": "Bojonegoro",
