@@ -427,6 +427,10 @@ X_CLIENT_ID = env.str("X_CLIENT_ID", default="portal-media-center" if DEBUG else
 X_CLIENT_SECRET = env.str("X_CLIENT_SECRET", default="")
 # Pause before each call to Instagram's private API (instagrapi), so as not to look like a bot.
 INSTAGRAM_PRIVATE_DELAY = env.float("INSTAGRAM_PRIVATE_DELAY", default=1.0)
+# Account sync: how often each synced account and partner is polled for new native posts
+# (seconds), and for how long after a source post its deletion still removes the mirrors.
+SYNC_POLL_SECONDS = env.int("SYNC_POLL_SECONDS", default=180)
+SYNC_DELETION_WINDOW_HOURS = env.int("SYNC_DELETION_WINDOW_HOURS", default=48)
 
 # --- API ----------------------------------------------------------------------------------------
 

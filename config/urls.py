@@ -8,6 +8,7 @@ import accounts.api
 import assets.api
 import media_center.api
 import publishing.api
+import publishing.sync.api
 from media_center.public_views import home
 from media_center.views import healthz
 
@@ -15,6 +16,7 @@ api_patterns = [
     *accounts.api.urlpatterns,
     *assets.api.urlpatterns,
     *publishing.api.urlpatterns,
+    *publishing.sync.api.urlpatterns,
     *media_center.api.urlpatterns,
 ]
 
@@ -26,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("library/", include("assets.urls")),
     path("publishing/channels/", include("publishing.channel_urls", namespace="channels")),
+    path("publishing/sync/", include("publishing.sync.urls")),
     path("publishing/", include("publishing.urls")),
     path("", include("media_center.urls")),
     path("api/v1/", include((api_patterns, "api"))),

@@ -374,3 +374,6 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id}#{self.number} {self.outcome}"
+
+
+from .sync.models import *  # noqa: E402,F403 - sync rules, seen posts, partners (publishing/sync/)

@@ -1,0 +1,172 @@
+"""One sync poll cycle across 50 channels with nothing new, against the 50 driver calls alone.
+
+Baseline: the 50 ``fetch_recent`` calls themselves (the same drivers, the same decrypted
+credentials, the same ``since``), one after the other. Ours: ``sync_poll_channel`` for each of
+the 50 source channels (rules, poll state, the vault's decryption and its audit event, the
+seen-posts lookup, the cursor update), also one after the other. The platforms are the
+simulator, served by a threaded WSGI server in this process on its own database connections;
+the database is a SQLite file in a temporary folder, or ``DATABASE_URL`` (a disposable
+PostgreSQL database).
+
+    uv run python -m bench.sync_poll [--channels 50] [--repeat 5]
+
+Targets: a fixed, small number of database queries per channel (printed), and a time ratio
+(ours / baseline, median of the runs) of at most 1.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="portal-bench-sync-"))
+os.environ.setdefault("DEBUG", "true")
+
+
+def setup(count: int):
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.management import call_command
+    from django.test.testcases import LiveServerThread
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    server = LiveServerThread("127.0.0.1", StaticFilesHandler)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    settings.SOCIAL_API_BASE = f"http://127.0.0.1:{server.port}/simulator"
+    settings.INSTAGRAM_PRIVATE_DELAY = 0
+
+    from accounts.roles import Role, sync_role_permissions
+    from accounts.services import credential_create, division_create, user_create
+    from publishing.models import AccountGroup, SyncRule
+    from publishing.services.channels import channel_create
+    from publishing.simulator import services as simulator
+    from publishing.simulator.models import Account
+    from publishing.sync.models import SeenNativePost, SeenStatus
+    from publishing.sync.services import sync_poll_channel, sync_rule_create
+
+    sync_role_permissions()
+    division = division_create(name="Pengelolaan Komunikasi Publik", short_name="PKP")
+    head = user_create(
+        username="kadis-bench",
+        email="kadis@example.go.id",
+        full_name="Kepala Dinas",
+        password="bench-" + os.urandom(8).hex(),
+        division=None,
+        roles=[Role.KEPALA_DINAS],
+    )
+    channels = []
+    for index in range(count):
+        platform = "x" if index % 2 else "facebook"
+        account = Account.objects.create(
+            platform=platform,
+            kind=Account.Kind.X_USER if platform == "x" else Account.Kind.PAGE,
+            handle=f"bench{index}",
+            name=f"Akun {index}",
+            external_id=f"{1700000000000000000 + index}",
+        )
+        demo = simulator.demo_credential(platform, account.handle)
+        channel = channel_create(
+            actor=head,
+            name=account.name,
+            handle=account.handle,
+            driver=platform,
+            account_group=AccountGroup.MEDIA_CENTER,
+            external_id=account.external_id,
+            responsible_division=division,
+        )
+        secret = {"access_token": demo["access_token"]}
+        if demo.get("refresh_token"):
+            secret["refresh_token"] = demo["refresh_token"]
+        credential_create(
+            actor=head, label=account.handle, kind="oauth", secret=secret, target=channel
+        )
+        channel.refresh_from_db()
+        channels.append(channel)
+    for index, channel in enumerate(channels):
+        sync_rule_create(actor=head, source=channel, targets=[channels[(index + 1) % count]])
+    SyncRule.objects.update(created_at=timezone.now() - timedelta(seconds=5))
+    # Three posts on each account, found by a first poll and mirrored already: each poll of the
+    # cycle gets them again (they are inside its overlap window) and finds nothing new.
+    for channel in channels:
+        account = Account.objects.get(handle=channel.handle)
+        for number in range(3):
+            simulator.record_post(account, text=f"Kabar {number}", origin="native")
+    for channel in channels:
+        assert len(sync_poll_channel(channel_id=channel.pk).pending) == 3
+    SeenNativePost.objects.update(status=SeenStatus.MIRRORED)
+    return channels, sync_poll_channel
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--channels", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    channels, sync_poll_channel = setup(args.channels)
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.services import credential_secret_for_use
+    from publishing.drivers.base import get_driver
+    from publishing.sync.models import PollState
+    from publishing.sync.platform import driver_credential
+
+    cursors = {s.channel_id: s.cursor for s in PollState.objects.filter(channel__in=channels)}
+    since = {pk: cursor - timedelta(minutes=10) for pk, cursor in cursors.items()}
+    prepared = [
+        (
+            get_driver(channel.driver),
+            driver_credential(
+                channel,
+                dict(credential_secret_for_use(credential_id=channel.credential_id, used_by="b")),
+            ),
+            since[channel.pk],
+        )
+        for channel in channels
+    ]
+
+    baseline, ours, queries = [], [], []
+    for _run in range(args.repeat):
+        started = time.perf_counter()
+        for driver, credential, when in prepared:
+            driver.fetch_recent(credential, when)
+        baseline.append(time.perf_counter() - started)
+
+        per_channel = []
+        started = time.perf_counter()
+        for channel in channels:
+            with CaptureQueriesContext(connection) as captured:
+                result = sync_poll_channel(channel_id=channel.pk)
+            assert result.new == 0 and not result.error, result
+            per_channel.append(len(captured))
+        ours.append(time.perf_counter() - started)
+        queries.append(per_channel)
+
+    flat = [n for run in queries for n in run]
+    base, mine = statistics.median(baseline), statistics.median(ours)
+    print(f"database: {connection.vendor}; channels: {len(channels)}; runs: {args.repeat}")
+    print(
+        f"queries per channel: min {min(flat)}, max {max(flat)} "
+        f"({'fixed' if min(flat) == max(flat) else 'varies'})"
+    )
+    print(f"50 driver calls alone: {base:.3f} s (median)")
+    print(f"poll cycle:            {mine:.3f} s (median)")
+    print(f"ratio: {mine / base:.2f} (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()

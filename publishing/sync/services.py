@@ -1,0 +1,984 @@
+"""Writes of account sync and partner reposts (see ``publishing/sync/models.py``).
+
+The two halves of a mirror run in separate tasks:
+
+1. ``sync_poll_channel`` asks the source channel's driver for its recent posts (from the cursor,
+   with an overlap), remembers every post not seen before exactly once (unique on channel and
+   external id; whoever inserts the row owns it), recognises the portal's own posts by their ids
+   on a ``Delivery`` and defers a post that may be a delivery still being recorded. The cursor
+   moves only after a successful answer; a failure backs off and loses nothing.
+2. ``sync_mirror_channel`` takes the pending posts of one channel (each claimed by one atomic
+   update, so two workers never mirror the same one), checks they still exist, downloads their
+   media once into the library and creates one mirror post per group of targets, approved at
+   once unless the rule asks for approval, then hands it to ``post_release``.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import audit_record
+from assets.models import Asset
+from assets.services import DuplicateAsset, asset_create_from_file, folder_get_or_create_path
+
+from ..drivers.base import (
+    DriverError,
+    MediaItem,
+    MediaKind,
+    NativePost,
+    PostPayload,
+    get_driver,
+    same_text,
+)
+from ..models import (
+    DELIVERY_DONE,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Post,
+    PostMedia,
+    PostOrigin,
+    PostStatus,
+    PostVariant,
+)
+from .models import (
+    PartnerAccount,
+    PollState,
+    RepostSuggestion,
+    SeenNativePost,
+    SeenStatus,
+    SuggestionStatus,
+    SyncKinds,
+    SyncRule,
+    SyncTarget,
+)
+from .permissions import repost_policy, sync_rule_policy
+from .platform import call_channel
+from .transforms import transform_text
+
+logger = logging.getLogger(__name__)
+
+# The drivers ask for at most this many recent posts: a full page may have cut older ones off.
+FETCH_LIMIT = 100
+
+
+def poll_interval() -> int:
+    return int(getattr(settings, "SYNC_POLL_SECONDS", 180))
+
+
+def poll_overlap() -> timedelta:
+    """Each poll looks this far back before its cursor: platforms index posts late, and the
+    seen-posts table makes the overlap free of duplicates."""
+    return timedelta(seconds=int(getattr(settings, "SYNC_POLL_OVERLAP_SECONDS", 600)))
+
+
+def deletion_window() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "SYNC_DELETION_WINDOW_HOURS", 48)))
+
+
+def max_backoff() -> int:
+    return int(getattr(settings, "SYNC_MAX_BACKOFF_SECONDS", 3600))
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target channel of a rule and its text transform."""
+
+    channel: Channel
+    add_hashtag: str = ""
+    link_back: bool = False
+    shorten_for_x: bool = False
+
+
+def _as_specs(targets: Iterable[Channel | TargetSpec]) -> list[TargetSpec]:
+    specs = [t if isinstance(t, TargetSpec) else TargetSpec(channel=t) for t in targets]
+    seen: set[int] = set()
+    unique = []
+    for spec in specs:
+        if spec.channel.pk not in seen:
+            seen.add(spec.channel.pk)
+            unique.append(spec)
+    return unique
+
+
+def _check_rule(source: Channel, specs: Sequence[TargetSpec], kinds: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if not specs:
+        errors.setdefault("targets", []).append(_("Choose at least one target channel."))
+    if any(spec.channel.pk == source.pk for spec in specs):
+        errors.setdefault("targets", []).append(
+            _("A channel cannot mirror to itself: remove %(channel)s from the targets.")
+            % {"channel": source}
+        )
+    if kinds not in SyncKinds.values:
+        errors.setdefault("kinds", []).append(_("Choose which posts are mirrored."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _write_targets(rule: SyncRule, specs: Sequence[TargetSpec]) -> None:
+    SyncTarget.objects.filter(rule=rule).exclude(
+        channel__in=[spec.channel for spec in specs]
+    ).delete()
+    for spec in specs:
+        target = SyncTarget(
+            rule=rule,
+            channel=spec.channel,
+            add_hashtag=spec.add_hashtag.strip(),
+            link_back=spec.link_back,
+            shorten_for_x=spec.shorten_for_x,
+        )
+        target.full_clean(exclude=["rule", "channel"], validate_constraints=False)
+        SyncTarget.objects.update_or_create(
+            rule=rule,
+            channel=spec.channel,
+            defaults={
+                "add_hashtag": target.add_hashtag,
+                "link_back": target.link_back,
+                "shorten_for_x": target.shorten_for_x,
+            },
+        )
+
+
+@transaction.atomic
+def sync_rule_create(
+    *,
+    actor: User,
+    source: Channel,
+    targets: Iterable[Channel | TargetSpec],
+    kinds: str = SyncKinds.ALL,
+    enabled: bool = True,
+    needs_approval: bool = False,
+    propagate_deletions: bool = False,
+) -> SyncRule:
+    """Set a rule mirroring ``source``'s new native posts to ``targets``.
+
+    Refused (``ValidationError``) for a rule from a channel to itself or without targets; refused
+    (``PermissionDenied``) unless ``actor`` is the Kepala Dinas or an Editor who may submit for
+    the source and every target. Only posts made after the rule is set are mirrored.
+    """
+    specs = _as_specs(targets)
+    if not sync_rule_policy.user_may_manage(actor, source, [s.channel for s in specs]):
+        raise PermissionDenied(
+            _("Only the Head of Department or an Editor of these channels sets sync rules.")
+        )
+    _check_rule(source, specs, kinds)
+    rule = SyncRule(
+        source=source,
+        kinds=kinds,
+        enabled=enabled,
+        needs_approval=needs_approval,
+        propagate_deletions=propagate_deletions,
+        created_by=actor,
+    )
+    rule.full_clean()
+    rule.save()
+    _write_targets(rule, specs)
+    PollState.objects.get_or_create(channel=source)
+    audit_record(
+        actor=actor,
+        action="sync_rule.create",
+        target=rule,
+        details={"source": source.pk, "targets": [s.channel.pk for s in specs]},
+    )
+    return rule
+
+
+@transaction.atomic
+def sync_rule_update(
+    *,
+    actor: User,
+    rule: SyncRule,
+    targets: Iterable[Channel | TargetSpec] | None = None,
+    **changes: Any,
+) -> SyncRule:
+    """Change a rule (``kinds``, ``enabled``, ``needs_approval``, ``propagate_deletions``,
+    ``targets``); the same checks as :func:`sync_rule_create`, before and after the change."""
+    rule = SyncRule.objects.select_for_update().get(pk=rule.pk)
+    if not sync_rule_policy.user_has_permission_for_instance(actor, "manage", rule):
+        raise PermissionDenied(_("You may not change this sync rule."))
+    allowed = {"kinds", "enabled", "needs_approval", "propagate_deletions"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(_("These cannot be changed: %s") % ", ".join(sorted(unknown)))
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    if targets is not None:
+        specs = _as_specs(targets)
+        if not sync_rule_policy.user_may_manage(actor, rule.source, [s.channel for s in specs]):
+            raise PermissionDenied(_("You may not mirror to these channels."))
+        _check_rule(rule.source, specs, rule.kinds)
+        _write_targets(rule, specs)
+    else:
+        _check_rule(rule.source, [TargetSpec(c) for c in rule.targets.all()], rule.kinds)
+    rule.full_clean()
+    rule.save()
+    audit_record(
+        actor=actor,
+        action="sync_rule.change",
+        target=rule,
+        details={"changed": sorted(changes) + (["targets"] if targets is not None else [])},
+    )
+    return rule
+
+
+@transaction.atomic
+def sync_rule_delete(*, actor: User, rule: SyncRule) -> None:
+    """Remove a rule. What it mirrored stays."""
+    if not sync_rule_policy.user_has_permission_for_instance(actor, "manage", rule):
+        raise PermissionDenied(_("You may not remove this sync rule."))
+    audit_record(actor=actor, action="sync_rule.delete", target=rule)
+    rule.delete()
+
+
+# --- polling ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PollResult:
+    channel_id: int | None = None
+    partner_id: int | None = None
+    found: int = 0
+    new: int = 0
+    deferred: int = 0
+    deleted: int = 0
+    error: str = ""
+    pending: list[int] = field(default_factory=list)
+
+
+def _backoff_seconds(failures: int, retry_after: float | None) -> float:
+    seconds = min(poll_interval() * (2 ** max(failures - 1, 0)), max_backoff())
+    if retry_after:
+        seconds = max(seconds, retry_after)
+    return seconds
+
+
+def _record_failure(state: PollState, exc: DriverError, now: datetime) -> None:
+    state.failures += 1
+    state.last_poll_at = now
+    state.last_error = str(exc)[:1000]
+    state.next_poll_at = now + timedelta(
+        seconds=_backoff_seconds(state.failures, getattr(exc, "retry_after", None))
+    )
+    state.save(update_fields=["failures", "last_poll_at", "last_error", "next_poll_at"])
+
+
+def _record_success(state: PollState, cursor: datetime | None, now: datetime) -> None:
+    state.cursor = cursor
+    state.failures = 0
+    state.last_poll_at = now
+    state.last_success_at = now
+    state.last_error = ""
+    state.next_poll_at = now + timedelta(seconds=poll_interval())
+    state.save(
+        update_fields=[
+            "cursor",
+            "failures",
+            "last_poll_at",
+            "last_success_at",
+            "last_error",
+            "next_poll_at",
+        ]
+    )
+
+
+def _portal_ids(channel: Channel, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` the portal itself published on ``channel`` (a delivery's post, or the
+    rest of its thread and its first comment)."""
+    ours = set(
+        Delivery.objects.filter(channel=channel, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    rest = set(ids) - ours
+    if rest:
+        since = timezone.now() - timedelta(days=30)
+        for extra in (
+            Delivery.objects.filter(
+                channel=channel, created_at__gte=since, status=DeliveryStatus.PUBLISHED
+            )
+            .exclude(extra_ids=[])
+            .values_list("extra_ids", flat=True)
+        ):
+            ours |= rest & {str(i) for i in extra or []}
+    return ours
+
+
+def _in_flight_texts(channel: Channel) -> list[str]:
+    """Texts of deliveries to ``channel`` that may already be on the platform without their id
+    recorded yet (sent, answer not yet saved): a post with such a text waits for the next poll."""
+    texts = []
+    for delivery in (
+        Delivery.objects.filter(channel=channel)
+        .exclude(status__in=DELIVERY_DONE)
+        .filter(external_id="")
+        .select_related("post")
+        .prefetch_related("post__variants")
+    ):
+        texts.append(delivery.post.text_for(channel.platform))
+    return texts
+
+
+def _native_media(native: NativePost) -> list[dict[str, str]]:
+    return [
+        {"kind": str(m.kind), "url": m.url, "mime_type": m.mime_type or ""} for m in native.media
+    ]
+
+
+def _first_since(channel_rules: list[dict[str, Any]]) -> datetime:
+    return min(rule["created_at"] for rule in channel_rules)
+
+
+def sync_poll_channel(*, channel_id: int) -> PollResult:
+    """Poll one source channel once (see the module's docstring). Never raises a driver error:
+    it is recorded on the channel's poll state and the next poll is pushed back."""
+    result = PollResult(channel_id=channel_id)
+    # The rules, their source channel, its credential and its poll state in one query.
+    loaded = list(
+        SyncRule.objects.filter(source_id=channel_id, enabled=True).select_related(
+            "source__credential", "source__poll_state"
+        )
+    )
+    if not loaded or not loaded[0].source.is_active:
+        return result
+    channel = loaded[0].source
+    rules = [
+        {
+            "id": r.pk,
+            "created_at": r.created_at,
+            "kinds": r.kinds,
+            "propagate_deletions": r.propagate_deletions,
+        }
+        for r in loaded
+    ]
+    try:
+        state = channel.poll_state
+    except PollState.DoesNotExist:
+        state, _created = PollState.objects.get_or_create(channel=channel)
+    now = timezone.now()
+    since = (state.cursor - poll_overlap()) if state.cursor else _first_since(rules)
+    propagate = any(rule["propagate_deletions"] for rule in rules)
+    fetch_since = min(since, now - deletion_window()) if propagate else since
+    try:
+        natives = call_channel(
+            channel,
+            lambda driver, credential: driver.fetch_recent(credential, fetch_since),
+            used_by=f"sync:{channel.pk}",
+        )
+    except DriverError as exc:
+        _record_failure(state, exc, now)
+        result.error = str(exc)
+        return result
+    result.found = len(natives)
+    ids = [n.external_id for n in natives]
+    wanted = Q(external_id__in=ids) | Q(status=SeenStatus.PENDING)
+    if propagate:
+        wanted |= Q(status=SeenStatus.MIRRORED, created_at__gte=fetch_since)
+    known = {
+        row["external_id"]: row
+        for row in SeenNativePost.objects.filter(channel=channel)
+        .filter(wanted)
+        .values("id", "external_id", "status", "created_at")
+    }
+    new = [n for n in natives if n.external_id not in known and n.created_at >= since]
+    deferred: list[NativePost] = []
+    if new:
+        ours = _portal_ids(channel, [n.external_id for n in new])
+        flying = _in_flight_texts(channel)
+        for native in new:
+            if native.external_id in ours:
+                status, note = SeenStatus.OURS, ""
+            elif any(same_text(native.text, text) for text in flying):
+                deferred.append(native)
+                continue
+            elif native.is_repost:
+                status, note = SeenStatus.SKIPPED, _("A repost of another account's post.")
+            elif not any(
+                _rule_accepts(rule["kinds"], has_media=bool(native.media), is_reply=native.is_reply)
+                for rule in rules
+            ):
+                status, note = SeenStatus.SKIPPED, _("No rule takes this kind of post.")
+            else:
+                status, note = SeenStatus.PENDING, ""
+            try:
+                with transaction.atomic():
+                    seen = SeenNativePost.objects.create(
+                        channel=channel,
+                        external_id=native.external_id,
+                        created_at=native.created_at,
+                        text=native.text,
+                        permalink=native.permalink[:500],
+                        media=_native_media(native),
+                        is_reply=native.is_reply,
+                        status=status,
+                        note=note,
+                    )
+            except IntegrityError:
+                continue  # an overlapping poll remembered it a moment ago: it is theirs
+            result.new += 1
+            if status == SeenStatus.PENDING:
+                result.pending.append(seen.pk)
+    result.deferred = len(deferred)
+    if propagate and len(natives) < FETCH_LIMIT:
+        present = set(ids)
+        gone = [
+            row["id"]
+            for row in known.values()
+            if row["status"] == SeenStatus.MIRRORED
+            and row["external_id"] not in present
+            and row["created_at"] >= fetch_since
+        ]
+        if gone:
+            result.deleted = _mark_deleted(channel, gone)
+    newest = max((n.created_at for n in natives), default=None)
+    cursor = max(filter(None, [state.cursor, newest]), default=None)
+    if deferred:
+        cursor = min(n.created_at for n in deferred) - timedelta(seconds=1)
+        cursor = cursor + poll_overlap()  # the next poll subtracts the overlap again
+    _record_success(state, cursor, now)
+    pending_before = any(row["status"] == SeenStatus.PENDING for row in known.values())
+    if result.pending or pending_before:
+        from .tasks import sync_mirror_channel
+
+        transaction.on_commit(lambda: sync_mirror_channel.delay(channel.pk))
+    return result
+
+
+def _rule_accepts(kinds: str, *, has_media: bool, is_reply: bool) -> bool:
+    return SyncRule(kinds=kinds).accepts(has_media=has_media, is_reply=is_reply)
+
+
+def _mark_deleted(channel: Channel, seen_ids: list[int]) -> int:
+    from .tasks import sync_delete_mirrors
+
+    count = 0
+    for seen_id in seen_ids:
+        updated = SeenNativePost.objects.filter(pk=seen_id, status=SeenStatus.MIRRORED).update(
+            status=SeenStatus.DELETED, note=_("Deleted at the source.")
+        )
+        if updated:
+            count += 1
+            transaction.on_commit(lambda seen_id=seen_id: sync_delete_mirrors.delay(seen_id))
+    return count
+
+
+# --- mirroring ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    link: SyncTarget
+    needs_approval: bool
+    created_by_id: int | None
+
+
+def _rules_of(channel_id: int) -> list[SyncRule]:
+    return list(
+        SyncRule.objects.filter(source_id=channel_id, enabled=True)
+        .prefetch_related("target_links__channel")
+        .order_by("id")
+    )
+
+
+def _targets_for(seen: SeenNativePost, rules: list[SyncRule] | None = None) -> list[_Target]:
+    """The targets of every enabled rule of the channel that takes this post; a channel in
+    several rules is mirrored to once (the oldest rule's transform)."""
+    out: dict[int, _Target] = {}
+    for rule in _rules_of(seen.channel_id) if rules is None else rules:
+        if not rule.accepts(has_media=bool(seen.media), is_reply=seen.is_reply):
+            continue
+        for link in rule.target_links.all():
+            channel = link.channel
+            if channel.pk == seen.channel_id or not channel.is_active or channel.pk in out:
+                continue
+            out[channel.pk] = _Target(link, rule.needs_approval, rule.created_by_id)
+    return list(out.values())
+
+
+def _library_folder(channel: Channel, when: datetime):
+    division = channel.responsible_division
+    if division is None:
+        from accounts.models import Division
+
+        division = Division.objects.order_by("id").first()
+    local = timezone.localtime(when)
+    return folder_get_or_create_path(
+        actor=None,
+        path=["Sinkronisasi", channel.name, f"{local.year}", f"{local.month:02d}"],
+        division=division,
+    )
+
+
+def _download(seen: SeenNativePost) -> list[Asset]:
+    """The post's media, stored once in the library (the same bytes are never stored twice)."""
+    if not seen.media:
+        return []
+    folder = _library_folder(seen.channel, seen.created_at)
+    assets = []
+    words = " ".join(seen.text.split())
+    title = (words[:80] or _("Post of %(channel)s") % {"channel": seen.channel.name})[:200]
+    for index, item in enumerate(seen.media, start=1):
+        with requests.get(item["url"], stream=True, timeout=60) as response:
+            response.raise_for_status()
+            mime = (item.get("mime_type") or response.headers.get("Content-Type", "")).split(";")[0]
+            extension = mimetypes.guess_extension(mime.strip()) or ".bin"
+            response.raw.decode_content = True
+            try:
+                asset = asset_create_from_file(
+                    actor=None,
+                    folder=folder,
+                    fileobj=response.raw,
+                    filename=f"{seen.channel.handle}-{seen.external_id}-{index}{extension}",
+                    title=title if len(seen.media) == 1 else f"{title} ({index})"[:200],
+                    event_date=timezone.localtime(seen.created_at).date(),
+                    description=seen.text,
+                    credit=seen.channel.name,
+                    tags=["sinkronisasi", seen.channel.platform],
+                )
+            except DuplicateAsset as duplicate:
+                asset = duplicate.existing
+        assets.append(asset)
+    return assets
+
+
+def _media_items(assets: Sequence[Asset]) -> tuple[MediaItem, ...]:
+    items = []
+    for asset in assets:
+        kind = MediaKind.VIDEO if asset.kind == "video" else MediaKind.IMAGE
+        items.append(
+            MediaItem(
+                kind=kind,
+                mime_type=asset.mime_type,
+                opener=asset.file.open,
+                width=asset.width,
+                height=asset.height,
+                duration=asset.duration,
+                size=asset.size,
+                filename=asset.original_name,
+            )
+        )
+    return tuple(items)
+
+
+def _group(texts: list[tuple[_Target, str]]) -> list[list[tuple[_Target, str]]]:
+    """Targets in as few posts as possible: one post holds one text per platform (its variants)
+    and one approval mode."""
+    groups: list[list[tuple[_Target, str]]] = []
+    for target, text in texts:
+        platform = target.link.channel.platform
+        for group in groups:
+            if group[0][0].needs_approval != target.needs_approval:
+                continue
+            same = [
+                t for tg, t in ((g[0], g[1]) for g in group) if tg.link.channel.platform == platform
+            ]
+            if all(t == text for t in same):
+                group.append((target, text))
+                break
+        else:
+            groups.append([(target, text)])
+    return groups
+
+
+def _create_mirror(seen: SeenNativePost, group, assets: Sequence[Asset]) -> Post:
+    now = timezone.now()
+    first_target, first_text = group[0]
+    needs_approval = first_target.needs_approval
+    post = Post(
+        title=(_("Mirror of %(channel)s") % {"channel": seen.channel.name})[:200],
+        text=first_text,
+        origin=PostOrigin.MIRROR,
+        author_id=first_target.created_by_id,
+        division=seen.channel.responsible_division,
+        status=PostStatus.SUBMITTED if needs_approval else PostStatus.APPROVED,
+        submitted_at=now,
+    )
+    if not needs_approval:
+        post.approved_at = now
+        post.approved_version = post.content_version
+    post.save()
+    post.channels.set([target.link.channel for target, _text in group])
+    variants = {}
+    for target, text in group:
+        if text != first_text:
+            variants[target.link.channel.platform] = text
+    PostVariant.objects.bulk_create(
+        [
+            PostVariant(post=post, platform=platform, text=text)
+            for platform, text in variants.items()
+        ]
+    )
+    PostMedia.objects.bulk_create(
+        [PostMedia(post=post, asset=asset, position=i) for i, asset in enumerate(assets)]
+    )
+    return post
+
+
+def _release(post_id: int) -> None:
+    from ..services.delivery import post_release
+
+    try:
+        post_release(post_id=post_id)
+    except NotImplementedError:
+        logger.warning("mirror post %s approved; the delivery engine is not installed", post_id)
+
+
+def _claim(seen_id: int) -> bool:
+    return bool(
+        SeenNativePost.objects.filter(pk=seen_id, status=SeenStatus.PENDING).update(
+            status=SeenStatus.MIRRORING
+        )
+    )
+
+
+def sync_mirror_seen(
+    *, seen: SeenNativePost, still_there: bool = True, rules: list[SyncRule] | None = None
+) -> list[int]:
+    """Mirror one claimed native post to its targets: one post per group of targets, the media
+    once in the library, targets that cannot take it recorded with the platform's reason.
+    Returns the ids of the posts created. ``seen`` must have been claimed (status mirroring)."""
+    if not still_there:
+        SeenNativePost.objects.filter(pk=seen.pk).update(
+            status=SeenStatus.GONE, note=_("The post was deleted before it was mirrored.")
+        )
+        return []
+    targets = _targets_for(seen, rules)
+    if not targets:
+        SeenNativePost.objects.filter(pk=seen.pk).update(
+            status=SeenStatus.SKIPPED, note=_("No rule takes this kind of post.")
+        )
+        return []
+    try:
+        assets = _download(seen)
+    except (requests.RequestException, ValidationError, OSError) as exc:
+        SeenNativePost.objects.filter(pk=seen.pk).update(
+            status=SeenStatus.FAILED,
+            note=_("The media could not be copied into the library: %s") % exc,
+        )
+        return []
+    items = _media_items(assets)
+    texts: list[tuple[_Target, str]] = []
+    problems: dict[str, str] = {}
+    for target in targets:
+        channel = target.link.channel
+        text = transform_text(
+            seen.text,
+            platform=channel.platform,
+            permalink=seen.permalink,
+            hashtag=target.link.add_hashtag,
+            link_back=target.link.link_back,
+            shorten_for_x=target.link.shorten_for_x,
+        )
+        refused = get_driver(channel.driver).validate(PostPayload(text=text, media=items))
+        if refused:
+            problems[str(channel.pk)] = " ".join(str(p) for p in refused)
+        else:
+            texts.append((target, text))
+    post_ids = []
+    with transaction.atomic():
+        for group in _group(texts):
+            post = _create_mirror(seen, group, assets)
+            seen.mirror_posts.add(post)
+            post_ids.append(post.pk)
+            if post.status == PostStatus.APPROVED:
+                transaction.on_commit(lambda post_id=post.pk: _release(post_id))
+        SeenNativePost.objects.filter(pk=seen.pk).update(
+            status=SeenStatus.MIRRORED if post_ids else SeenStatus.FAILED,
+            problems=problems,
+            mirrored_at=timezone.now(),
+            note="" if post_ids else _("No target channel could take this post."),
+        )
+    return post_ids
+
+
+def sync_mirror_channel(*, channel_id: int, confirm: bool = True) -> list[int]:
+    """Mirror every pending native post of one source channel, each exactly once.
+
+    With ``confirm`` the source is asked again first, so a post deleted since the poll found it
+    is not mirrored (recorded as gone); if the source does not answer, the posts stay pending
+    for the next poll. Returns the ids of the mirror posts created.
+    """
+    pending = list(
+        SeenNativePost.objects.filter(channel_id=channel_id, status=SeenStatus.PENDING)
+        .select_related("channel__responsible_division")
+        .order_by("created_at", "id")
+    )
+    if not pending:
+        return []
+    channel = pending[0].channel
+    present: set[str] | None = None
+    complete = True
+    if confirm:
+        oldest = min(seen.created_at for seen in pending) - timedelta(seconds=1)
+        try:
+            natives = call_channel(
+                channel,
+                lambda driver, credential: driver.fetch_recent(credential, oldest),
+                used_by=f"sync:{channel.pk}",
+            )
+        except DriverError as exc:
+            logger.info("sync: source %s did not answer before mirroring: %s", channel.pk, exc)
+            return []
+        # A full page may have cut older posts off: then only what it holds is known for sure.
+        present = {n.external_id for n in natives}
+        complete = len(natives) < FETCH_LIMIT
+    post_ids: list[int] = []
+    rules = _rules_of(channel_id)
+    for seen in pending:
+        there = present is None or seen.external_id in present
+        if not there and not complete:
+            continue
+        if not seen.media or not there:
+            # Nothing to download: claimed and mirrored in one transaction.
+            with transaction.atomic():
+                if _claim(seen.pk):
+                    post_ids += sync_mirror_seen(seen=seen, still_there=there, rules=rules)
+            continue
+        if not _claim(seen.pk):
+            continue  # another worker took it
+        try:
+            post_ids += sync_mirror_seen(seen=seen, still_there=there, rules=rules)
+        except Exception:
+            SeenNativePost.objects.filter(pk=seen.pk, status=SeenStatus.MIRRORING).update(
+                status=SeenStatus.PENDING
+            )
+            raise
+    return post_ids
+
+
+def sync_delete_mirrors(*, seen_id: int) -> int:
+    """Remove the mirrors of a native post deleted at its source (only for rules that ask):
+    published copies are deleted through the drivers, unsent ones cancelled. Returns how many
+    copies were deleted on the platforms."""
+    seen = SeenNativePost.objects.get(pk=seen_id)
+    deleted = 0
+    for post in seen.mirror_posts.all():
+        with transaction.atomic():
+            locked = Post.objects.select_for_update().get(pk=post.pk)
+            if (
+                locked.status
+                in (
+                    PostStatus.DRAFT,
+                    PostStatus.SUBMITTED,
+                    PostStatus.APPROVED,
+                    PostStatus.SCHEDULED,
+                    PostStatus.RETURNED,
+                )
+                and not locked.deliveries.exists()
+            ):
+                locked.status = PostStatus.REJECTED
+                locked.review_comment = _("The source post was deleted; this mirror is withdrawn.")
+                locked.save(update_fields=["status", "review_comment", "updated_at"])
+            Delivery.objects.filter(post=locked, external_id="").exclude(
+                status__in=DELIVERY_DONE
+            ).update(status=DeliveryStatus.CANCELLED)
+        for delivery in (
+            Delivery.objects.filter(post=post)
+            .exclude(external_id="")
+            .select_related("channel__credential")
+        ):
+            external_id = delivery.external_id
+            try:
+                call_channel(
+                    delivery.channel,
+                    lambda driver, credential, external_id=external_id: driver.delete(
+                        external_id, credential
+                    ),
+                    used_by=f"sync-delete:{delivery.pk}",
+                )
+            except DriverError as exc:
+                SeenNativePost.objects.filter(pk=seen.pk).update(
+                    note=_("A mirror could not be deleted on %(channel)s: %(error)s")
+                    % {"channel": delivery.channel, "error": exc}
+                )
+                continue
+            deleted += 1
+            audit_record(
+                actor=None,
+                action="sync.delete_mirror",
+                target=delivery.post,
+                details={"channel": delivery.channel_id, "external_id": external_id},
+            )
+    return deleted
+
+
+# --- partner reposts ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def partner_account_create(
+    *,
+    actor: User,
+    platform: str,
+    handle: str,
+    external_id: str,
+    name: str,
+    kind: str,
+    via_channel: Channel,
+) -> PartnerAccount:
+    """Watch a partner's account (Kepala Dinas only), read through ``via_channel`` (one of the
+    office's channels on the same platform)."""
+    if not repost_policy.user_has_permission(actor, "watch"):
+        raise PermissionDenied(_("Only the Head of Department changes the partner watch list."))
+    if via_channel.platform != platform:
+        raise ValidationError(
+            {"via_channel": _("Choose one of the office's channels on the same platform.")}
+        )
+    partner = PartnerAccount(
+        platform=platform,
+        handle=handle.strip().lstrip("@"),
+        external_id=external_id.strip(),
+        name=name.strip(),
+        kind=kind,
+        via_channel=via_channel,
+        created_by=actor,
+    )
+    partner.full_clean()
+    partner.save()
+    PollState.objects.create(partner=partner)
+    audit_record(actor=actor, action="partner.create", target=partner)
+    return partner
+
+
+def partner_poll(*, partner_id: int) -> PollResult:
+    """Read a partner's recent posts; each new one (not a reply, not a repost) becomes one
+    pending repost suggestion. Failures back off like a channel's poll."""
+    result = PollResult(partner_id=partner_id)
+    partner = PartnerAccount.objects.select_related("via_channel__credential").get(pk=partner_id)
+    if not partner.is_active:
+        return result
+    state, _created = PollState.objects.get_or_create(partner=partner)
+    now = timezone.now()
+    since = (state.cursor - poll_overlap()) if state.cursor else partner.created_at
+    try:
+        natives = call_channel(
+            partner.via_channel,
+            lambda driver, credential: driver.fetch_recent(credential, since),
+            used_by=f"partner:{partner.pk}",
+            account_id=partner.external_id,
+            handle=partner.handle,
+        )
+    except DriverError as exc:
+        _record_failure(state, exc, now)
+        result.error = str(exc)
+        return result
+    result.found = len(natives)
+    known = set(
+        RepostSuggestion.objects.filter(
+            partner=partner, external_id__in=[n.external_id for n in natives]
+        ).values_list("external_id", flat=True)
+    )
+    for native in natives:
+        if native.external_id in known or native.is_reply or native.is_repost:
+            continue
+        if native.created_at < since:
+            continue
+        _suggestion, created = RepostSuggestion.objects.get_or_create(
+            partner=partner,
+            external_id=native.external_id,
+            defaults={
+                "text": native.text,
+                "permalink": native.permalink[:500],
+                "media": _native_media(native),
+                "posted_at": native.created_at,
+            },
+        )
+        result.new += int(created)
+    newest = max((n.created_at for n in natives), default=None)
+    _record_success(state, max(filter(None, [state.cursor, newest]), default=None), now)
+    return result
+
+
+def repost_text(suggestion: RepostSuggestion, comment: str = "") -> str:
+    """The text of a repost where the platform has no native share: the comment, the credit
+    and the link to the original."""
+    partner = suggestion.partner
+    credit = _("Repost from %(name)s") % {"name": partner.name}
+    parts = [comment.strip(), f"{credit}:", (suggestion.text or "").strip(), suggestion.permalink]
+    return "\n\n".join(p for p in parts if p).replace(f"{credit}:\n\n", f"{credit}:\n")
+
+
+@transaction.atomic
+def repost_suggestion_accept(
+    *,
+    actor: User,
+    suggestion: RepostSuggestion,
+    channels: Sequence[Channel],
+    comment: str = "",
+) -> Post:
+    """Turn a suggestion into a post (origin repost) for ``channels``, submitted for approval
+    like any post. On the partner's own platform the delivery uses the platform's share or quote
+    (:func:`publishing.sync.selectors.repost_for`); elsewhere the post carries credit and link."""
+    suggestion = (
+        RepostSuggestion.objects.select_for_update().select_related("partner").get(pk=suggestion.pk)
+    )
+    channels = list(channels)
+    if not channels:
+        raise ValidationError({"channels": _("Choose at least one channel.")})
+    if not repost_policy.user_may_accept_for(actor, channels):
+        raise PermissionDenied(_("You may not submit posts for every one of these channels."))
+    if suggestion.status != SuggestionStatus.PENDING:
+        raise ValidationError(_("This suggestion has already been decided."))
+    now = timezone.now()
+    partner = suggestion.partner
+    post = Post(
+        title=(_("Repost: %(name)s") % {"name": partner.name})[:200],
+        text=repost_text(suggestion, comment),
+        link=suggestion.permalink,
+        origin=PostOrigin.REPOST,
+        author=actor,
+        division=actor.division,
+        status=PostStatus.SUBMITTED,
+        submitted_at=now,
+    )
+    post.full_clean(exclude=["link"])
+    post.save()
+    post.channels.set(channels)
+    if any(channel.platform == partner.platform for channel in channels):
+        # The native share or quote carries the original itself: only the comment is added.
+        PostVariant.objects.create(post=post, platform=partner.platform, text=comment.strip())
+    suggestion.status = SuggestionStatus.ACCEPTED
+    suggestion.decided_by = actor
+    suggestion.decided_at = now
+    suggestion.comment = comment.strip()
+    suggestion.post = post
+    suggestion.save(update_fields=["status", "decided_by", "decided_at", "comment", "post"])
+    audit_record(
+        actor=actor,
+        action="repost.accept",
+        target=post,
+        details={"suggestion": suggestion.pk, "channels": [c.pk for c in channels]},
+    )
+    return post
+
+
+@transaction.atomic
+def repost_suggestion_dismiss(*, actor: User, suggestion: RepostSuggestion) -> RepostSuggestion:
+    """Dismiss a suggestion; it leaves the queue."""
+    if not repost_policy.user_has_permission(actor, "decide"):
+        raise PermissionDenied(_("Only Editors decide on repost suggestions."))
+    suggestion = RepostSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if suggestion.status != SuggestionStatus.PENDING:
+        raise ValidationError(_("This suggestion has already been decided."))
+    suggestion.status = SuggestionStatus.DISMISSED
+    suggestion.decided_by = actor
+    suggestion.decided_at = timezone.now()
+    suggestion.save(update_fields=["status", "decided_by", "decided_at"])
+    return suggestion

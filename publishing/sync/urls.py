@@ -1,0 +1,17 @@
+"""Pages of account sync, mounted under /publishing/sync/ (namespace ``sync``)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "sync"
+
+urlpatterns = [
+    path("", views.sync_page, name="index"),
+    path("rules/new/", views.rule_form, name="rule_new"),
+    path("rules/<int:pk>/", views.rule_form, name="rule_edit"),
+    path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
+    path("reposts/", views.repost_queue, name="reposts"),
+    path("reposts/<int:pk>/accept/", views.repost_accept, name="repost_accept"),
+    path("reposts/<int:pk>/dismiss/", views.repost_dismiss, name="repost_dismiss"),
+]
