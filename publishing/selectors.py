@@ -10,6 +10,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import AuditEvent, User
 from assets.models import Asset, Rendition
@@ -99,13 +101,29 @@ def approval_count(*, user: User) -> int:
     return len(approval_queue(user=user))
 
 
-def post_timeline(post: Post) -> QuerySet[AuditEvent]:
-    """The post's history: every transition, oldest first."""
-    return (
+TIMELINE_LABELS = {
+    "post.create": _("Written"),
+    "post.update": _("Changed"),
+    "post.submit": _("Submitted for approval"),
+    "post.approve": pgettext_lazy("timeline", "Approved"),
+    "post.reject": pgettext_lazy("timeline", "Rejected"),
+    "post.return": pgettext_lazy("timeline", "Returned for changes"),
+    "post.reschedule": _("Moved to another time"),
+    "post.delete": _("Deleted"),
+    "post.release": _("Sent out to the platforms"),
+}
+
+
+def post_timeline(post: Post) -> list[AuditEvent]:
+    """The post's history: every transition, oldest first, each with a label for people."""
+    events = list(
         AuditEvent.objects.filter(object_type="publishing.post", object_id=str(post.pk))
         .order_by("created_at", "id")
         .select_related("actor")
     )
+    for event in events:
+        event.label = TIMELINE_LABELS.get(event.action, event.action)
+    return events
 
 
 def post_deliveries(post: Post) -> QuerySet[Delivery]:
@@ -179,3 +197,18 @@ def calendar_posts(*, user: User, start: date, end: date, channel: int | None = 
         post.calendar_time = timezone.localtime(moment, tz)
         days.setdefault(post.calendar_time.date(), []).append(post)
     return days
+
+
+def dashboard_cards(user: User) -> list[dict]:
+    """The dashboard's figures: posts waiting for this person's approval."""
+    if not post_policy.user_has_permission(user, "approve"):
+        return []
+    waiting = approval_count(user=user)
+    return [
+        {
+            "label": _("Posts waiting for your approval"),
+            "value": waiting,
+            "url_name": "publishing:approval_queue",
+            "warn": waiting > 0,
+        }
+    ]
