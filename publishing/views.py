@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +22,7 @@ from assets.selectors import assets_for_user
 from . import selectors
 from .checks import check_post_content
 from .forms import PostFilterForm, PostForm, RescheduleForm, ReviewForm, initial_for
-from .models import Delivery, DeliveryStatus, Platform, PostStatus
+from .models import Channel, Delivery, DeliveryStatus, Platform, PostStatus
 from .permissions import channel_policy, post_policy
 from .services import posts as services
 
@@ -80,11 +81,9 @@ def _composer_context(request, form: PostForm, post=None) -> dict:
     channels = selectors.channel_list(user=request.user, action="draft", active_only=True)
     if post is not None:
         # Channels already on the post stay visible to whoever edits it.
-        channels = (
-            (channels | post.channels.all())
-            .distinct()
-            .order_by("account_group", "platform", "name")
-        )
+        channels = Channel.objects.filter(
+            Q(pk__in=channels.values("pk")) | Q(pk__in=post.channels.values("pk"))
+        ).order_by("account_group", "platform", "name")
     assets = assets_for_user(request.user, form.asset_ids)
     if post is not None:
         known = {a.pk for a in assets}

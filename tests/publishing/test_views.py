@@ -181,7 +181,7 @@ def test_the_dashboard_counts_what_waits_for_approval(client_for, kadis, submitt
     assert "/publishing/approvals/" in page
 
 
-def test_pages_fit_a_phone_layout_and_answer_every_role(client_for, staf, editor, kadis, submitted):
+def test_the_pages_answer_every_role(client_for, staf, editor, kadis, submitted):
     for person in (staf, editor, kadis):
         client = client_for(person)
         for url in [
@@ -191,3 +191,6 @@ def test_pages_fit_a_phone_layout_and_answer_every_role(client_for, staf, editor
             f"/publishing/posts/{submitted.pk}/",
         ]:
             assert client.get(url).status_code == 200, (person, url)
+        # Only the author, who may submit for its channels, or the Kepala Dinas edit it.
+        edit = client.get(f"/publishing/posts/{submitted.pk}/edit/").status_code
+        assert edit == (403 if person == staf else 200), person

@@ -70,6 +70,22 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "api:asset-restore": lambda d: {"pk": d.trashed.pk},
     "api:asset-upload-detail": lambda d: {"upload_id": uuid.UUID(int=7)},
     "api:survey-results": lambda d: {"slug": d.survey.slug},
+    # Publishing: a post (made on first use) on the Media Center's Facebook Page.
+    "publishing:post_detail": lambda d: [{"pk": _post(d).pk}, {"pk": 999_999}],
+    "publishing:post_edit": lambda d: {"pk": _post(d).pk},
+    "publishing:post_progress": lambda d: {"pk": _post(d).pk},
+    "publishing:post_submit": lambda d: {"pk": _post(d).pk},
+    "publishing:post_approve": lambda d: {"pk": _post(d).pk},
+    "publishing:post_reject": lambda d: {"pk": _post(d).pk},
+    "publishing:post_return": lambda d: {"pk": _post(d).pk},
+    "publishing:post_reschedule": lambda d: {"pk": _post(d).pk},
+    "publishing:post_delete": lambda d: {"pk": _post(d).pk},
+    "publishing:delivery_retry": lambda d: {"pk": 999_999},
+    "api:post-detail": lambda d: {"pk": _post(d).pk},
+    "api:post-submit": lambda d: {"pk": _post(d).pk},
+    "api:post-approve": lambda d: {"pk": _post(d).pk},
+    "api:post-reject": lambda d: {"pk": _post(d).pk},
+    "api:delivery-retry": lambda d: {"pk": 999_999},
     # The platform simulator (demo and tests only).
     "simulator:account-faults": lambda d: {"platform": "facebook", "handle": "MediaCenterBJN"},
     "simulator:native": lambda d: {"platform": "x", "handle": "mediacenterBJN"},
@@ -85,6 +101,33 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
 
 # Namespaces not walked: the Django admin is checked on its own (it is Django's, not ours).
 SKIPPED_NAMESPACES = {"admin"}
+
+
+def _post(data: PortalData):
+    """A post of the populated portal, written by its editor with its photo (made once)."""
+    from publishing.models import AccountGroup, Channel, DriverName, Post
+    from publishing.services.channels import channel_create
+    from publishing.services.posts import post_create
+
+    post = Post.objects.filter(title="Rapat koordinasi").first()
+    if post is not None:
+        return post
+    editor, kadis = data.people["editor"], data.people["kadis"]
+    channel = Channel.objects.filter(handle="portal-data-page").first() or channel_create(
+        actor=kadis,
+        name="Media Center Bojonegoro",
+        handle="portal-data-page",
+        driver=DriverName.FACEBOOK,
+        account_group=AccountGroup.MEDIA_CENTER,
+        responsible_division=editor.division,
+    )
+    return post_create(
+        actor=editor,
+        title="Rapat koordinasi",
+        text="Rapat koordinasi penanganan banjir.",
+        channel_ids=[channel.pk],
+        asset_ids=[data.photo.pk],
+    )
 
 
 def _media_token(data: PortalData) -> str:
