@@ -1,3 +1,25 @@
+from django.urls import path
+
+from . import views
+
 app_name = "publishing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.post_list, name="post_list"),
+    path("compose/", views.compose, name="compose"),
+    path("compose/checks/", views.compose_checks, name="compose_checks"),
+    path("compose/assets/", views.asset_picker, name="asset_picker"),
+    path("approvals/", views.approval_queue, name="approval_queue"),
+    path("approvals/approve/", views.approve_many, name="approve_many"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("posts/<int:pk>/", views.post_detail, name="post_detail"),
+    path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
+    path("posts/<int:pk>/progress/", views.post_progress, name="post_progress"),
+    path("posts/<int:pk>/submit/", views.post_submit, name="post_submit"),
+    path("posts/<int:pk>/approve/", views.post_approve, name="post_approve"),
+    path("posts/<int:pk>/reject/", views.post_reject, name="post_reject"),
+    path("posts/<int:pk>/return/", views.post_return, name="post_return"),
+    path("posts/<int:pk>/reschedule/", views.post_reschedule, name="post_reschedule"),
+    path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
+    path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
+]

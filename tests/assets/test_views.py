@@ -156,14 +156,13 @@ def test_bulk_actions_from_the_grid(staf, staf_other, pkp_folder, upload, client
     assert Asset.objects.trashed().count() == 2
 
 
-def test_use_for_publication_is_hidden_until_the_composer_exists(
-    staf, pkp_folder, upload, client_for
-):
+def test_use_for_publication_opens_the_portal_s_composer(staf, pkp_folder, upload, client_for):
     asset = upload(staf, pkp_folder, media.jpeg(), "a.jpg")
     client = client_for(staf)
-    assert "/library/use-for-publication/" not in client.get("/library/").content.decode()
+    assert "/library/use-for-publication/" in client.get("/library/").content.decode()
     response = client.post("/library/use-for-publication/", {"ids": [asset.pk]})
-    assert response.status_code == 302 and response["Location"] == "/library/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/publishing/compose/?assets={asset.pk}"
 
 
 @override_settings(ROOT_URLCONF="tests.assets.urls_with_composer")

@@ -20,6 +20,7 @@ from accounts.roles import Role
 from tests import figures
 from tests.conftest import PASSWORD, login
 from tests.portal_data import PortalData, populate
+from tests.security.pages import _post
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,8 +44,7 @@ class MainPage:
     path: Callable[[PortalData], str]
 
 
-# The main pages. When a part of the portal lands, its pages join here (the composer, the
-# approval queue and the publishing calendar come with publishing).
+# The main pages. When a part of the portal lands, its pages join here.
 MAIN_PAGES = [
     MainPage("login", None, lambda d: "/accounts/login/"),
     MainPage("dashboard", "kadis", lambda d: "/dashboard/"),
@@ -63,6 +63,11 @@ MAIN_PAGES = [
     MainPage("survey results", "editor", lambda d: f"/surveys/{d.survey.slug}/"),
     MainPage("channels", "kadis", lambda d: "/publishing/channels/"),
     MainPage("channel", "kadis", lambda d: f"/publishing/channels/{d.channel.pk}/"),
+    MainPage("posts", "editor", lambda d: "/publishing/"),
+    MainPage("composer", "editor", lambda d: f"/publishing/compose/?assets={d.photo.pk}"),
+    MainPage("post page", "editor", lambda d: f"/publishing/posts/{_post(d).pk}/"),
+    MainPage("approval queue", "kadis", lambda d: "/publishing/approvals/"),
+    MainPage("publishing calendar", "editor", lambda d: "/publishing/calendar/"),
     MainPage("public home", None, lambda d: "/"),
     MainPage("public post", None, lambda d: _public_post_path(d)),
     MainPage("public survey", None, lambda d: f"/survey/{d.survey.slug}/"),

@@ -17,6 +17,12 @@ from django.utils import translation
 from PIL import Image
 
 from publishing.simulator import services as simulator_services
+from tests.publishing.workflow_fixtures import (  # noqa: F401 - fixtures
+    channels,
+    library_folder,
+    make_asset,
+    photo,
+)
 
 TIMEOUT = 5.0
 

@@ -85,6 +85,22 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "channels:channel_active": lambda d: {"pk": d.channel.pk},
     "channels:channel_connect": lambda d: {"pk": d.channel.pk},
     "channels:oauth_callback": lambda d: [{"platform": "facebook"}, {"platform": "x"}],
+    # Publishing: a post (made on first use) on the Media Center's Facebook Page.
+    "publishing:post_detail": lambda d: [{"pk": _post(d).pk}, {"pk": 999_999}],
+    "publishing:post_edit": lambda d: {"pk": _post(d).pk},
+    "publishing:post_progress": lambda d: {"pk": _post(d).pk},
+    "publishing:post_submit": lambda d: {"pk": _post(d).pk},
+    "publishing:post_approve": lambda d: {"pk": _post(d).pk},
+    "publishing:post_reject": lambda d: {"pk": _post(d).pk},
+    "publishing:post_return": lambda d: {"pk": _post(d).pk},
+    "publishing:post_reschedule": lambda d: {"pk": _post(d).pk},
+    "publishing:post_delete": lambda d: {"pk": _post(d).pk},
+    "publishing:delivery_retry": lambda d: {"pk": 999_999},
+    "api:post-detail": lambda d: {"pk": _post(d).pk},
+    "api:post-submit": lambda d: {"pk": _post(d).pk},
+    "api:post-approve": lambda d: {"pk": _post(d).pk},
+    "api:post-reject": lambda d: {"pk": _post(d).pk},
+    "api:delivery-retry": lambda d: {"pk": 999_999},
     # The platform simulator (demo and tests only).
     "simulator:account-faults": lambda d: {"platform": "facebook", "handle": "MediaCenterBJN"},
     "simulator:native": lambda d: {"platform": "x", "handle": "mediacenterBJN"},
@@ -112,6 +128,24 @@ def _draft(data: PortalData):
     from tests.media_center.public_helpers import portal_public_posts
 
     return portal_public_posts(data)[1]
+
+
+def _post(data: PortalData):
+    """A post of the populated portal, written by its editor with its photo for the Media
+    Center's Facebook Page (made once)."""
+    from publishing.models import Post
+    from publishing.services.posts import post_create
+
+    post = Post.objects.filter(title="Rapat koordinasi").first()
+    if post is not None:
+        return post
+    return post_create(
+        actor=data.people["editor"],
+        title="Rapat koordinasi",
+        text="Rapat koordinasi penanganan banjir.",
+        channel_ids=[data.channel.pk],
+        asset_ids=[data.photo.pk],
+    )
 
 
 def _media_token(data: PortalData) -> str:

@@ -1,0 +1,318 @@
+"""What each platform would refuse in a post, told before it is sent.
+
+Used live by the composer (htmx, while typing), by ``post_submit`` and ``post_approve`` (a post
+with problems is not submitted or approved) and by the API. The rules are the drivers' own: each
+channel's driver ``limits`` and ``validate`` (``publishing/drivers``), so the composer never
+accepts what the driver would refuse, and never refuses what it would take.
+
+X's weighted length is counted by ``twitter-text-parser``, a Python port of X's own twitter-text
+library that passes its conformance suite (URLs count 23 whatever their length, CJK and emoji
+count 2, an emoji sequence counts once).
+
+Media are checked in the form the delivery will send them: a photo the platform does not take as
+it is (a PNG for Instagram, a file over the size limit) goes as the library's 1080-pixel JPEG
+rendition, and a video in a container the platform refuses is transcoded by a worker, so neither
+is a problem here; an aspect ratio or a video length the platform refuses is.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assets.models import Asset
+
+from .drivers.base import MediaItem, MediaKind, PlatformLimits, PostPayload, get_driver
+from .models import Channel, Platform, Post
+
+X_LIMIT = 280
+
+# A stand-in address: the delivery gives each platform a real, signed, expiring one.
+_PLACEHOLDER_URL = "https://portal.invalid/media/{pk}"
+
+
+@lru_cache(maxsize=1)
+def _parse_tweet():
+    # The library reads its emoji table through pkg_resources, which warns on import.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from twitter_text import parse_tweet
+
+    return parse_tweet
+
+
+def x_weighted_length(text: str) -> int:
+    """The length X counts for ``text`` (at most 280 in one post)."""
+    return _parse_tweet()(text or "").weightedLength
+
+
+@dataclass
+class ChannelCheck:
+    """One target channel: what it would refuse, and the text's length as that platform counts."""
+
+    channel: Channel
+    text: str
+    length: int
+    limit: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def platform(self) -> str:
+        return self.channel.platform
+
+
+@dataclass
+class CheckReport:
+    """Problems of the post as a whole, and per target channel."""
+
+    problems: list[str] = field(default_factory=list)
+    channels: list[ChannelCheck] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(check.ok for check in self.channels)
+
+    def all_problems(self) -> list[str]:
+        found = list(self.problems)
+        for check in self.channels:
+            found += [f"{check.channel.name} ({check.channel.get_platform_display()}): {p}"
+                      for p in check.problems]  # fmt: skip
+        return found
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "problems": self.problems,
+            "channels": [
+                {
+                    "channel": check.channel.pk,
+                    "platform": check.platform,
+                    "length": check.length,
+                    "limit": check.limit,
+                    "problems": check.problems,
+                }
+                for check in self.channels
+            ],
+        }
+
+
+def _rendition(asset: Asset, name: str):
+    return asset.rendition(name)
+
+
+def media_item_for(asset: Asset, limits: PlatformLimits) -> MediaItem | None:
+    """The asset as it will be sent to a platform with these limits (see the module's note);
+    ``None`` for what no platform takes (sound, documents)."""
+    url = _PLACEHOLDER_URL.format(pk=asset.pk)
+    if asset.kind == Asset.Kind.PHOTO:
+        mime, size = asset.mime_type, asset.size
+        too_big = limits.max_image_bytes is not None and size > limits.max_image_bytes
+        if mime not in limits.image_types or too_big:
+            rendition = _rendition(asset, "platform")
+            mime = "image/jpeg"
+            size = rendition.size if rendition is not None else None
+        return MediaItem(
+            kind=MediaKind.IMAGE,
+            mime_type=mime,
+            width=asset.width,
+            height=asset.height,
+            size=size,
+            url=url,
+            filename=asset.original_name,
+        )
+    if asset.kind == Asset.Kind.VIDEO:
+        mime = asset.mime_type
+        if mime not in limits.video_types:
+            mime = limits.video_types[0]  # transcoded by a worker
+        return MediaItem(
+            kind=MediaKind.VIDEO,
+            mime_type=mime,
+            width=asset.width,
+            height=asset.height,
+            duration=asset.duration,
+            size=asset.size,
+            url=url,
+            filename=asset.original_name,
+        )
+    return None
+
+
+def _media_problems(items: Sequence[MediaItem], limits: PlatformLimits, name: str) -> list[str]:
+    """What the drivers' ``validate`` leaves to the delivery but a person should know now."""
+    problems = []
+    for item in items:
+        if item.kind == MediaKind.VIDEO:
+            if limits.max_video_seconds and (item.duration or 0) > limits.max_video_seconds:
+                problems.append(
+                    _("%(platform)s takes videos up to %(limit)s; “%(file)s” lasts %(length)s.")
+                    % {
+                        "platform": name,
+                        "limit": _duration(limits.max_video_seconds),
+                        "file": item.filename,
+                        "length": _duration(item.duration or 0),
+                    }
+                )
+            if limits.max_video_bytes and (item.size or 0) > limits.max_video_bytes:
+                problems.append(
+                    _("%(platform)s takes videos up to %(limit)d MB; “%(file)s” is larger.")
+                    % {
+                        "platform": name,
+                        "limit": limits.max_video_bytes // (1024 * 1024),
+                        "file": item.filename,
+                    }
+                )
+    return problems
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes}:{rest:02d}" if minutes else _("%(seconds)d s") % {"seconds": rest}
+
+
+def check_channel(
+    channel: Channel,
+    *,
+    text: str,
+    assets: Sequence[Asset],
+    link: str = "",
+    thread: bool = False,
+    first_comment: str = "",
+) -> ChannelCheck:
+    """What ``channel``'s platform would refuse in this post."""
+    driver = get_driver(channel.driver)
+    limits = driver.limits
+    name = channel.get_platform_display()
+    items = [item for item in (media_item_for(a, limits) for a in assets) if item is not None]
+    payload = PostPayload(
+        text=text,
+        media=tuple(items),
+        link=link,
+        first_comment=first_comment,
+        # X's own length check is replaced by the library's below; the driver checks the rest.
+        thread=thread or channel.platform == Platform.X,
+    )
+    full_text = payload.full_text
+    problems: list[str] = []
+    if channel.platform == Platform.X:
+        length, limit = x_weighted_length(full_text), X_LIMIT
+        if length > limit and not thread:
+            problems.append(
+                _("The text counts %(length)d characters on X (at most %(limit)d; links count "
+                  "23). Shorten it, write a variant for X, or let it become a thread.")
+                % {"length": length, "limit": limit}
+            )  # fmt: skip
+    else:
+        length, limit = len(full_text), limits.max_text_length
+    problems += _media_problems(items, limits, name)
+    for problem in driver.validate(payload):
+        if str(problem) not in problems:
+            problems.append(str(problem))
+    return ChannelCheck(channel=channel, text=full_text, length=length, limit=limit,
+                        problems=problems)  # fmt: skip
+
+
+def check_post_content(
+    *,
+    text: str,
+    variants: Mapping[str, str] | None = None,
+    assets: Sequence[Asset] = (),
+    channels: Iterable[Channel] = (),
+    link: str = "",
+    thread: bool = False,
+    first_comment: str = "",
+) -> CheckReport:
+    """Live checks of what is being written (the composer): per channel, with its variant."""
+    variants = variants or {}
+    report = CheckReport()
+    channels = list(channels)
+    if not channels:
+        report.problems.append(_("Choose at least one channel."))
+    if not (text or "").strip() and not assets and not any(v.strip() for v in variants.values()):
+        report.problems.append(_("Write a text or choose a photo or video."))
+    for asset in assets:
+        if asset.kind not in (Asset.Kind.PHOTO, Asset.Kind.VIDEO):
+            report.problems.append(
+                _("“%(title)s” is a %(kind)s: only photos and videos can be published.")
+                % {"title": asset.title, "kind": asset.get_kind_display().lower()}
+            )
+    for channel in channels:
+        own = (variants.get(channel.platform) or "").strip()
+        report.channels.append(
+            check_channel(
+                channel,
+                text=own or text,
+                assets=[a for a in assets if a.kind in (Asset.Kind.PHOTO, Asset.Kind.VIDEO)],
+                link=link,
+                thread=thread,
+                first_comment=first_comment,
+            )
+        )
+    return report
+
+
+def readiness_problems(
+    *,
+    assets: Sequence[Asset],
+    channels: Iterable[Channel],
+    scheduled_at: datetime | None,
+    now: datetime | None = None,
+) -> list[str]:
+    """What stops a post from going to approval or out, beyond its content: a schedule in the
+    past, an asset still processing or failed, a channel inactive or without a responsible
+    division."""
+    now = now or timezone.now()
+    problems = []
+    if scheduled_at is not None and scheduled_at <= now:
+        problems.append(_("The scheduled time has already passed; choose a later time."))
+    for asset in assets:
+        if asset.status == Asset.Status.PROCESSING:
+            problems.append(
+                _("“%(title)s” is still being processed; wait until it is ready.")
+                % {"title": asset.title}
+            )
+        elif asset.status == Asset.Status.FAILED:
+            problems.append(
+                _("“%(title)s” could not be processed and cannot be published.")
+                % {"title": asset.title}
+            )
+        if asset.deleted_at is not None:
+            problems.append(_("“%(title)s” is in the trash.") % {"title": asset.title})
+    for channel in channels:
+        if not channel.is_active:
+            problems.append(_("The channel %(channel)s is not active.") % {"channel": channel.name})
+        if channel.responsible_division_id is None:
+            problems.append(
+                _("The channel %(channel)s has no responsible division yet; the Head of "
+                  "Department must assign one first.") % {"channel": channel.name}
+            )  # fmt: skip
+    return problems
+
+
+def check_post(post: Post, *, schedule: bool = True) -> CheckReport:
+    """Every check of a saved post: its content per channel and whether it may go out."""
+    assets = [m.asset for m in post.media.all()]
+    channels = list(post.channels.all())
+    report = check_post_content(
+        text=post.text,
+        variants={v.platform: v.text for v in post.variants.all()},
+        assets=assets,
+        channels=channels,
+        link=post.link,
+        thread=post.thread,
+        first_comment=post.first_comment,
+    )
+    report.problems += readiness_problems(
+        assets=assets, channels=channels, scheduled_at=post.scheduled_at if schedule else None
+    )
+    return report

@@ -1,0 +1,150 @@
+"""Forms of the publishing pages: they parse and show input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .models import Platform, PostStatus
+
+VARIANT_FIELDS = {
+    Platform.FACEBOOK: "variant_facebook",
+    Platform.X: "variant_x",
+    Platform.INSTAGRAM: "variant_instagram",
+}
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class PostForm(forms.Form):
+    """The composer. Channels and assets arrive as lists of ids (checkboxes); the service checks
+    that the person may use each one."""
+
+    title = forms.CharField(
+        label=_("Working title"),
+        max_length=200,
+        required=False,
+        help_text=_("For the office's lists and calendar; not published."),
+    )
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=63206,
+    )
+    variant_facebook = forms.CharField(
+        label=_("Text for Facebook"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    variant_x = forms.CharField(
+        label=_("Text for X"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    variant_instagram = forms.CharField(
+        label=_("Caption for Instagram"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    link = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
+    first_comment = forms.CharField(
+        label=_("First comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2200,
+    )
+    thread = forms.BooleanField(label=_("Split long text into a thread on X"), required=False)
+    scheduled_at = forms.DateTimeField(
+        label=_("Publish at (WIB)"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text=_("Leave empty to publish as soon as it is approved."),
+    )
+    is_public = forms.BooleanField(label=_("Show on the public pages"), required=False)
+
+    def __init__(self, *args, channel_ids=None, asset_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        data = self.data if self.is_bound else {}
+        self.channel_ids = channel_ids if channel_ids is not None else _ids(data, "channels")
+        self.asset_ids = asset_ids if asset_ids is not None else _ids(data, "assets")
+
+    def variants(self) -> dict[str, str]:
+        return {platform: self.cleaned_data.get(name) or "" for platform, name in
+                VARIANT_FIELDS.items()}  # fmt: skip
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "text": data["text"],
+            "variants": self.variants(),
+            "asset_ids": self.asset_ids,
+            "channel_ids": self.channel_ids,
+            "scheduled_at": data["scheduled_at"],
+            "first_comment": data["first_comment"],
+            "link": data["link"],
+            "thread": data["thread"],
+            "is_public": data["is_public"],
+        }
+
+
+def _ids(data, name: str) -> list[int]:
+    values = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
+    ids = []
+    for value in values:
+        for part in str(value).split(","):
+            if part.strip().isdigit():
+                ids.append(int(part))
+    return list(dict.fromkeys(ids))[:50]
+
+
+def initial_for(post) -> dict:
+    variants = {v.platform: v.text for v in post.variants.all()}
+    initial = {
+        "title": post.title,
+        "text": post.text,
+        "link": post.link,
+        "first_comment": post.first_comment,
+        "thread": post.thread,
+        "scheduled_at": timezone.localtime(post.scheduled_at) if post.scheduled_at else None,
+        "is_public": post.is_public,
+    }
+    for platform, name in VARIANT_FIELDS.items():
+        initial[name] = variants.get(platform, "")
+    return initial
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment for the author"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RescheduleForm(forms.Form):
+    scheduled_at = forms.DateTimeField(
+        label=_("New time (WIB)"),
+        widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        required=False,
+    )
+    date = forms.DateField(
+        label=pgettext_lazy("calendar", "Move to date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class PostFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), *list(PostStatus.choices)],
+    )
+    mine = forms.BooleanField(label=_("Only mine"), required=False)

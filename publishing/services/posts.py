@@ -1,0 +1,460 @@
+"""The life of a post: compose, edit, submit, approve, reject, return, reschedule, delete.
+
+Every transition is permission-checked with ``post_policy`` / ``channel_policy``, happens inside
+one transaction on a locked row, and writes one audit event (``post.create``, ``post.update``,
+``post.submit``, ``post.approve``, ``post.reject``, ``post.return``, ``post.reschedule``,
+``post.delete``): the post's timeline is those events.
+
+An approval is for one **content version**: changing what is published (text, variants, media,
+channels, link, first comment, thread) bumps ``content_version`` and sends an approved or
+scheduled post back to approval; changing only its time does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import audit_record
+from assets.models import Asset
+from assets.selectors import assets_for_user
+
+from ..checks import check_post
+from ..models import (
+    EDITABLE_STATUSES,
+    Channel,
+    Platform,
+    Post,
+    PostMedia,
+    PostOrigin,
+    PostStatus,
+    PostVariant,
+)
+from ..permissions import channel_policy, post_policy
+
+# Statuses from which a post goes to approval.
+SUBMITTABLE = frozenset({PostStatus.DRAFT, PostStatus.RETURNED, PostStatus.REJECTED})
+# Statuses of an approved post not yet sent out.
+APPROVED_WAITING = frozenset({PostStatus.APPROVED, PostStatus.SCHEDULED})
+MAX_MEDIA = 20
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Any = _Unchanged()
+
+
+def _locked(post: Post | int) -> Post:
+    pk = post.pk if isinstance(post, Post) else post
+    return Post.objects.select_for_update().get(pk=pk)
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _channels_for(actor: User, ids: Iterable[int], *, keep: Iterable[int] = ()) -> list[Channel]:
+    """The channels ``ids``, refusing any the person may not draft for (those already on the post,
+    ``keep``, stay whoever edits)."""
+    ids = list(dict.fromkeys(int(i) for i in ids))
+    keep = set(keep)
+    allowed = set(
+        channel_policy.instances_user_has_permission_for(actor, "draft")
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    found = {c.pk: c for c in Channel.objects.filter(pk__in=ids)}
+    refused = [i for i in ids if i not in keep and (i not in allowed or i not in found)]
+    if refused:
+        names = ", ".join(found[i].name for i in refused if i in found) or ", ".join(
+            str(i) for i in refused
+        )
+        raise ValidationError(
+            {"channels": _("You may not post to these channels: %(names)s.") % {"names": names}}
+        )
+    return [found[i] for i in ids if i in found]
+
+
+def _assets_for(actor: User, ids: Iterable[int], *, keep: Iterable[int] = ()) -> list[Asset]:
+    """The library assets ``ids``, in order, refusing any the person may not see (a restricted
+    folder's asset stays out of reach even by its id)."""
+    ids = list(dict.fromkeys(int(i) for i in ids))
+    if len(ids) > MAX_MEDIA:
+        raise ValidationError(
+            {"assets": _("At most %(count)d photos or videos per post.") % {"count": MAX_MEDIA}}
+        )
+    keep = set(keep)
+    visible = {a.pk: a for a in assets_for_user(actor, [i for i in ids if i not in keep])}
+    kept = {a.pk: a for a in Asset.objects.filter(pk__in=[i for i in ids if i in keep])}
+    missing = [i for i in ids if i not in visible and i not in kept]
+    if missing:
+        raise ValidationError(
+            {"assets": _("These assets do not exist or are not open to you: %(ids)s.")
+             % {"ids": ", ".join(str(i) for i in missing)}}
+        )  # fmt: skip
+    return [visible.get(i) or kept[i] for i in ids]
+
+
+def _clean_variants(variants: Mapping[str, str] | None) -> dict[str, str]:
+    cleaned = {}
+    for platform, text in (variants or {}).items():
+        if platform not in Platform.values:
+            raise ValidationError(
+                {"variants": _("Unknown platform %(name)s.") % {"name": platform}}
+            )
+        if (text or "").strip():
+            cleaned[platform] = text
+    return cleaned
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and timezone.is_naive(moment):
+        return timezone.make_aware(moment)
+    return moment
+
+
+def _snapshot(post: Post) -> dict[str, Any]:
+    """What is published: an approval holds for exactly this."""
+    return {
+        "text": post.text,
+        "first_comment": post.first_comment,
+        "link": post.link,
+        "thread": post.thread,
+        "variants": {v.platform: v.text for v in post.variants.all()},
+        "media": [m.asset_id for m in post.media.all()],
+        "channels": sorted(c.pk for c in post.channels.all()),
+    }
+
+
+def _write_relations(
+    post: Post,
+    *,
+    variants: dict[str, str] | None,
+    assets: list[Asset] | None,
+    channels: list[Channel] | None,
+) -> None:
+    if variants is not None:
+        post.variants.exclude(platform__in=list(variants)).delete()
+        for platform, text in variants.items():
+            PostVariant.objects.update_or_create(post=post, platform=platform,
+                                                 defaults={"text": text})  # fmt: skip
+    if assets is not None:
+        current = [m.asset_id for m in post.media.all()]
+        if current != [a.pk for a in assets]:
+            post.media.all().delete()
+            PostMedia.objects.bulk_create(
+                PostMedia(post=post, asset=asset, position=index)
+                for index, asset in enumerate(assets)
+            )
+    if channels is not None:
+        post.channels.set(channels)
+
+
+@transaction.atomic
+def post_create(
+    *,
+    actor: User,
+    text: str = "",
+    title: str = "",
+    variants: Mapping[str, str] | None = None,
+    asset_ids: Sequence[int] = (),
+    channel_ids: Sequence[int] = (),
+    scheduled_at: datetime | None = None,
+    first_comment: str = "",
+    link: str = "",
+    thread: bool = False,
+    is_public: bool = False,
+) -> Post:
+    """A new draft by ``actor`` (Staf and up), for channels they may draft for, with assets they
+    may see. Nothing is checked against the platforms yet: a draft may be unfinished."""
+    _require(post_policy.user_has_permission(actor, "add"), _("You may not write posts."))
+    channels = _channels_for(actor, channel_ids)
+    assets = _assets_for(actor, asset_ids)
+    post = Post(
+        title=title,
+        text=text,
+        first_comment=first_comment,
+        link=link,
+        thread=thread,
+        scheduled_at=_aware(scheduled_at),
+        is_public=is_public,
+        origin=PostOrigin.COMPOSER,
+        author=actor,
+        division=actor.division,
+    )
+    post.full_clean()
+    post.save()
+    _write_relations(post, variants=_clean_variants(variants), assets=assets, channels=channels)
+    audit_record(actor=actor, action="post.create", target=post,
+                 details={"channels": [c.pk for c in channels]})  # fmt: skip
+    return post
+
+
+@transaction.atomic
+def post_update(
+    *,
+    actor: User,
+    post: Post | int,
+    text: str = UNCHANGED,
+    title: str = UNCHANGED,
+    variants: Mapping[str, str] | None = UNCHANGED,
+    asset_ids: Sequence[int] = UNCHANGED,
+    channel_ids: Sequence[int] = UNCHANGED,
+    scheduled_at: datetime | None = UNCHANGED,
+    first_comment: str = UNCHANGED,
+    link: str = UNCHANGED,
+    thread: bool = UNCHANGED,
+    is_public: bool = UNCHANGED,
+) -> Post:
+    """Change a post that is not yet sent out; arguments left out stay as they are.
+
+    A change of what is published bumps ``content_version``; on an approved or scheduled post it
+    also sends the post back to approval (``submitted``). A change of the time alone keeps the
+    approval (but a new time of an approved post must be in the future).
+    """
+    post = _locked(post)
+    _require(
+        post_policy.user_has_permission_for_instance(actor, "change", post),
+        _("You may not change this post."),
+    )
+    if post.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("This post is already being sent or was sent; it cannot change."))
+    before = _snapshot(post)
+    current_channels = before["channels"]
+    fields = {
+        "text": text,
+        "title": title,
+        "first_comment": first_comment,
+        "link": link,
+        "thread": thread,
+        "is_public": is_public,
+    }
+    for name, value in fields.items():
+        if value is not UNCHANGED:
+            setattr(post, name, value)
+    schedule_changed = False
+    if scheduled_at is not UNCHANGED:
+        scheduled_at = _aware(scheduled_at)
+        schedule_changed = scheduled_at != post.scheduled_at
+        post.scheduled_at = scheduled_at
+    channels = None if channel_ids is UNCHANGED else _channels_for(
+        actor, channel_ids, keep=current_channels
+    )  # fmt: skip
+    assets = None if asset_ids is UNCHANGED else _assets_for(actor, asset_ids, keep=before["media"])
+    cleaned_variants = None if variants is UNCHANGED else _clean_variants(variants)
+    post.full_clean()
+    post.save()
+    _write_relations(post, variants=cleaned_variants, assets=assets, channels=channels)
+    post = Post.objects.get(pk=post.pk)  # relations as written
+    content_changed = _snapshot(post) != before
+    details: dict[str, Any] = {"content_changed": content_changed}
+    if content_changed:
+        post.content_version += 1
+        details["content_version"] = post.content_version
+        if post.status in APPROVED_WAITING:
+            # The approval was for other content: it goes back to the Kepala Dinas.
+            post.status = PostStatus.SUBMITTED
+            post.submitted_at = timezone.now()
+            post.approved_by = None
+            post.approved_at = None
+            details["back_to_approval"] = True
+        post.save(update_fields=["content_version", "status", "submitted_at", "approved_by",
+                                 "approved_at", "updated_at"])  # fmt: skip
+    if schedule_changed:
+        if post.status in APPROVED_WAITING and (
+            post.scheduled_at is None or post.scheduled_at <= timezone.now()
+        ):
+            raise ValidationError(
+                {"scheduled_at": _("An approved post can only be moved to a later time.")}
+            )
+        details["scheduled_at"] = post.scheduled_at.isoformat() if post.scheduled_at else None
+    audit_record(actor=actor, action="post.update", target=post, details=details)
+    return post
+
+
+@transaction.atomic
+def post_submit(*, actor: User, post: Post | int) -> Post:
+    """Send a post to approval. Only who may submit for every one of its channels (the channel's
+    division Editors and named staff) does; the post must pass every check (platform limits, a
+    schedule in the future, assets ready, channels active and assigned)."""
+    post = _locked(post)
+    if post.status == PostStatus.SUBMITTED:
+        return post  # sent twice (a double click): already waiting
+    if post.status not in SUBMITTABLE:
+        raise ValidationError(_("Only a draft, or a post returned or rejected, goes to approval."))
+    channels = list(post.channels.all())
+    unassigned = [c.name for c in channels if c.responsible_division_id is None]
+    if unassigned:
+        raise ValidationError(
+            _("These channels have no responsible division yet; the Head of Department must "
+              "assign one first: %(names)s.") % {"names": ", ".join(unassigned)}
+        )  # fmt: skip
+    _require(
+        post_policy.user_has_permission_for_instance(actor, "submit", post),
+        _("You may not submit posts for every one of these channels."),
+    )
+    report = check_post(post)
+    if not report.ok:
+        raise ValidationError(report.all_problems())
+    post.status = PostStatus.SUBMITTED
+    post.submitted_at = timezone.now()
+    post.save(update_fields=["status", "submitted_at", "updated_at"])
+    audit_record(actor=actor, action="post.submit", target=post,
+                 details={"content_version": post.content_version})  # fmt: skip
+    return post
+
+
+def _release_on_commit(post_id: int) -> None:
+    from .delivery import post_release
+
+    transaction.on_commit(lambda: post_release(post_id=post_id))
+
+
+@transaction.atomic
+def post_approve(*, actor: User, post: Post | int) -> Post:
+    """Approve the current content of a submitted post. Only who may approve every one of its
+    channels does (the Kepala Dinas by default). A post due now is released after commit
+    (``post_release``), a later one waits as ``scheduled`` for its time.
+
+    The row is locked: a second approval of the same version (a double click, two tabs) changes
+    nothing and releases nothing.
+    """
+    post = _locked(post)
+    _require(
+        post_policy.user_has_permission_for_instance(actor, "approve", post),
+        _("You may not approve posts for every one of these channels."),
+    )
+    if post.approved_version == post.content_version and post.status not in (
+        PostStatus.SUBMITTED,
+        *SUBMITTABLE,
+    ):
+        return post  # already approved (and perhaps already out): nothing more to do
+    if post.status != PostStatus.SUBMITTED:
+        raise ValidationError(_("Only a post waiting for approval can be approved."))
+    report = check_post(post, schedule=False)
+    if not report.ok:
+        raise ValidationError(report.all_problems())
+    now = timezone.now()
+    post.approved_by = actor
+    post.approved_at = now
+    post.approved_version = post.content_version
+    post.review_comment = ""
+    post.status = PostStatus.APPROVED if post.is_due else PostStatus.SCHEDULED
+    post.save(update_fields=["approved_by", "approved_at", "approved_version", "review_comment",
+                             "status", "updated_at"])  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="post.approve",
+        target=post,
+        details={
+            "content_version": post.content_version,
+            "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
+        },
+    )
+    if post.status == PostStatus.APPROVED:
+        _release_on_commit(post.pk)
+    return post
+
+
+def post_approve_many(*, actor: User, post_ids: Iterable[int]) -> tuple[list[Post], dict[int, str]]:
+    """Approve several posts (the approval queue): each on its own, so that one refused post
+    does not hold back the others. Returns the approved posts and, per refused id, why."""
+    approved: list[Post] = []
+    refused: dict[int, str] = {}
+    for pk in dict.fromkeys(int(i) for i in post_ids):
+        try:
+            approved.append(post_approve(actor=actor, post=pk))
+        except Post.DoesNotExist:
+            refused[pk] = _("This post does not exist.")
+        except (PermissionDenied, ValidationError) as exc:
+            refused[pk] = " ".join(getattr(exc, "messages", None) or [str(exc)])
+    return approved, refused
+
+
+def _review(actor: User, post: Post | int, *, status: str, action: str, comment: str) -> Post:
+    post = _locked(post)
+    _require(
+        post_policy.user_has_permission_for_instance(actor, "approve", post),
+        _("You may not review posts for every one of these channels."),
+    )
+    if post.status != PostStatus.SUBMITTED:
+        raise ValidationError(_("Only a post waiting for approval can be reviewed."))
+    post.status = status
+    post.review_comment = comment.strip()
+    post.save(update_fields=["status", "review_comment", "updated_at"])
+    audit_record(actor=actor, action=action, target=post,
+                 details={"comment": post.review_comment[:1000]})  # fmt: skip
+    return post
+
+
+@transaction.atomic
+def post_reject(*, actor: User, post: Post | int, comment: str) -> Post:
+    """Refuse a submitted post, saying why (the comment is required)."""
+    if not (comment or "").strip():
+        raise ValidationError({"comment": _("Say why the post is rejected.")})
+    return _review(actor, post, status=PostStatus.REJECTED, action="post.reject", comment=comment)
+
+
+@transaction.atomic
+def post_return(*, actor: User, post: Post | int, comment: str = "") -> Post:
+    """Send a submitted post back to its author for changes, with a comment."""
+    return _review(actor, post, status=PostStatus.RETURNED, action="post.return",
+                   comment=comment or "")  # fmt: skip
+
+
+@transaction.atomic
+def post_reschedule(*, actor: User, post: Post | int, scheduled_at: datetime) -> Post:
+    """Move a post to another time (the calendar's drag and drop). An approved post stays
+    approved; the new time must be in the future."""
+    post = _locked(post)
+    _require(
+        post_policy.user_has_permission_for_instance(actor, "change", post),
+        _("You may not change this post."),
+    )
+    if post.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("This post is already being sent or was sent; it cannot move."))
+    scheduled_at = _aware(scheduled_at)
+    if scheduled_at is None or scheduled_at <= timezone.now():
+        raise ValidationError({"scheduled_at": _("Choose a time in the future.")})
+    previous = post.scheduled_at
+    post.scheduled_at = scheduled_at
+    if post.status == PostStatus.APPROVED:
+        post.status = PostStatus.SCHEDULED  # not yet released: it now waits for its time
+    post.save(update_fields=["scheduled_at", "status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="post.reschedule",
+        target=post,
+        details={
+            "from": previous.isoformat() if previous else None,
+            "to": scheduled_at.isoformat(),
+        },
+    )
+    return post
+
+
+@transaction.atomic
+def post_delete(*, actor: User, post: Post | int) -> None:
+    """Delete a post that has not gone out (a draft, or a scheduled post cancelled). The audit
+    log keeps that it existed."""
+    post = _locked(post)
+    _require(
+        post_policy.user_has_permission_for_instance(actor, "change", post),
+        _("You may not delete this post."),
+    )
+    if post.status not in EDITABLE_STATUSES or post.deliveries.exists():
+        raise ValidationError(_("This post is already being sent or was sent; it stays."))
+    audit_record(actor=actor, action="post.delete", target=post,
+                 details={"status": post.status, "title": post.display_title})  # fmt: skip
+    post.delete()
