@@ -275,7 +275,10 @@ ASSET_UPLOAD_EXPIRE_HOURS = env.int("ASSET_UPLOAD_EXPIRE_HOURS", default=24)
 ASSET_URL_EXPIRE = env.int("ASSET_URL_EXPIRE", default=3600)
 # Public address of the portal, put before signed media addresses handed to the platforms
 # (local storage only; object storage signs its own addresses). Empty: addresses stay relative.
-ASSET_PUBLIC_BASE_URL = env.str("ASSET_PUBLIC_BASE_URL", default="")
+# In development the simulator fetches Instagram media from the portal itself.
+ASSET_PUBLIC_BASE_URL = env.str(
+    "ASSET_PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}" if DEBUG else ""
+)
 
 # --- people, login, 2FA -------------------------------------------------------------------------
 
@@ -426,6 +429,14 @@ X_CLIENT_ID = env.str("X_CLIENT_ID", default="portal-media-center" if DEBUG else
 X_CLIENT_SECRET = env.str("X_CLIENT_SECRET", default="")
 # Pause before each call to Instagram's private API (instagrapi), so as not to look like a bot.
 INSTAGRAM_PRIVATE_DELAY = env.float("INSTAGRAM_PRIVATE_DELAY", default=1.0)
+# Delivery of posts: tries per delivery, the first pause between tries (doubled each time, with
+# jitter; a platform's Retry-After wins when longer), and how long a delivery may stay "sending"
+# before it is taken for lost with its worker (then it is looked up on the platform and resumed).
+PUBLISHING_MAX_ATTEMPTS = env.int("PUBLISHING_MAX_ATTEMPTS", default=5)
+PUBLISHING_RETRY_BASE_SECONDS = env.float("PUBLISHING_RETRY_BASE_SECONDS", default=30)
+PUBLISHING_STALE_SECONDS = env.float(
+    "PUBLISHING_STALE_SECONDS", default=env.float("CELERY_VISIBILITY_TIMEOUT", default=3600)
+)
 
 # --- API ----------------------------------------------------------------------------------------
 

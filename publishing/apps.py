@@ -12,3 +12,12 @@ class PublishingConfig(AppConfig):
         # A channel's login (OAuth tokens, or a username and password) is a credential in the
         # vault; the channel holds only a reference to it.
         register_target(VaultTarget(key="channel", label=_("Channel"), model="publishing.Channel"))
+
+        from accounts.models import NOTIFICATION_MESSAGES
+
+        # What the Kepala Dinas is told when a delivery fails for a reason only they can fix (an
+        # expired token, a security check or a block on the platform account).
+        NOTIFICATION_MESSAGES.setdefault(
+            "delivery.failed",
+            _("Post “%(post)s” could not be sent to %(channel)s: %(message)s"),
+        )
