@@ -389,6 +389,8 @@ else:
         # Keep taken messages on the same disk so a move is a rename; pruned by a periodic task.
         "store_processed": True,
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        # Seconds between looks at the queue folder (a worker takes at most one message per look).
+        "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=1.0),
     }
     for _folder in ("queue", "control", "processed"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)

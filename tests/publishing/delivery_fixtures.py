@@ -39,6 +39,8 @@ class DeliveryWorker:
 
     def __init__(self, env: dict[str, str], queue: str, log_path: Path):
         self.env, self.queue, self.log_path = env, queue, log_path
+        # The work is waiting for the platform: more processes than cores.
+        self.concurrency = env.get("DELIVERY_TEST_CONCURRENCY", "4")
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -54,7 +56,7 @@ class DeliveryWorker:
                 "--loglevel",
                 "INFO",
                 "--concurrency",
-                "2",
+                self.concurrency,
                 "--queues",
                 self.queue,
                 "--hostname",
@@ -100,6 +102,8 @@ def worker_env(live_server, media_root, **extra: str) -> dict[str, str]:
         "INSTAGRAM_PRIVATE_DELAY": "0",
         "PUBLISHING_RETRY_BASE_SECONDS": str(RETRY_BASE),
         "PUBLISHING_STALE_SECONDS": "60",
+        "PUBLISHING_MAX_ATTEMPTS": "8",
+        "CELERY_POLLING_INTERVAL": "0.05",
         "PYTHONUNBUFFERED": "1",
         **extra,
     }

@@ -9,13 +9,10 @@ from accounts.models import AuditEvent, Notification
 from publishing.models import Delivery, DeliveryAttempt, DeliveryStatus, Post, PostStatus
 from publishing.services.delivery import post_release
 from tests.conftest import wait_for
-from tests.publishing.delivery_fixtures import (  # noqa: F401  (fixtures)
+from tests.publishing.delivery_fixtures import (
     approved_post,
-    delivery_queue_name,
-    delivery_worker,
     make_channels,
     photo_asset,
-    use_queue,
 )
 
 pytestmark = [
