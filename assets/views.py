@@ -566,7 +566,10 @@ def _names_for(asset: Asset, rendition: str) -> tuple[str, str, str]:
         if found is None:
             raise Http404(_("This rendition does not exist."))
         stem = os.path.splitext(asset.original_name)[0]
-        return found.file.name, "image/jpeg", f"{stem}-{rendition}.jpg"
+        # Pictures are JPEG; a video's platform rendition (made for publishing) is MP4.
+        extension = os.path.splitext(found.file.name)[1].lower() or ".jpg"
+        content_type = mimetypes.guess_type(f"x{extension}")[0] or "image/jpeg"
+        return found.file.name, content_type, f"{stem}-{rendition}{extension}"
     return asset.file.name, asset.mime_type, asset.original_name
 
 

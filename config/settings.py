@@ -276,7 +276,10 @@ ASSET_UPLOAD_EXPIRE_HOURS = env.int("ASSET_UPLOAD_EXPIRE_HOURS", default=24)
 ASSET_URL_EXPIRE = env.int("ASSET_URL_EXPIRE", default=3600)
 # Public address of the portal, put before signed media addresses handed to the platforms
 # (local storage only; object storage signs its own addresses). Empty: addresses stay relative.
-ASSET_PUBLIC_BASE_URL = env.str("ASSET_PUBLIC_BASE_URL", default="")
+# In development the simulator fetches Instagram media from the portal itself.
+ASSET_PUBLIC_BASE_URL = env.str(
+    "ASSET_PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}" if DEBUG else ""
+)
 
 # --- people, login, 2FA -------------------------------------------------------------------------
 
@@ -387,6 +390,8 @@ else:
         # Keep taken messages on the same disk so a move is a rename; pruned by a periodic task.
         "store_processed": True,
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        # Seconds between looks at the queue folder (a worker takes at most one message per look).
+        "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=1.0),
     }
     for _folder in ("queue", "control", "processed"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
@@ -431,6 +436,14 @@ INSTAGRAM_PRIVATE_DELAY = env.float("INSTAGRAM_PRIVATE_DELAY", default=1.0)
 # (seconds), and for how long after a source post its deletion still removes the mirrors.
 SYNC_POLL_SECONDS = env.int("SYNC_POLL_SECONDS", default=180)
 SYNC_DELETION_WINDOW_HOURS = env.int("SYNC_DELETION_WINDOW_HOURS", default=48)
+# Delivery of posts: tries per delivery, the first pause between tries (doubled each time, with
+# jitter; a platform's Retry-After wins when longer), and how long a delivery may stay "sending"
+# before it is taken for lost with its worker (then it is looked up on the platform and resumed).
+PUBLISHING_MAX_ATTEMPTS = env.int("PUBLISHING_MAX_ATTEMPTS", default=5)
+PUBLISHING_RETRY_BASE_SECONDS = env.float("PUBLISHING_RETRY_BASE_SECONDS", default=30)
+PUBLISHING_STALE_SECONDS = env.float(
+    "PUBLISHING_STALE_SECONDS", default=env.float("CELERY_VISIBILITY_TIMEOUT", default=3600)
+)
 
 # --- API ----------------------------------------------------------------------------------------
 

@@ -25,3 +25,12 @@ class PublishingConfig(AppConfig):
         )
         # The registry of accounts and websites lists the channels too.
         register_source("channel", channel_rows)
+
+        from accounts.models import NOTIFICATION_MESSAGES
+
+        # What the Kepala Dinas is told when a delivery fails for a reason only they can fix (an
+        # expired token, a security check or a block on the platform account).
+        NOTIFICATION_MESSAGES.setdefault(
+            "delivery.failed",
+            _("Post “%(post)s” could not be sent to %(channel)s: %(message)s"),
+        )

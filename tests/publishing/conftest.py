@@ -145,3 +145,11 @@ def file_server(media_dir):
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+# The delivery tests' own worker and queue (see delivery_fixtures.py).
+from tests.publishing.delivery_fixtures import (  # noqa: E402, F401
+    delivery_queue_name,
+    delivery_worker,
+    use_queue,
+)

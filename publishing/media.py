@@ -1,0 +1,330 @@
+"""The media of a post in the form each platform needs.
+
+* **Photos** go as the library's ``platform`` rendition: a JPEG of at most 1080 px on the long
+  edge, which every platform takes within its size limit. Instagram takes only ratios between
+  4:5 and 1.91:1: a photo outside them is **refused with a clear message** (at submit time through
+  :func:`media_problems`, and again at delivery) rather than padded or cropped, because cropping a
+  government photo can cut people or text out of it and padding changes what was approved; the
+  editor picks or crops another picture in the library.
+* **Videos** go as they are when the platform takes their container and codecs; otherwise (a
+  phone's HEVC ``.mov`` for Instagram or X) the worker transcodes them once with PyAV to H.264/AAC
+  in MP4. The result is kept as the video's ``platform`` rendition, so every channel and every
+  later try uses the same file.
+* **Instagram's Graph API** fetches media itself: each item carries a signed, expiring address of
+  the portal (``ASSET_PUBLIC_BASE_URL``) or of the object store (``assets.services.asset_public_url``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from assets.models import Asset, Rendition
+from assets.services import asset_public_url
+
+from .drivers.base import Driver, MediaItem, MediaKind, PlatformLimits
+from .models import Channel, Post
+
+# Containers and codecs every platform takes for video: MP4 with H.264 (and AAC sound, or none).
+SAFE_VIDEO_CODECS = {"h264"}
+SAFE_AUDIO_CODECS = {"aac", None}
+# Drivers that take only those (Facebook re-encodes whatever it gets).
+STRICT_VIDEO_DRIVERS = {"instagram_graph", "instagram_private", "x"}
+# Drivers that fetch media by address rather than receiving the bytes.
+URL_DRIVERS = {"instagram_graph"}
+VIDEO_EDGE = 1920
+
+
+class MediaProblem(Exception):
+    """A media item cannot go to a channel; the message says why, in words a person understands."""
+
+
+# --- what the workflow asks before submit ------------------------------------------------------
+
+
+def media_problems(post: Post, channels: Iterable[Channel] | None = None) -> list[str]:
+    """What in the post's media a target channel would refuse (empty: nothing).
+
+    The workflow calls this at submit and approve; the delivery checks again before sending.
+    """
+    from .drivers import get_driver
+
+    channels = list(post.channels.all() if channels is None else channels)
+    problems: list[str] = []
+    items = list(post.media.select_related("asset").prefetch_related("asset__renditions"))
+    for use in items:
+        problem = _asset_problem(use.asset)
+        if problem:
+            problems.append(problem)
+    if any(_asset_problem(use.asset) for use in items):
+        return problems
+    seen_drivers = set()
+    for channel in channels:
+        if channel.driver in seen_drivers:
+            continue
+        seen_drivers.add(channel.driver)
+        limits = get_driver(channel.driver).limits
+        for use in items:
+            problems += _limit_problems(use.asset, limits, channel)
+    return list(dict.fromkeys(problems))
+
+
+def _asset_problem(asset: Asset) -> str:
+    if asset.deleted_at is not None:
+        return _("“%(title)s” is in the trash.") % {"title": asset.title}
+    if asset.status == Asset.Status.PROCESSING:
+        return _("“%(title)s” is still being processed; wait until it is ready.") % {
+            "title": asset.title
+        }
+    if asset.status == Asset.Status.FAILED:
+        return _("“%(title)s” could not be processed and cannot be published.") % {
+            "title": asset.title
+        }
+    if asset.kind not in (Asset.Kind.PHOTO, Asset.Kind.VIDEO):
+        return _("“%(title)s” is not a photo or a video and cannot be published.") % {
+            "title": asset.title
+        }
+    return ""
+
+
+def _size_of(asset: Asset) -> tuple[int | None, int | None]:
+    if asset.kind == Asset.Kind.PHOTO:
+        rendition = asset.rendition("platform")
+        if rendition is not None:
+            return rendition.width, rendition.height
+    return asset.width, asset.height
+
+
+def _limit_problems(asset: Asset, limits: PlatformLimits, channel: Channel) -> list[str]:
+    problems = []
+    name = channel.get_platform_display()
+    width, height = _size_of(asset)
+    if (
+        asset.kind == Asset.Kind.PHOTO
+        and limits.min_aspect_ratio
+        and limits.max_aspect_ratio
+        and width
+        and height
+    ):
+        ratio = width / height
+        if not limits.min_aspect_ratio - 0.01 <= ratio <= limits.max_aspect_ratio + 0.01:
+            problems.append(
+                _(
+                    "%(platform)s takes photos between 4:5 (portrait) and 1.91:1 (landscape); "
+                    "“%(title)s” is %(width)dx%(height)d. Choose or crop another photo."
+                )
+                % {"platform": name, "title": asset.title, "width": width, "height": height}
+            )
+    if (
+        asset.kind == Asset.Kind.VIDEO
+        and limits.max_video_seconds
+        and asset.duration
+        and asset.duration > limits.max_video_seconds
+    ):
+        problems.append(
+            _("%(platform)s takes videos of at most %(seconds)d seconds; “%(title)s” is longer.")
+            % {"platform": name, "seconds": limits.max_video_seconds, "title": asset.title}
+        )
+    return problems
+
+
+# --- what the worker sends ---------------------------------------------------------------------
+
+
+def media_for(post: Post, channel: Channel, driver: Driver) -> tuple[MediaItem, ...]:
+    """The post's media as ``driver`` needs them (``MediaProblem`` when one cannot go)."""
+    items = []
+    uses = post.media.select_related("asset").prefetch_related("asset__renditions")
+    for use in uses:
+        asset = use.asset
+        problem = _asset_problem(asset) or " ".join(_limit_problems(asset, driver.limits, channel))
+        if problem:
+            raise MediaProblem(problem)
+        if asset.kind == Asset.Kind.PHOTO:
+            items.append(_photo(asset, driver, alt_text=use.alt_text))
+        else:
+            items.append(_video(asset, driver, alt_text=use.alt_text))
+    return tuple(items)
+
+
+def _stored_item(name: str, **fields) -> MediaItem:
+    if isinstance(default_storage, FileSystemStorage):
+        return MediaItem(path=Path(default_storage.path(name)), **fields)
+    return MediaItem(opener=lambda: default_storage.open(name, "rb"), **fields)
+
+
+def _url_for(asset: Asset, rendition: str | None, driver: Driver) -> str:
+    url = asset_public_url(asset, rendition)
+    if url.startswith(("http://", "https://")):
+        return url
+    if driver.name in URL_DRIVERS:
+        raise MediaProblem(
+            _(
+                "Instagram fetches media from the portal by address, but the portal's public "
+                "address (ASSET_PUBLIC_BASE_URL) is not set."
+            )
+        )
+    return ""
+
+
+def _photo(asset: Asset, driver: Driver, *, alt_text: str) -> MediaItem:
+    rendition = asset.rendition("platform")
+    if rendition is None and asset.mime_type != "image/jpeg":
+        raise MediaProblem(
+            _("“%(title)s” has no picture made for the platforms yet.") % {"title": asset.title}
+        )
+    name = rendition.file.name if rendition else asset.file.name
+    return _stored_item(
+        name,
+        kind=MediaKind.IMAGE,
+        mime_type="image/jpeg",
+        url=_url_for(asset, "platform" if rendition else None, driver),
+        width=rendition.width if rendition else asset.width,
+        height=rendition.height if rendition else asset.height,
+        size=rendition.size if rendition else asset.size,
+        alt_text=alt_text,
+        filename=f"{asset.pk}.jpg",
+    )
+
+
+def _video(asset: Asset, driver: Driver, *, alt_text: str) -> MediaItem:
+    platform_copy = asset.rendition("platform")
+    if platform_copy is None and _needs_transcode(asset, driver):
+        platform_copy = video_platform_rendition(asset)
+    if platform_copy is not None:
+        name, mime, rendition = platform_copy.file.name, "video/mp4", "platform"
+        width, height, size = platform_copy.width, platform_copy.height, platform_copy.size
+    else:
+        name, mime, rendition = asset.file.name, asset.mime_type, None
+        width, height, size = asset.width, asset.height, asset.size
+    return _stored_item(
+        name,
+        kind=MediaKind.VIDEO,
+        mime_type=mime,
+        url=_url_for(asset, rendition, driver),
+        width=width,
+        height=height,
+        duration=asset.duration,
+        size=size,
+        alt_text=alt_text,
+        filename=f"{asset.pk}{'.mp4' if mime == 'video/mp4' else Path(name).suffix}",
+    )
+
+
+@contextmanager
+def _local(name: str):
+    if isinstance(default_storage, FileSystemStorage):
+        yield default_storage.path(name)
+        return
+    with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as handle:
+        with default_storage.open(name, "rb") as source:
+            shutil.copyfileobj(source, handle, 1024 * 1024)
+        handle.flush()
+        yield handle.name
+
+
+def video_codecs(path: str) -> tuple[str, str | None, str | None]:
+    """(container, video codec, audio codec) of a video file."""
+    import av
+
+    with av.open(path) as container:
+        video = container.streams.video[0].codec_context.name if container.streams.video else None
+        audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
+        return container.format.name, video, audio
+
+
+def _needs_transcode(asset: Asset, driver: Driver) -> bool:
+    if asset.mime_type not in driver.limits.video_types:
+        return True
+    if driver.name not in STRICT_VIDEO_DRIVERS:
+        return False
+    try:
+        with _local(asset.file.name) as path:
+            formats, video, audio = video_codecs(path)
+    except Exception as exc:  # unreadable here means unreadable for the platform too
+        raise MediaProblem(
+            _("“%(title)s” cannot be read as a video (%(reason)s).")
+            % {"title": asset.title, "reason": exc.__class__.__name__}
+        ) from None
+    return not (
+        asset.mime_type == "video/mp4"
+        and "mp4" in formats.split(",")
+        and video in SAFE_VIDEO_CODECS
+        and audio in SAFE_AUDIO_CODECS
+    )
+
+
+def video_platform_rendition(asset: Asset) -> Rendition:
+    """Transcode a video to H.264/AAC in MP4 (once; kept as its ``platform`` rendition)."""
+    existing = Rendition.objects.filter(asset=asset, name="platform").first()
+    if existing is not None:
+        return existing
+    folder = tempfile.mkdtemp(prefix="portal-transcode-")
+    try:
+        target = os.path.join(folder, "platform.mp4")
+        try:
+            with _local(asset.file.name) as source:
+                width, height = transcode_to_mp4(source, target)
+        except Exception as exc:
+            raise MediaProblem(
+                _("“%(title)s” could not be converted for the platform (%(reason)s).")
+                % {"title": asset.title, "reason": exc.__class__.__name__}
+            ) from None
+        rendition = Rendition(
+            asset=asset, name="platform", width=width, height=height, size=os.path.getsize(target)
+        )
+        with open(target, "rb") as handle:
+            rendition.file.save("platform.mp4", File(handle), save=False)
+        try:
+            with transaction.atomic():
+                rendition.save()
+        except IntegrityError:
+            # Another delivery of the same video made it meanwhile: use theirs.
+            default_storage.delete(rendition.file.name)
+            return Rendition.objects.get(asset=asset, name="platform")
+        return rendition
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def transcode_to_mp4(source: str, target: str) -> tuple[int, int]:
+    """Re-encode ``source`` as H.264 (yuv420p, at most 1920 px) with AAC sound in MP4."""
+    import av
+
+    with av.open(source) as inp, av.open(target, "w", format="mp4") as out:
+        in_video = inp.streams.video[0]
+        in_audio = inp.streams.audio[0] if inp.streams.audio else None
+        rate = in_video.average_rate or Fraction(30)
+        width, height = in_video.codec_context.width, in_video.codec_context.height
+        scale = min(1.0, VIDEO_EDGE / max(width, height))
+        width, height = int(width * scale) // 2 * 2, int(height * scale) // 2 * 2
+        video = out.add_stream("libx264", rate=rate)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.options = {"crf": "23", "preset": "veryfast", "movflags": "+faststart"}
+        audio = None
+        if in_audio is not None:
+            audio = out.add_stream("aac", rate=in_audio.codec_context.sample_rate or 44100)
+        streams = [in_video] + ([in_audio] if in_audio is not None else [])
+        for packet in inp.demux(*streams):
+            for frame in packet.decode():
+                if packet.stream.type == "video":
+                    frame = frame.reformat(width=width, height=height, format="yuv420p")
+                    frame.pts = None
+                    out.mux(video.encode(frame))
+                elif audio is not None:
+                    frame.pts = None
+                    out.mux(audio.encode(frame))
+        out.mux(video.encode())
+        if audio is not None:
+            out.mux(audio.encode())
+    return width, height

@@ -1,0 +1,133 @@
+"""Demo channels: the regency's accounts the simulator plays, each with its login in the vault.
+
+Three account groups (Media Center, Pemkab, Dinkominfo) times (Facebook Page, X, Instagram business
+account), plus the Media Center's Instagram once more through the username-and-password driver,
+inactive (it is there to show the driver; one account is not published to twice). Safe to run
+again: existing channels are left as they are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import CredentialKind, Division, User
+from accounts.roles import Role
+from accounts.services import credential_create
+
+from .models import AccountGroup, Channel
+from .services.channels import channel_create
+
+# (account group, driver, simulator platform, handle, display name, division, staff usernames)
+DEMO_CHANNELS: list[tuple[str, str, str, str, str, str, tuple[str, ...]]] = [
+    (AccountGroup.MEDIA_CENTER, "facebook", "facebook", "MediaCenterBJN", "Media Center Bojonegoro", "PKP", ("editor", "staf")),
+    (AccountGroup.MEDIA_CENTER, "x", "x", "mediacenterBJN", "Media Center BJN", "PKP", ("editor", "staf")),
+    (AccountGroup.MEDIA_CENTER, "instagram_graph", "instagram", "mediacenterbojonegoro", "Media Center Bojonegoro", "PKP", ("editor", "staf")),
+    (AccountGroup.PEMKAB, "facebook", "facebook", "PemkabBojonegoro", "Pemerintah Kabupaten Bojonegoro", "PKP", ("editor",)),
+    (AccountGroup.PEMKAB, "x", "x", "PemkabBojonegoro", "Pemkab Bojonegoro", "PKP", ("editor",)),
+    (AccountGroup.PEMKAB, "instagram_graph", "instagram", "bojonegorokab", "Pemkab Bojonegoro", "PKP", ("editor",)),
+    (AccountGroup.DINKOMINFO, "facebook", "facebook", "DiskominfoBojonegoro", "Dinas Kominfo Bojonegoro", "PIAP", ()),
+    (AccountGroup.DINKOMINFO, "x", "x", "KominfoBjn", "Kominfo Bojonegoro", "PIAP", ()),
+    (AccountGroup.DINKOMINFO, "instagram_graph", "instagram", "kominfobojonegoro", "Dinas Kominfo Bojonegoro", "PIAP", ()),
+]  # fmt: skip
+# The Media Center's Instagram again, by username and password (instagrapi); left inactive.
+PRIVATE_INSTAGRAM = ("instagram", "mediacenterbojonegoro")
+
+
+def vault_secret(
+    driver: str, platform: str, handle: str
+) -> tuple[str, dict[str, Any], datetime | None]:
+    """(kind, secret, expiry) of a demo account's login, in the parts the vault keeps."""
+    from .simulator.services import X_TOKEN_SECONDS, demo_credential
+
+    secret = demo_credential(platform, handle, driver=driver)
+    if driver == "instagram_private":
+        return (
+            CredentialKind.INSTAGRAPI_SESSION,
+            {"username": secret["username"], "password": secret["password"]},
+            None,
+        )
+    expires_at = None
+    if driver == "x":
+        expires_at = timezone.now() + timedelta(seconds=X_TOKEN_SECONDS)
+    parts = {k: secret[k] for k in ("access_token", "refresh_token", "scope") if secret.get(k)}
+    return CredentialKind.OAUTH, parts, expires_at
+
+
+def channel_with_credential(
+    *,
+    actor: User,
+    driver: str,
+    platform: str,
+    handle: str,
+    name: str,
+    account_group: str,
+    division: Division | None,
+    staff=(),
+    is_active: bool = True,
+    portal_handle: str = "",
+) -> Channel:
+    """A channel of a simulator account, its login stored in the vault by ``actor``
+    (``portal_handle``: the channel's handle when it differs from the account's)."""
+    from .simulator.services import account_by_handle
+
+    account = account_by_handle(platform, handle)
+    channel = channel_create(
+        actor=actor,
+        name=name,
+        handle=portal_handle or handle,
+        driver=driver,
+        account_group=account_group,
+        external_id=account.external_id,
+        responsible_division=division,
+        staff=staff,
+        is_active=is_active,
+    )
+    kind, secret, expires_at = vault_secret(driver, platform, handle)
+    credential_create(
+        actor=actor,
+        label=f"{name} ({channel.get_driver_display()})",
+        kind=kind,
+        secret=secret,
+        target=channel,
+        expires_at=expires_at,
+    )
+    return Channel.objects.get(pk=channel.pk)
+
+
+def run(stdout) -> None:
+    from .simulator.services import seed_accounts
+
+    head = User.objects.filter(groups__name=Role.KEPALA_DINAS.value, is_active=True).first()
+    if head is None:
+        stdout.write("  no Kepala Dinas yet: demo channels skipped")
+        return
+    divisions = {d.short_name: d for d in Division.objects.all()}
+    with transaction.atomic():
+        seed_accounts()
+        specs = [(*spec, True) for spec in DEMO_CHANNELS]
+        platform, handle = PRIVATE_INSTAGRAM
+        specs.append(
+            (AccountGroup.MEDIA_CENTER, "instagram_private", platform, handle,
+             "Media Center Bojonegoro (login)", "PKP", (), False)
+        )  # fmt: skip
+        for group, driver, platform, handle, name, division, staff, active in specs:
+            portal_handle = f"{handle}.login" if driver == "instagram_private" else handle
+            if Channel.objects.filter(handle=portal_handle, driver=driver).exists():
+                continue
+            channel = channel_with_credential(
+                actor=head,
+                driver=driver,
+                platform=platform,
+                handle=handle,
+                name=name,
+                account_group=group,
+                division=divisions.get(division),
+                staff=User.objects.filter(username__in=staff),
+                is_active=active,
+                portal_handle=portal_handle,
+            )
+            stdout.write(f"  created channel {channel}")

@@ -1,0 +1,226 @@
+"""What the delivery tests share: a real Celery worker on a queue of their own (with short retry
+pauses), the demo channels with vault credentials, and approved posts.
+
+The worker runs as its own process group, so that a test can kill it (and its pool) with SIGKILL
+the way a crashed machine would, and start it again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from assets.models import Asset
+from assets.services import asset_create_from_file, asset_render, folder_create
+from publishing.models import AccountGroup, Channel, Post, PostMedia, PostStatus
+from publishing.seed import channel_with_credential
+from publishing.simulator import services as simulator_services
+from tests.conftest import BASE_DIR, database_url_for_workers
+
+RETRY_BASE = 0.2
+# Three accounts of the Media Center: (driver, simulator platform, handle, platform id)
+MEDIA_CENTER = [
+    ("facebook", "facebook", "MediaCenterBJN", "100090000000101"),
+    ("x", "x", "mediacenterBJN", "1500000000000000101"),
+    ("instagram_graph", "instagram", "mediacenterbojonegoro", "17841400000000101"),
+]
+
+
+class DeliveryWorker:
+    """``celery worker`` (2 processes) on the test database and a queue of its own."""
+
+    def __init__(self, env: dict[str, str], queue: str, log_path: Path):
+        self.env, self.queue, self.log_path = env, queue, log_path
+        # The work is waiting for the platform: more processes than cores.
+        self.concurrency = env.get("DELIVERY_TEST_CONCURRENCY", "4")
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                self.concurrency,
+                "--queues",
+                self.queue,
+                "--hostname",
+                f"delivery-{uuid.uuid4().hex[:6]}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=BASE_DIR,
+            env={**self.env, "CELERY_QUEUE": self.queue},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL to the worker and its pool: nothing is acknowledged, nothing cleaned up."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def worker_env(live_server, media_root, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url_for_workers(),
+        "MEDIA_ROOT": str(media_root),
+        "SOCIAL_API_BASE": f"{live_server.url}/simulator",
+        "SOCIAL_API_TIMEOUT": "1.5",
+        "ASSET_PUBLIC_BASE_URL": live_server.url,
+        "INSTAGRAM_PRIVATE_DELAY": "0",
+        "PUBLISHING_RETRY_BASE_SECONDS": str(RETRY_BASE),
+        "PUBLISHING_STALE_SECONDS": "60",
+        "PUBLISHING_MAX_ATTEMPTS": "8",
+        "CELERY_POLLING_INTERVAL": "0.05",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+def start_worker(worker: DeliveryWorker) -> None:
+    from media_center.tasks import worker_heartbeat
+
+    worker.start()
+    try:
+        worker_heartbeat.apply_async(queue=worker.queue).get(timeout=60)
+    except Exception:
+        worker.stop()
+        pytest.fail("The delivery worker did not start:\n" + worker.log()[-3000:])
+
+
+@pytest.fixture(scope="session")
+def delivery_queue_name() -> str:
+    return f"delivery-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def use_queue(delivery_queue_name):
+    """Tasks sent by this test (after commit) go to the delivery workers' queue."""
+    from config.celery import app
+
+    before = app.conf.task_default_queue
+    app.conf.task_default_queue = delivery_queue_name
+    yield delivery_queue_name
+    app.conf.task_default_queue = before
+
+
+@pytest.fixture(scope="session")
+def delivery_worker(
+    django_db_setup,
+    django_db_blocker,
+    live_server,
+    media_root,
+    delivery_queue_name,
+    tmp_path_factory,
+):
+    from config.celery import app
+
+    worker = DeliveryWorker(
+        worker_env(live_server, media_root),
+        delivery_queue_name,
+        tmp_path_factory.mktemp("delivery-worker") / "worker.log",
+    )
+    before = app.conf.task_default_queue
+    app.conf.task_default_queue = delivery_queue_name
+    try:
+        with django_db_blocker.unblock():
+            start_worker(worker)
+    finally:
+        app.conf.task_default_queue = before
+    yield worker
+    worker.stop()
+
+
+# --- channels and posts ------------------------------------------------------------------------
+
+
+def make_channels(kadis, division, *, specs=MEDIA_CENTER) -> dict[str, Channel]:
+    """The demo accounts as channels, each with a vault credential made by the Kepala Dinas."""
+    simulator_services.seed_accounts()
+    return {
+        driver: channel_with_credential(
+            actor=kadis,
+            driver=driver,
+            platform=platform,
+            handle=handle,
+            name=handle,
+            account_group=AccountGroup.MEDIA_CENTER,
+            division=division,
+        )
+        for driver, platform, handle, _external_id in specs
+    }
+
+
+def photo_asset(editor, division, *, size=(1200, 1000), name="foto.jpg") -> Asset:
+    from PIL import Image
+
+    folder = folder_create(
+        actor=editor, name=f"Publikasi {uuid.uuid4().hex[:6]}", division=division
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 200)).save(buffer, "JPEG", quality=80)
+    asset = asset_create_from_file(
+        actor=editor, folder=folder, fileobj=io.BytesIO(buffer.getvalue()), filename=name
+    )
+    asset_render(asset_id=asset.pk)
+    return Asset.objects.get(pk=asset.pk)
+
+
+def approved_post(
+    *,
+    editor,
+    kadis,
+    channels,
+    text: str,
+    assets=(),
+    scheduled_at=None,
+) -> Post:
+    """An approved post, made through the ORM: the workflow's services (compose, submit,
+    approve) are built in parallel; once they land this helper should go through them."""
+    post = Post.objects.create(
+        text=text,
+        author=editor,
+        division=editor.division,
+        status=PostStatus.SCHEDULED if scheduled_at else PostStatus.APPROVED,
+        scheduled_at=scheduled_at,
+        approved_by=kadis,
+        approved_at=timezone.now(),
+        approved_version=1,
+        submitted_at=timezone.now(),
+    )
+    post.channels.set(list(channels))
+    for position, asset in enumerate(assets):
+        PostMedia.objects.create(post=post, asset=asset, position=position)
+    return post
