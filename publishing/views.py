@@ -284,11 +284,13 @@ def post_progress(request, pk: int):
 
 
 def _act(request, pk: int, action, success: str, *, back: str = "detail"):
+    """Run a workflow step; a refusal of the step itself (not allowed) answers 403, a step that
+    is allowed but not possible now (already approved, a comment missing) says why."""
     _post_or_404(request, pk)
     try:
         action()
         messages.success(request, success)
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         messages.error(request, _error_text(exc))
     if back == "queue" or request.POST.get("next") == "queue":
         return redirect("publishing:approval_queue")
@@ -407,7 +409,7 @@ def delivery_retry(request, pk: int):
     try:
         delivery_services.delivery_retry(actor=request.user, delivery_id=delivery.pk)
         messages.success(request, _("The delivery will be tried again."))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         messages.error(request, _error_text(exc))
     return redirect("publishing:post_detail", pk=delivery.post_id)
 

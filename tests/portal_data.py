@@ -10,6 +10,8 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
+
 from accounts.models import Credential, User
 from accounts.services import api_token_create, credential_create, notification_send
 from assets.models import Asset, Folder, Theme
@@ -28,8 +30,12 @@ from media_center.services import (
     vote_cast,
     website_create,
 )
-from publishing.models import Channel
+from publishing.models import Channel, Delivery, DeliveryStatus, Post
 from publishing.services.channels import channel_create
+from publishing.services.delivery import post_release
+from publishing.services.posts import post_approve, post_create, post_submit
+from publishing.sync.models import RepostSuggestion, SyncRule
+from publishing.sync.services import partner_account_create, sync_rule_create
 from tests.assets import media
 
 # The secret parts of the credential below: a backup, a page or a log must never show them.
@@ -59,6 +65,10 @@ class PortalData:
     channel: Channel
     channel_x: Channel
     other_channel: Channel
+    other_post_waiting: Post
+    other_delivery: Delivery
+    sync_rule: SyncRule
+    suggestion: RepostSuggestion
 
 
 def _upload(user, folder, data: bytes, name: str, *, render: bool = False, **extra) -> Asset:
@@ -186,6 +196,51 @@ def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: 
         driver="x",
         account_group="pemkab",
         responsible_division=piap,
+        staff=[staf_other],
+    )
+    # Another division's posts: one waiting for approval, one sent (its delivery failed).
+    other_post_waiting = post_submit(
+        actor=staf_other,
+        post=post_create(
+            actor=staf_other,
+            title="Pengumuman PIAP",
+            text="Pengumuman.",
+            channel_ids=[other_channel.pk],
+        ),
+    )
+    other_sent = post_submit(
+        actor=staf_other,
+        post=post_create(
+            actor=staf_other,
+            title="Kegiatan PIAP",
+            text="Kegiatan.",
+            channel_ids=[other_channel.pk],
+        ),
+    )
+    post_approve(actor=kadis, post=other_sent)
+    post_release(post_id=other_sent.pk)
+    other_delivery = Delivery.objects.get(post=other_sent)
+    # As the engine leaves it after its last try (no worker runs in these tests).
+    Delivery.objects.filter(pk=other_delivery.pk).update(
+        status=DeliveryStatus.FAILED, last_error="Platform menolak.", attempt_count=1
+    )
+    sync_rule = sync_rule_create(actor=kadis, source=channel, targets=[channel_x])
+    partner = partner_account_create(
+        actor=kadis,
+        platform="x",
+        handle="BupatiBjn",
+        external_id="1500000000000000900",
+        name="Bupati Bojonegoro",
+        kind="regent",
+        via_channel=channel_x,
+    )
+    # As a poll of the partner's account leaves it.
+    suggestion = RepostSuggestion.objects.create(
+        partner=partner,
+        external_id="1900000000000000001",
+        text="Bupati meresmikan jembatan.",
+        permalink="https://x.com/BupatiBjn/status/1900000000000000001",
+        posted_at=timezone.now(),
     )
     api_token_create(user=staf)
     return PortalData(
@@ -207,4 +262,8 @@ def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: 
         channel=channel,
         channel_x=channel_x,
         other_channel=other_channel,
+        other_post_waiting=other_post_waiting,
+        other_delivery=other_delivery,
+        sync_rule=sync_rule,
+        suggestion=suggestion,
     )

@@ -289,10 +289,6 @@ def post_submit(*, actor: User, post: Post | int) -> Post:
     division Editors and named staff) does; the post must pass every check (platform limits, a
     schedule in the future, assets ready, channels active and assigned)."""
     post = _locked(post)
-    if post.status == PostStatus.SUBMITTED:
-        return post  # sent twice (a double click): already waiting
-    if post.status not in SUBMITTABLE:
-        raise ValidationError(_("Only a draft, or a post returned or rejected, goes to approval."))
     channels = list(post.channels.all())
     unassigned = [c.name for c in channels if c.responsible_division_id is None]
     if unassigned:
@@ -304,6 +300,10 @@ def post_submit(*, actor: User, post: Post | int) -> Post:
         post_policy.user_has_permission_for_instance(actor, "submit", post),
         _("You may not submit posts for every one of these channels."),
     )
+    if post.status == PostStatus.SUBMITTED:
+        return post  # sent twice (a double click): already waiting
+    if post.status not in SUBMITTABLE:
+        raise ValidationError(_("Only a draft, or a post returned or rejected, goes to approval."))
     report = check_post(post)
     if not report.ok:
         raise ValidationError(report.all_problems())

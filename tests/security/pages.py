@@ -101,6 +101,13 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "api:post-approve": lambda d: {"pk": _post(d).pk},
     "api:post-reject": lambda d: {"pk": _post(d).pk},
     "api:delivery-retry": lambda d: {"pk": 999_999},
+    "sync:rule_edit": lambda d: {"pk": d.sync_rule.pk},
+    "sync:rule_delete": lambda d: {"pk": d.sync_rule.pk},
+    "sync:repost_accept": lambda d: {"pk": d.suggestion.pk},
+    "sync:repost_dismiss": lambda d: {"pk": d.suggestion.pk},
+    "api:sync-rule-detail": lambda d: {"pk": d.sync_rule.pk},
+    "api:repost-suggestion-accept": lambda d: {"pk": d.suggestion.pk},
+    "api:repost-suggestion-dismiss": lambda d: {"pk": d.suggestion.pk},
     # The platform simulator (demo and tests only).
     "simulator:account-faults": lambda d: {"platform": "facebook", "handle": "MediaCenterBJN"},
     "simulator:native": lambda d: {"platform": "x", "handle": "mediacenterBJN"},
