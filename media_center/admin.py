@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import EmbedSite, GuidelineVersion, Survey, Vote, Website, WorkerHeartbeat
@@ -52,6 +53,9 @@ class EmbedSiteAdmin(admin.ModelAdmin):
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Changes go through the portal's pages (permission-checked and audited), not the admin."""
+
+    # Addresses without a scheme are taken as https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from guardian.admin import GuardedModelAdmin
 
 from .models import Channel, Delivery, DeliveryAttempt, Post
@@ -30,6 +31,7 @@ class DeliveryInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["display_title", "status", "scheduled_at", "author", "created_at"]
     list_filter = ["status", "origin"]
     search_fields = ["title", "text"]
