@@ -56,7 +56,11 @@ def broker_processed_prune(*, older_than_seconds: int = 86400) -> int:
         return 0
     cutoff = time.time() - older_than_seconds
     removed = 0
-    for path in Path(folder).glob("*.msg"):
+    # Also what config/broker.py sets aside (unreadable ``.bad`` files) and the ``.part`` files
+    # of writers that died mid-write.
+    queue_folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in") or folder
+    leftovers = [*Path(folder).glob("*.msg.bad"), *Path(queue_folder).glob(".*.msg.part")]
+    for path in [*Path(folder).glob("*.msg"), *leftovers]:
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()

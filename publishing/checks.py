@@ -315,4 +315,10 @@ def check_post(post: Post, *, schedule: bool = True) -> CheckReport:
     report.problems += readiness_problems(
         assets=assets, channels=channels, scheduled_at=post.scheduled_at if schedule else None
     )
+    # What the delivery itself would refuse (an Instagram photo outside 4:5..1.91:1, a video
+    # over a platform's length): said now, not after approval.
+    from .media import media_problems
+
+    known = set(report.all_problems())
+    report.problems += [p for p in media_problems(post, channels) if p not in known]
     return report

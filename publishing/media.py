@@ -57,7 +57,7 @@ def media_problems(post: Post, channels: Iterable[Channel] | None = None) -> lis
 
     The workflow calls this at submit and approve; the delivery checks again before sending.
     """
-    from .drivers import get_driver
+    from .drivers.base import get_driver
 
     channels = list(post.channels.all() if channels is None else channels)
     problems: list[str] = []

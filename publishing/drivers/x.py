@@ -66,6 +66,8 @@ TOKEN_URL = "https://api.twitter.com/2/oauth2/token"  # noqa: S105 - an address
 SCOPES = ["tweet.read", "tweet.write", "users.read", "media.write", "offline.access"]
 CHUNK_SIZE = 4 * 1024 * 1024
 MAX_WEIGHTED = 280
+# Pages of the timeline an uncertain send looks through (100 posts each) before sending again.
+MAX_LOOKUP_PAGES = 10
 URL_WEIGHT = 23
 # X's weighting (twitter-text v3): these ranges count once, everything else twice.
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
@@ -372,26 +374,33 @@ class XDriver:
         client = self._client(credential)
         user_id = credential.get("user_id") or self._me(client, credential)["id"]
         since = search_window(payload)
-        found = self._call(
-            credential,
-            lambda: client.get_users_tweets(
-                user_id,
-                start_time=since,
-                max_results=50,
-                tweet_fields=["created_at"],
-                user_auth=False,
-            ),
-            write=False,
-        )
         wanted = split_thread(payload.full_text)[0] if payload.thread else payload.full_text
-        for tweet in found.data or []:
-            if same_text(tweet.text, wanted):
-                return PublishResult(
-                    external_id=str(tweet.id),
-                    permalink=self._permalink(credential, str(tweet.id)),
-                    http_status=200,
-                    found_existing=True,
-                )
+        token = None
+        # Every page since the first try: a busy account posts more than one page meanwhile.
+        for _page in range(MAX_LOOKUP_PAGES):
+            found = self._call(
+                credential,
+                lambda token=token: client.get_users_tweets(
+                    user_id,
+                    start_time=since,
+                    max_results=100,
+                    tweet_fields=["created_at"],
+                    pagination_token=token,
+                    user_auth=False,
+                ),
+                write=False,
+            )
+            for tweet in found.data or []:
+                if same_text(tweet.text, wanted):
+                    return PublishResult(
+                        external_id=str(tweet.id),
+                        permalink=self._permalink(credential, str(tweet.id)),
+                        http_status=200,
+                        found_existing=True,
+                    )
+            token = (found.meta or {}).get("next_token")
+            if not token:
+                break
         return None
 
     def fetch_recent(self, credential, since: datetime | None) -> list[NativePost]:

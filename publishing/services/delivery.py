@@ -72,6 +72,8 @@ from ..models import (
     PostStatus,
 )
 from ..permissions import post_policy
+from ..sync.selectors import repost_for
+from ..vault import driver_secret
 
 logger = logging.getLogger(__name__)
 
@@ -319,7 +321,8 @@ def _attempt(delivery: Delivery, claim: _Claim) -> tuple[PublishResult, str]:
 
 
 def build_payload(delivery: Delivery, driver) -> PostPayload:
-    """What goes to the platform: the text for it, media in its form, the delivery's key."""
+    """What goes to the platform: the text for it, media in its form, the delivery's key, and
+    for a partner's post reposted on its own platform the native share or quote."""
     post = delivery.post
     return PostPayload(
         text=post.text_for(delivery.channel.platform),
@@ -329,12 +332,13 @@ def build_payload(delivery: Delivery, driver) -> PostPayload:
         idempotency_key=str(delivery.idempotency_key),
         thread=post.thread,
         not_before=delivery.first_attempt_at,
+        repost=repost_for(post=post, channel=delivery.channel),
     )
 
 
 @sensitive_variables()
 def _with_credential(delivery: Delivery, driver, operation):
-    """Run ``operation(driver_credential)``, the secret decrypted only here, renewed once under the
+    """Run ``operation(credential)``, the secret decrypted only here, renewed once under the
     vault's row lock when the platform says it expired and the credential can be renewed."""
     channel = delivery.channel
     credential_row = channel.credential
@@ -344,7 +348,7 @@ def _with_credential(delivery: Delivery, driver, operation):
     def load():
         secret = credential_secret_for_use(credential_id=credential_row.pk, used_by=used_by)
         credential_row.refresh_from_db(fields=["expires_at"])
-        return driver_credential(channel, credential_row.kind, secret, credential_row.expires_at)
+        return driver_secret(channel, secret, credential_row)
 
     class _Renewing:
         """The driver, renewing through the vault: it locks the credential's row, reads it again
@@ -363,11 +367,7 @@ def _with_credential(delivery: Delivery, driver, operation):
                 credential_refresh_oauth(
                     credential_id=credential_row.pk,
                     refresher=lambda stored: _oauth_answer(
-                        driver.refresh(
-                            driver_credential(
-                                channel, credential_row.kind, stored, credential_row.expires_at
-                            )
-                        )
+                        driver.refresh(driver_secret(channel, stored, credential_row))
                     ),
                     used_by=used_by,
                     rejected_access_token=current.get("access_token"),
@@ -393,34 +393,6 @@ def _oauth_answer(renewed: dict[str, Any]) -> dict[str, Any]:
     elif renewed.get("expires_in"):
         answer["expires_in"] = renewed["expires_in"]
     return answer
-
-
-@sensitive_variables()
-def driver_credential(
-    channel: Channel, kind: str, secret: dict[str, Any], expires_at: datetime | None
-) -> dict[str, Any]:
-    """The vault's secret in the keys the channel's driver reads (see each driver module)."""
-    if channel.driver == "facebook":
-        return {"page_id": channel.external_id, **_pick(secret, "access_token", "app_secret")}
-    if channel.driver == "instagram_graph":
-        return {"ig_user_id": channel.external_id, **_pick(secret, "access_token", "app_secret")}
-    if channel.driver == "x":
-        return {
-            **_pick(secret, "access_token", "refresh_token", "scope"),
-            "expires_at": expires_at.timestamp() if expires_at else None,
-            "user_id": channel.external_id,
-            "username": channel.handle.lstrip("@"),
-        }
-    if channel.driver == "instagram_private":
-        return {
-            **_pick(secret, "username", "password"),
-            "settings": secret.get("session") or secret.get("settings") or {},
-        }
-    return dict(secret)
-
-
-def _pick(secret: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {name: secret[name] for name in names if secret.get(name)}
 
 
 # --- recording the outcome ---------------------------------------------------------------------

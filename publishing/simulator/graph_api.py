@@ -5,6 +5,7 @@ accounts: JSON answers, the ``{"error": {...}}`` envelope with Meta's codes (190
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import math
@@ -428,12 +429,36 @@ def _feed_list(request, account: Account, data, caller):
     if since:
         posts = posts.filter(created_at__gte=since)
     limit = min(int(data.get("limit") or 25), 100)
+    offset = _cursor_offset(data.get("after"))
     fields = str(data.get("fields", ""))
-    items = [_post_json(request, post, fields) for post in posts[:limit]]
+    page = list(posts[offset : offset + limit + 1])
+    items = [_post_json(request, post, fields) for post in page[:limit]]
     body = {"data": items}
     if account.platform == "facebook":
-        body["paging"] = {"cursors": {"before": "QVFI", "after": "QVFI"}}
+        after = _cursor(offset + len(items))
+        body["paging"] = {"cursors": {"before": _cursor(offset), "after": after}}
+        if len(page) > limit:
+            # As the Graph API does: the address of the next page (the token is sent apart).
+            query = {k: v for k, v in data.items() if k not in ("access_token", "appsecret_proof")}
+            query["after"] = after
+            body["paging"]["next"] = (
+                request.build_absolute_uri(request.path) + "?" + urlencode(query)
+            )
     return json_answer(body)
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _cursor_offset(value) -> int:
+    if not value:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(str(value) + "=" * (-len(str(value)) % 4)).decode()
+        return max(0, int(text.removeprefix("offset:")))
+    except ValueError:
+        return 0
 
 
 def _post_node(request, post: Post, data, caller):

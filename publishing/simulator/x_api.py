@@ -242,7 +242,11 @@ def user_tweets(request, account: Account, user_id: str):
     if start:
         posts = posts.filter(created_at__gte=start)
     limit = min(int(request.GET.get("max_results") or 10), 100)
-    posts = list(posts[:limit])
+    token = request.GET.get("pagination_token", "")
+    offset = int(token) if token.isdigit() else 0
+    posts = list(posts[offset : offset + limit + 1])
+    more = len(posts) > limit
+    posts = posts[:limit]
     if not posts:
         return json_answer({"meta": {"result_count": 0}})
     fields = set(request.GET.get("tweet.fields", "").split(",")) | {"attachments"}
@@ -254,6 +258,8 @@ def user_tweets(request, account: Account, user_id: str):
             "oldest_id": posts[-1].external_id,
         },
     }
+    if more:
+        body["meta"]["next_token"] = str(offset + limit)
     media = [m for post in posts for m in post.media.all()]
     if media and "attachments.media_keys" in request.GET.get("expansions", ""):
         body["includes"] = {"media": [_media_json(request, m) for m in media]}

@@ -1,5 +1,5 @@
 """What the delivery tests share: a real Celery worker on a queue of their own (with short retry
-pauses), the demo channels with vault credentials, and approved posts.
+pauses), the demo channels with vault credentials, and posts approved through the workflow.
 
 The worker runs as its own process group, so that a test can kill it (and its pool) with SIGKILL
 the way a crashed machine would, and start it again.
@@ -13,15 +13,17 @@ import signal
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.conf import settings
 
 from assets.models import Asset
 from assets.services import asset_create_from_file, asset_render, folder_create
-from publishing.models import AccountGroup, Channel, Post, PostMedia, PostStatus
+from publishing.models import AccountGroup, Channel, Post
 from publishing.seed import channel_with_credential
+from publishing.services.posts import post_approve, post_create, post_submit
 from publishing.simulator import services as simulator_services
 from tests.conftest import BASE_DIR, database_url_for_workers
 
@@ -87,6 +89,9 @@ class DeliveryWorker:
         except subprocess.TimeoutExpired:
             self.kill()
 
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
@@ -126,14 +131,56 @@ def delivery_queue_name() -> str:
 
 
 @pytest.fixture
-def use_queue(delivery_queue_name):
-    """Tasks sent by this test (after commit) go to the delivery workers' queue."""
+def use_queue(delivery_queue_name, delivery_worker):
+    """Tasks sent by this test (after commit) go to the delivery workers' queue.
+
+    Guard: should the shared worker die during the test (an unrecoverable broker error, a
+    crash), this test fails with the worker's last lines and the next test gets a new worker,
+    instead of every following test timing out on a queue nobody reads."""
     from config.celery import app
 
     before = app.conf.task_default_queue
     app.conf.task_default_queue = delivery_queue_name
     yield delivery_queue_name
     app.conf.task_default_queue = before
+    if not delivery_worker.alive():
+        tail = delivery_worker.log()[-3000:]
+        delivery_worker.start()  # for the tests that follow (waited for by their first task)
+        pytest.fail(f"The delivery worker died during this test:\n{tail}")
+
+
+@contextmanager
+def own_broker_folders(folder: Path):
+    """Point this process's Celery app at broker folders of its own (the filesystem broker);
+    yields the environment that gives a worker the same folders. On Redis the queue name alone
+    keeps a test apart, so nothing changes there."""
+    from config.celery import app
+
+    if settings.REDIS_URL:
+        yield {}
+        return
+    options = {
+        **app.conf.broker_transport_options,
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "control_folder": str(folder / "control"),
+        "processed_folder": str(folder / "processed"),
+    }
+    for name in ("queue", "control", "processed"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    before = app.conf.broker_transport_options
+
+    def switch(to):
+        app.conf.broker_transport_options = to
+        # The producer pools were made for the old folders; Celery makes new ones on demand.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    switch(options)
+    try:
+        yield {"CELERY_BROKER_DIR": str(folder)}
+    finally:
+        switch(before)
 
 
 @pytest.fixture(scope="session")
@@ -198,29 +245,22 @@ def photo_asset(editor, division, *, size=(1200, 1000), name="foto.jpg") -> Asse
     return Asset.objects.get(pk=asset.pk)
 
 
-def approved_post(
-    *,
-    editor,
-    kadis,
-    channels,
-    text: str,
-    assets=(),
-    scheduled_at=None,
-) -> Post:
-    """An approved post, made through the ORM: the workflow's services (compose, submit,
-    approve) are built in parallel; once they land this helper should go through them."""
-    post = Post.objects.create(
+def submitted_post(*, editor, channels, text: str, assets=(), scheduled_at=None) -> Post:
+    """A post composed and sent to approval by ``editor`` through the workflow's services."""
+    post = post_create(
+        actor=editor,
         text=text,
-        author=editor,
-        division=editor.division,
-        status=PostStatus.SCHEDULED if scheduled_at else PostStatus.APPROVED,
+        asset_ids=[a.pk for a in assets],
+        channel_ids=[c.pk for c in channels],
         scheduled_at=scheduled_at,
-        approved_by=kadis,
-        approved_at=timezone.now(),
-        approved_version=1,
-        submitted_at=timezone.now(),
     )
-    post.channels.set(list(channels))
-    for position, asset in enumerate(assets):
-        PostMedia.objects.create(post=post, asset=asset, position=position)
-    return post
+    return post_submit(actor=editor, post=post)
+
+
+def approved_post(*, editor, kadis, channels, text: str, assets=(), scheduled_at=None) -> Post:
+    """A post composed, submitted and approved through the workflow's services. One due now is
+    released by the approval (after its commit): its deliveries are queued on return."""
+    post = submitted_post(
+        editor=editor, channels=channels, text=text, assets=assets, scheduled_at=scheduled_at
+    )
+    return post_approve(actor=kadis, post=post)

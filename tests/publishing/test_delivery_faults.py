@@ -3,11 +3,16 @@ simulator on the live server, spoken to by the real client libraries: faults, ex
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import AuditEvent, Notification
 from publishing.models import Delivery, DeliveryAttempt, DeliveryStatus, Post, PostStatus
 from publishing.services.delivery import post_release
+from publishing.services.posts import post_approve
 from tests.conftest import wait_for
 from tests.publishing.delivery_fixtures import (
     approved_post,
@@ -60,8 +65,9 @@ def test_approved_post_goes_once_to_each_channel(simulator, channels, editor, ka
         text="Bupati meresmikan jembatan baru di Kecamatan Kalitidu.",
         assets=[photo],
     )
-    ids = post_release(post_id=post.pk)
-    assert len(ids) == 3
+    # The approval released it (after its commit): one delivery per channel, queued.
+    assert post.deliveries.count() == 3
+    assert post_release(post_id=post.pk) == []  # already released: nothing more
     post = _finished(post)
     assert post.status == PostStatus.PUBLISHED and post.published_at is not None
     for driver, platform, handle in [
@@ -82,7 +88,8 @@ def test_approved_post_goes_once_to_each_channel(simulator, channels, editor, ka
         .order_by("id")
         .values_list("action", flat=True)
     )
-    assert actions[0] == "post.release" and actions[-1] == "post.published"
+    assert actions[:4] == ["post.create", "post.submit", "post.approve", "post.release"]
+    assert actions[-1] == "post.published"
     assert actions.count("delivery.published") == 3
 
 
@@ -90,24 +97,28 @@ def test_double_release_fans_out_once(simulator, channels, editor, kadis):
     post = approved_post(
         editor=editor, kadis=kadis, channels=[channels["facebook"]], text="Sekali saja."
     )
-    first = post_release(post_id=post.pk)
-    second = post_release(post_id=post.pk)  # a double-clicked approve, or two beats
-    assert len(first) == 1 and second == []
+    # A double-clicked approve, then a beat run that sees it: neither fans out again.
+    post_approve(actor=kadis, post=post.pk)
+    assert post_release(post_id=post.pk) == []
     _finished(post)
     assert len(simulator.posts("facebook", "MediaCenterBJN")) == 1
     assert Delivery.objects.filter(post=post).count() == 1
 
 
 def test_channel_deactivated_after_approval_is_cancelled(simulator, channels, editor, kadis):
+    due = timezone.now() + timedelta(seconds=1)
     post = approved_post(
         editor=editor,
         kadis=kadis,
         channels=[channels["facebook"], channels["x"]],
         text="Kanal X dinonaktifkan setelah persetujuan.",
+        scheduled_at=due,
     )
+    assert post.status == PostStatus.SCHEDULED
     channels["x"].is_active = False
     channels["x"].save()
-    post_release(post_id=post.pk)
+    time.sleep(max(0.0, (due - timezone.now()).total_seconds()) + 0.05)
+    assert len(post_release(post_id=post.pk)) == 2  # what beat's release_due_posts does
     post = _finished(post)
     assert post.status == PostStatus.PARTLY_PUBLISHED
     cancelled = Delivery.objects.get(post=post, channel=channels["x"])
@@ -119,7 +130,6 @@ def test_channel_deactivated_after_approval_is_cancelled(simulator, channels, ed
 def test_429_with_retry_after_is_honoured(simulator, channels, editor, kadis):
     simulator.fault("x", "mediacenterBJN", mode="rate_limit", remaining=1, retry_after=3)
     post = approved_post(editor=editor, kadis=kadis, channels=[channels["x"]], text="Antre dulu.")
-    post_release(post_id=post.pk)
     post = _finished(post)
     assert post.status == PostStatus.PUBLISHED
     first, second = DeliveryAttempt.objects.filter(delivery__post=post).order_by("number")
@@ -136,7 +146,6 @@ def test_500_then_success(simulator, channels, editor, kadis):
     post = approved_post(
         editor=editor, kadis=kadis, channels=[channels["facebook"]], text="Server sempat galat."
     )
-    post_release(post_id=post.pk)
     post = _finished(post)
     delivery = post.deliveries.get()
     assert delivery.status == DeliveryStatus.PUBLISHED and delivery.attempt_count == 3
@@ -157,7 +166,6 @@ def test_timeout_after_accept_posts_once(
     post = approved_post(
         editor=editor, kadis=kadis, channels=[channels[driver]], text=f"Jawaban terlambat {driver}."
     )
-    post_release(post_id=post.pk)
     post = _finished(post)
     delivery = post.deliveries.get()
     assert delivery.status == DeliveryStatus.PUBLISHED
@@ -174,7 +182,6 @@ def test_expired_token_fails_at_once_and_tells_the_head(simulator, channels, edi
     post = approved_post(
         editor=editor, kadis=kadis, channels=[channels["facebook"]], text="Token sudah kedaluwarsa."
     )
-    post_release(post_id=post.pk)
     post = _finished(post)
     assert post.status == PostStatus.FAILED and post.published_at is None
     delivery = post.deliveries.get()
