@@ -632,12 +632,11 @@ def _create_mirror(seen: SeenNativePost, group, assets: Sequence[Asset]) -> Post
 
 
 def _release(post_id: int) -> None:
+    """Hand an approved mirror to the delivery engine: one delivery per target, each sent by its
+    own ``deliver`` task (the same retries and exactly-once as any post)."""
     from ..services.delivery import post_release
 
-    try:
-        post_release(post_id=post_id)
-    except NotImplementedError:
-        logger.warning("mirror post %s approved; the delivery engine is not installed", post_id)
+    post_release(post_id=post_id)
 
 
 def _claim(seen_id: int) -> bool:
