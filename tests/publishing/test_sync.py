@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Asset
@@ -278,3 +279,25 @@ def test_partner_posts_become_suggestions_and_an_accepted_one_waits_for_approval
     )
     services.repost_suggestion_dismiss(actor=editor, suggestion=second)
     assert list(selectors.repost_suggestions_for(editor)) == []
+
+
+def test_a_mirror_s_page_says_where_it_came_from_and_links_its_copies(
+    channels, kadis, editor, simulator, client_for
+):
+    fb, x, other = channels("fb"), channels("x"), channels("fb_pemkab")
+    back_date(services.sync_rule_create(actor=kadis, source=fb, targets=[x]))
+    back_date(
+        services.sync_rule_create(actor=kadis, source=fb, targets=[other], needs_approval=True)
+    )
+    native = simulator.native("facebook", "MediaCenterBJN", "Pasar murah di alun-alun")
+    poll_and_mirror(fb)
+    to_x = Post.objects.get(origin=PostOrigin.MIRROR, channels=x)
+    to_other = Post.objects.get(origin=PostOrigin.MIRROR, channels=other)  # waits for approval
+    page = client_for(editor).get(reverse("publishing:post_detail", args=[to_x.pk]))
+    html = page.content.decode()
+    assert f"Disalin dari kiriman {fb}" in html  # mirrored from a post of the Facebook Page
+    seen = SeenNativePost.objects.get(external_id=native["external_id"])
+    assert seen.permalink and f'href="{seen.permalink}"' in html
+    assert reverse("publishing:post_detail", args=[to_other.pk]) in html  # the other copy
+    assert "Kiriman ini" in html  # this post, among the copies
+    assert reverse("sync:index") in html  # the publishing navigation leads to sync
