@@ -9,6 +9,7 @@ only the reading of a partner's account through one of the office's logins.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.views.decorators.debug import sensitive_variables
@@ -21,6 +22,10 @@ from ..models import Channel, DriverName
 from ..vault import driver_secret
 
 T = TypeVar("T")
+
+# A poll reads a channel every few minutes: the vault records that use (last use, audit event)
+# once an hour per channel, not hundreds of times a day; a refresh is always recorded.
+CREDENTIAL_USE_RECORDED_EVERY = timedelta(hours=1)
 
 
 # The keys naming the account a driver reads, for reading another account through a channel's
@@ -66,7 +71,11 @@ def call_channel(
 
     def load() -> dict[str, Any]:
         secret = dict(
-            credential_secret_for_use(credential_id=channel.credential_id, used_by=used_by)
+            credential_secret_for_use(
+                credential_id=channel.credential_id,
+                used_by=used_by,
+                record_every=CREDENTIAL_USE_RECORDED_EVERY,
+            )
         )
         return driver_credential(channel, secret, account_id=account_id, handle=handle)
 

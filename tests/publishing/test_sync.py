@@ -301,3 +301,28 @@ def test_a_mirror_s_page_says_where_it_came_from_and_links_its_copies(
     assert reverse("publishing:post_detail", args=[to_other.pk]) in html  # the other copy
     assert "Kiriman ini" in html  # this post, among the copies
     assert reverse("sync:index") in html  # the publishing navigation leads to sync
+
+
+def test_polls_every_few_minutes_record_their_use_of_the_credential_once_an_hour(
+    channels, kadis, simulator
+):
+    from accounts.models import AuditEvent, Credential
+
+    fb, x = channels("fb"), channels("x")
+    back_date(services.sync_rule_create(actor=kadis, source=fb, targets=[x]))
+
+    def uses() -> int:
+        return AuditEvent.objects.filter(
+            action="credential.use", object_id=str(fb.credential_id)
+        ).count()
+
+    before = uses()
+    for _poll in range(3):
+        assert services.sync_poll_channel(channel_id=fb.pk).error == ""
+    assert uses() == before + 1
+    an_hour_ago = timezone.now() - timedelta(hours=1, minutes=1)
+    Credential.objects.filter(pk=fb.credential_id).update(last_used_at=an_hour_ago)
+    services.sync_poll_channel(channel_id=fb.pk)
+    assert uses() == before + 2
+    credential = Credential.objects.get(pk=fb.credential_id)
+    assert credential.last_used_by == f"sync:{fb.pk}" and credential.last_used_at > an_hour_ago
