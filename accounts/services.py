@@ -545,12 +545,17 @@ def _record_use(credential: Credential, *, used_by: str) -> None:
 
 
 @sensitive_variables()
-def credential_secret_for_use(*, credential_id: int, used_by: str) -> vault.SecretPayload:
+def credential_secret_for_use(
+    *, credential_id: int, used_by: str, record_every: timedelta | None = None
+) -> vault.SecretPayload:
     """The decrypted secret, for a worker about to call a platform with it. Never for a page.
 
     ``used_by`` says who uses it (``"delivery:123"``); it is recorded as the last use and in an
-    audit event ("credential.use", without the secret). Raises ``CredentialUnavailable`` for a
-    revoked credential and ``vault.VaultKeyError`` when it cannot be decrypted (also recorded).
+    audit event ("credential.use", without the secret). A job that uses the credential again and
+    again (a sync poll every few minutes) passes ``record_every``: its repeated uses are recorded
+    once per that period (the first use by another job is always recorded). Raises
+    ``CredentialUnavailable`` for a revoked credential and ``vault.VaultKeyError`` when it cannot
+    be decrypted (also recorded).
     """
     credential = Credential.objects.get(pk=credential_id)
     if not credential.is_active:
@@ -562,8 +567,15 @@ def credential_secret_for_use(*, credential_id: int, used_by: str) -> vault.Secr
     except vault.VaultKeyError:
         _record_unreadable(credential)
         raise
-    with transaction.atomic():
-        _record_use(credential, used_by=used_by)
+    recorded_lately = (
+        record_every is not None
+        and credential.last_used_by == used_by[:100]
+        and credential.last_used_at is not None
+        and credential.last_used_at > timezone.now() - record_every
+    )
+    if not recorded_lately:
+        with transaction.atomic():
+            _record_use(credential, used_by=used_by)
     return payload
 
 

@@ -25,6 +25,7 @@ from .forms import PostFilterForm, PostForm, RescheduleForm, ReviewForm, initial
 from .models import Channel, Delivery, DeliveryStatus, Platform, PostStatus
 from .permissions import channel_policy, post_policy
 from .services import posts as services
+from .sync.selectors import origin_of
 
 PUBLISHING_STATUSES = {PostStatus.APPROVED, PostStatus.PUBLISHING}
 
@@ -263,6 +264,7 @@ def _detail_context(request, post) -> dict:
             else None
         ),
         "variants": {v.platform: v.text for v in post.variants.all()},
+        "origin": origin_of(post),
     }
 
 

@@ -2,41 +2,54 @@
 
 The vault keeps only the secret parts of a login (tokens, a password); the account's ids on the
 platform (Page id, X user id, Instagram user id) are the channel's own fields. A driver needs
-both, so they are joined here, just before the call, and dropped right after it.
+both: :func:`publishing.vault.driver_secret` joins them, just before the call; this module adds
+only the reading of a partner's account through one of the office's logins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
+
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Credential
 from accounts.services import credential_refresh_oauth, credential_secret_for_use
 
 from ..drivers.base import Driver, PermanentError, TokenExpired, get_driver
-from ..models import Channel
+from ..models import Channel, DriverName
+from ..vault import driver_secret
 
 T = TypeVar("T")
 
+# A poll reads a channel every few minutes: the vault records that use (last use, audit event)
+# once an hour per channel, not hundreds of times a day; a refresh is always recorded.
+CREDENTIAL_USE_RECORDED_EVERY = timedelta(hours=1)
 
+
+# The keys naming the account a driver reads, for reading another account through a channel's
+# login (a partner's public posts).
+_ACCOUNT_KEYS = {
+    DriverName.FACEBOOK: ("page_id", None),
+    DriverName.X: ("user_id", "username"),
+    DriverName.INSTAGRAM_GRAPH: ("ig_user_id", None),
+}
+
+
+@sensitive_variables()
 def driver_credential(
     channel: Channel, secret: dict[str, Any], *, account_id: str = "", handle: str = ""
 ) -> dict[str, Any]:
-    """``secret`` with the ids ``channel``'s driver reads. ``account_id`` / ``handle`` name
-    another account to read through this channel's login (a partner's public posts)."""
-    account_id = account_id or channel.external_id
-    handle = (handle or channel.handle).lstrip("@")
-    credential = dict(secret)
-    if channel.driver == "facebook":
-        credential["page_id"] = account_id
-    elif channel.driver == "x":
-        credential["user_id"] = account_id
-        credential["username"] = handle
-        expires_at = getattr(channel.credential, "expires_at", None)
-        if expires_at is not None and not credential.get("expires_at"):
-            credential["expires_at"] = expires_at.timestamp()
-    elif channel.driver == "instagram_graph":
-        credential["ig_user_id"] = account_id
+    """The vault's ``secret`` in the shape ``channel``'s driver reads (the vault's
+    :func:`publishing.vault.driver_secret`); ``account_id`` / ``handle`` name another account to
+    read through this channel's login (a partner's public posts)."""
+    credential = driver_secret(channel, secret, channel.credential)
+    id_key, handle_key = _ACCOUNT_KEYS.get(channel.driver, (None, None))
+    if account_id and id_key:
+        credential[id_key] = account_id
+    if handle and handle_key:
+        credential[handle_key] = handle.lstrip("@")
     return credential
 
 
@@ -58,7 +71,11 @@ def call_channel(
 
     def load() -> dict[str, Any]:
         secret = dict(
-            credential_secret_for_use(credential_id=channel.credential_id, used_by=used_by)
+            credential_secret_for_use(
+                credential_id=channel.credential_id,
+                used_by=used_by,
+                record_every=CREDENTIAL_USE_RECORDED_EVERY,
+            )
         )
         return driver_credential(channel, secret, account_id=account_id, handle=handle)
 

@@ -74,6 +74,8 @@ logger = logging.getLogger(__name__)
 
 # The drivers ask for at most this many recent posts: a full page may have cut older ones off.
 FETCH_LIMIT = 100
+# Posts without media are mirrored this many to a transaction.
+MIRROR_BATCH = 50
 
 
 def poll_interval() -> int:
@@ -402,6 +404,7 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
     if new:
         ours = _portal_ids(channel, [n.external_id for n in new])
         flying = _in_flight_texts(channel)
+        rows: list[dict[str, Any]] = []
         for native in new:
             if native.external_id in ours:
                 status, note = SeenStatus.OURS, ""
@@ -417,23 +420,22 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
                 status, note = SeenStatus.SKIPPED, _("No rule takes this kind of post.")
             else:
                 status, note = SeenStatus.PENDING, ""
-            try:
-                with transaction.atomic():
-                    seen = SeenNativePost.objects.create(
-                        channel=channel,
-                        external_id=native.external_id,
-                        created_at=native.created_at,
-                        text=native.text,
-                        permalink=native.permalink[:500],
-                        media=_native_media(native),
-                        is_reply=native.is_reply,
-                        status=status,
-                        note=note,
-                    )
-            except IntegrityError:
-                continue  # an overlapping poll remembered it a moment ago: it is theirs
+            rows.append(
+                {
+                    "channel": channel,
+                    "external_id": native.external_id,
+                    "created_at": native.created_at,
+                    "text": native.text,
+                    "permalink": native.permalink[:500],
+                    "media": _native_media(native),
+                    "is_reply": native.is_reply,
+                    "status": status,
+                    "note": note,
+                }
+            )
+        for seen in _remember(rows):
             result.new += 1
-            if status == SeenStatus.PENDING:
+            if seen.status == SeenStatus.PENDING:
                 result.pending.append(seen.pk)
     result.deferred = len(deferred)
     if propagate and len(natives) < FETCH_LIMIT:
@@ -459,6 +461,27 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
 
         transaction.on_commit(lambda: sync_mirror_channel.delay(channel.pk))
     return result
+
+
+def _remember(rows: list[dict[str, Any]]) -> list[SeenNativePost]:
+    """Insert the rows of newly seen posts and return those this poll inserted: all of them in one
+    statement when no overlapping poll got there first (the usual case), else one by one, each
+    row already remembered a moment ago by the other poll being left to it."""
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return SeenNativePost.objects.bulk_create([SeenNativePost(**row) for row in rows])
+    except IntegrityError:
+        pass
+    inserted = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                inserted.append(SeenNativePost.objects.create(**row))
+        except IntegrityError:
+            continue  # an overlapping poll remembered it a moment ago: it is theirs
+    return inserted
 
 
 def _rule_accepts(kinds: str, *, has_media: bool, is_reply: bool) -> bool:
@@ -614,7 +637,9 @@ def _create_mirror(seen: SeenNativePost, group, assets: Sequence[Asset]) -> Post
         post.approved_at = now
         post.approved_version = post.content_version
     post.save()
-    post.channels.set([target.link.channel for target, _text in group])
+    Post.channels.through.objects.bulk_create(
+        [Post.channels.through(post=post, channel=target.link.channel) for target, _text in group]
+    )
     variants = {}
     for target, text in group:
         if text != first_text:
@@ -632,12 +657,11 @@ def _create_mirror(seen: SeenNativePost, group, assets: Sequence[Asset]) -> Post
 
 
 def _release(post_id: int) -> None:
+    """Hand an approved mirror to the delivery engine: one delivery per target, each sent by its
+    own ``deliver`` task (the same retries and exactly-once as any post)."""
     from ..services.delivery import post_release
 
-    try:
-        post_release(post_id=post_id)
-    except NotImplementedError:
-        logger.warning("mirror post %s approved; the delivery engine is not installed", post_id)
+    post_release(post_id=post_id)
 
 
 def _claim(seen_id: int) -> bool:
@@ -692,10 +716,11 @@ def sync_mirror_seen(
         else:
             texts.append((target, text))
     post_ids = []
-    with transaction.atomic():
+    # Joins the caller's transaction when there is one (a batch of posts without media).
+    with transaction.atomic(savepoint=False):
         for group in _group(texts):
             post = _create_mirror(seen, group, assets)
-            seen.mirror_posts.add(post)
+            SeenNativePost.mirror_posts.through.objects.create(seennativepost=seen, post=post)
             post_ids.append(post.pk)
             if post.status == PostStatus.APPROVED:
                 transaction.on_commit(lambda post_id=post.pk: _release(post_id))
@@ -741,20 +766,28 @@ def sync_mirror_channel(*, channel_id: int, confirm: bool = True) -> list[int]:
         complete = len(natives) < FETCH_LIMIT
     post_ids: list[int] = []
     rules = _rules_of(channel_id)
+    quick: list[tuple[SeenNativePost, bool]] = []
+    slow: list[SeenNativePost] = []
     for seen in pending:
         there = present is None or seen.external_id in present
         if not there and not complete:
             continue
         if not seen.media or not there:
-            # Nothing to download: claimed and mirrored in one transaction.
-            with transaction.atomic():
+            quick.append((seen, there))
+        else:
+            slow.append(seen)
+    # Nothing to download: claimed and mirrored in one transaction per batch (a claim taken by an
+    # overlapping worker's batch waits for its commit, then finds the post no longer pending).
+    for start in range(0, len(quick), MIRROR_BATCH):
+        with transaction.atomic():
+            for seen, there in quick[start : start + MIRROR_BATCH]:
                 if _claim(seen.pk):
                     post_ids += sync_mirror_seen(seen=seen, still_there=there, rules=rules)
-            continue
+    for seen in slow:
         if not _claim(seen.pk):
             continue  # another worker took it
         try:
-            post_ids += sync_mirror_seen(seen=seen, still_there=there, rules=rules)
+            post_ids += sync_mirror_seen(seen=seen, rules=rules)
         except Exception:
             SeenNativePost.objects.filter(pk=seen.pk, status=SeenStatus.MIRRORING).update(
                 status=SeenStatus.PENDING

@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Asset
 from publishing.drivers.base import RepostKind, get_driver
-from publishing.models import Post, PostOrigin, PostStatus
+from publishing.models import Delivery, DeliveryStatus, Post, PostOrigin, PostStatus
 from publishing.sync import selectors, services
 from publishing.sync.models import (
     PollState,
@@ -24,9 +25,9 @@ from publishing.sync.models import (
 )
 from publishing.sync.services import TargetSpec
 
-from .sync_fixtures import deliver_now, sync_channels  # noqa: F401 - fixture
+from .sync_fixtures import held_queue, send_deliveries, sync_channels  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("held_queue")]
 
 
 def poll_and_mirror(channel) -> list[Post]:
@@ -68,8 +69,11 @@ def test_a_native_post_is_mirrored_once_with_its_transform(channels, kadis, simu
     assert len(mirrors) == 1
     mirror = mirrors[0]
     assert mirror.origin == PostOrigin.MIRROR
-    assert mirror.status == PostStatus.APPROVED
+    # Approved at once (the rule does not ask for approval) and released to the delivery engine.
+    assert mirror.status == PostStatus.PUBLISHING
     assert list(mirror.channels.all()) == [x]
+    (delivery,) = mirror.deliveries.all()
+    assert delivery.channel == x and delivery.status == DeliveryStatus.QUEUED
     assert mirror.text.startswith("Pelayanan KTP keliling hari ini\n\n#Bojonegoro\n\n")
     assert native["external_id"] in mirror.text  # the link back to the source post
     seen = SeenNativePost.objects.get(channel=fb, external_id=native["external_id"])
@@ -80,6 +84,13 @@ def test_a_native_post_is_mirrored_once_with_its_transform(channels, kadis, simu
     PollState.objects.filter(channel=fb).update(cursor=None)
     assert poll_and_mirror(fb) == []
     assert Post.objects.filter(origin=PostOrigin.MIRROR).count() == 1
+    (sent,) = send_deliveries(mirror)
+    assert sent.status == DeliveryStatus.PUBLISHED
+    (on_x,) = simulator.posts("x", "mediacenterBJN")
+    assert on_x["external_id"] == sent.external_id and "#Bojonegoro" in on_x["text"]
+    mirror.refresh_from_db()
+    assert mirror.status == PostStatus.PUBLISHED
+    assert Delivery.objects.count() == 1
 
 
 def test_a_cycle_of_three_rules_mirrors_each_post_once(channels, kadis, simulator):
@@ -88,7 +99,8 @@ def test_a_cycle_of_three_rules_mirrors_each_post_once(channels, kadis, simulato
         back_date(services.sync_rule_create(actor=kadis, source=source, targets=[target]))
     simulator.native("facebook", "MediaCenterBJN", "Festival Kayangan Api dibuka")
     (first,) = poll_and_mirror(a)
-    deliver_now(first)  # now on b, published by the portal
+    (sent,) = send_deliveries(first)  # now on b, published by the portal
+    assert sent.status == DeliveryStatus.PUBLISHED
     assert poll_and_mirror(b) == []  # recognised as the portal's own post: no echo to c
     assert poll_and_mirror(c) == []
     assert poll_and_mirror(a) == []
@@ -196,7 +208,7 @@ def test_rules_that_ask_remove_the_mirrors_of_a_deleted_source_post(channels, ka
     )
     native = simulator.native("facebook", "MediaCenterBJN", "Info banjir sementara")
     (mirror,) = poll_and_mirror(fb)
-    (delivery,) = deliver_now(mirror)
+    (delivery,) = send_deliveries(mirror)
     assert [p["external_id"] for p in simulator.posts("x", "mediacenterBJN")] == [
         delivery.external_id
     ]
@@ -215,7 +227,7 @@ def test_without_the_rule_asking_a_deletion_is_not_propagated(channels, kadis, s
     back_date(services.sync_rule_create(actor=kadis, source=fb, targets=[x]))
     native = simulator.native("facebook", "MediaCenterBJN", "Tetap ada")
     (mirror,) = poll_and_mirror(fb)
-    deliver_now(mirror)
+    send_deliveries(mirror)
     get_driver("facebook").delete(
         native["external_id"], simulator.credential("facebook", "MediaCenterBJN")
     )
@@ -267,3 +279,50 @@ def test_partner_posts_become_suggestions_and_an_accepted_one_waits_for_approval
     )
     services.repost_suggestion_dismiss(actor=editor, suggestion=second)
     assert list(selectors.repost_suggestions_for(editor)) == []
+
+
+def test_a_mirror_s_page_says_where_it_came_from_and_links_its_copies(
+    channels, kadis, editor, simulator, client_for
+):
+    fb, x, other = channels("fb"), channels("x"), channels("fb_pemkab")
+    back_date(services.sync_rule_create(actor=kadis, source=fb, targets=[x]))
+    back_date(
+        services.sync_rule_create(actor=kadis, source=fb, targets=[other], needs_approval=True)
+    )
+    native = simulator.native("facebook", "MediaCenterBJN", "Pasar murah di alun-alun")
+    poll_and_mirror(fb)
+    to_x = Post.objects.get(origin=PostOrigin.MIRROR, channels=x)
+    to_other = Post.objects.get(origin=PostOrigin.MIRROR, channels=other)  # waits for approval
+    page = client_for(editor).get(reverse("publishing:post_detail", args=[to_x.pk]))
+    html = page.content.decode()
+    assert f"Disalin dari kiriman {fb}" in html  # mirrored from a post of the Facebook Page
+    seen = SeenNativePost.objects.get(external_id=native["external_id"])
+    assert seen.permalink and f'href="{seen.permalink}"' in html
+    assert reverse("publishing:post_detail", args=[to_other.pk]) in html  # the other copy
+    assert "Kiriman ini" in html  # this post, among the copies
+    assert reverse("sync:index") in html  # the publishing navigation leads to sync
+
+
+def test_polls_every_few_minutes_record_their_use_of_the_credential_once_an_hour(
+    channels, kadis, simulator
+):
+    from accounts.models import AuditEvent, Credential
+
+    fb, x = channels("fb"), channels("x")
+    back_date(services.sync_rule_create(actor=kadis, source=fb, targets=[x]))
+
+    def uses() -> int:
+        return AuditEvent.objects.filter(
+            action="credential.use", object_id=str(fb.credential_id)
+        ).count()
+
+    before = uses()
+    for _poll in range(3):
+        assert services.sync_poll_channel(channel_id=fb.pk).error == ""
+    assert uses() == before + 1
+    an_hour_ago = timezone.now() - timedelta(hours=1, minutes=1)
+    Credential.objects.filter(pk=fb.credential_id).update(last_used_at=an_hour_ago)
+    services.sync_poll_channel(channel_id=fb.pk)
+    assert uses() == before + 2
+    credential = Credential.objects.get(pk=fb.credential_id)
+    assert credential.last_used_by == f"sync:{fb.pk}" and credential.last_used_at > an_hour_ago
