@@ -97,7 +97,7 @@ class AssetSerializer(serializers.ModelSerializer):
         return [tag.name for tag in asset.tags.all()]
 
     def get_download_url(self, asset: Asset) -> str:
-        return services.asset_public_url(asset, download=True)
+        return services.asset_public_url(asset, download=True, absolute=True)
 
     @extend_schema_field(RenditionSerializer(many=True))
     def get_renditions(self, asset: Asset) -> list[dict]:
@@ -108,7 +108,7 @@ class AssetSerializer(serializers.ModelSerializer):
                 "name": r.name,
                 "width": r.width,
                 "height": r.height,
-                "url": services.asset_public_url(asset, r.name),
+                "url": services.asset_public_url(asset, r.name, absolute=True),
             }
             for r in asset.renditions.all()
         ]

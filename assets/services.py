@@ -915,9 +915,14 @@ def asset_public_url(
     expires: int | None = None,
     *,
     download: bool = False,
+    absolute: bool = False,
 ) -> str:
     """An address of the original (or a rendition) that anyone holding it may fetch until it
     expires: a presigned URL on object storage, a signed portal address on local storage.
+
+    A portal address is relative (pages work under any host name the portal is reached by);
+    ``absolute`` puts ``ASSET_PUBLIC_BASE_URL`` before it, for those who fetch it from elsewhere
+    (a platform fetching a photo, an API client).
 
     Expiry is rounded up to the next ten minutes so that pages show stable addresses that
     browsers can cache. Raises ``LookupError`` if the rendition does not exist.
@@ -935,7 +940,7 @@ def asset_public_url(
         {"a": asset.pk, "r": rendition or "", "e": until, "d": int(download)}, salt=MEDIA_SALT
     )
     url = reverse("assets:media", args=[token])
-    base = settings.ASSET_PUBLIC_BASE_URL.rstrip("/")
+    base = settings.ASSET_PUBLIC_BASE_URL.rstrip("/") if absolute else ""
     return f"{base}{url}" if base else url
 
 

@@ -274,9 +274,9 @@ ASSET_UPLOAD_DIR = Path(env.str("ASSET_UPLOAD_DIR", default=str(VAR_DIR / "uploa
 ASSET_UPLOAD_EXPIRE_HOURS = env.int("ASSET_UPLOAD_EXPIRE_HOURS", default=24)
 # Seconds a signed media address (for platforms, and pictures in pages) stays valid.
 ASSET_URL_EXPIRE = env.int("ASSET_URL_EXPIRE", default=3600)
-# Public address of the portal, put before signed media addresses handed to the platforms
-# (local storage only; object storage signs its own addresses). Empty: addresses stay relative.
-# In development the simulator fetches Instagram media from the portal itself.
+# Public address of the portal, put before signed media addresses handed to the platforms and
+# API clients (local storage only; object storage signs its own addresses; pages always use
+# relative addresses). In development the simulator fetches Instagram media from the portal.
 ASSET_PUBLIC_BASE_URL = env.str(
     "ASSET_PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}" if DEBUG else ""
 )

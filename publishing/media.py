@@ -164,7 +164,7 @@ def _stored_item(name: str, **fields) -> MediaItem:
 
 
 def _url_for(asset: Asset, rendition: str | None, driver: Driver) -> str:
-    url = asset_public_url(asset, rendition)
+    url = asset_public_url(asset, rendition, absolute=True)
     if url.startswith(("http://", "https://")):
         return url
     if driver.name in URL_DRIVERS:

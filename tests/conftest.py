@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -167,12 +168,23 @@ def database_url_for_workers() -> str:
 
 
 class WorkerProcess:
-    """A `celery worker` process on the test database, the session's queue and storage."""
+    """A `celery worker` process on the test database and a queue of its own, in its own process
+    group (so that ``kill`` reaches its pool too, as a crash of the machine would)."""
 
-    def __init__(self, env: dict[str, str], queue: str, log_path: Path):
+    def __init__(
+        self,
+        env: dict[str, str],
+        queue: str,
+        log_path: Path,
+        *,
+        concurrency: int | str = 2,
+        name: str = "test",
+    ):
         self.env = env
         self.queue = queue
         self.log_path = log_path
+        self.concurrency = str(concurrency)
+        self.name = name
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -188,33 +200,42 @@ class WorkerProcess:
                 "--loglevel",
                 "INFO",
                 "--concurrency",
-                "2",
+                self.concurrency,
                 "--queues",
                 self.queue,
                 "--hostname",
-                f"test-{uuid.uuid4().hex[:6]}@%h",
+                f"{self.name}-{uuid.uuid4().hex[:6]}@%h",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
             ],
             cwd=BASE_DIR,
-            env=self.env,
+            env={**self.env, "CELERY_QUEUE": self.queue},
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
+    def kill(self) -> None:
+        """SIGKILL to the worker and its pool: nothing is acknowledged, nothing cleaned up."""
+        if self.alive():
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
     def stop(self, *, kill: bool = False) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if not self.alive():
             return
         if kill:
-            self.process.kill()
-        else:
-            self.process.terminate()
+            self.kill()
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            self.kill()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

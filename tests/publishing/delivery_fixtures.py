@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import signal
-import subprocess
-import sys
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +22,7 @@ from publishing.models import AccountGroup, Channel, Post
 from publishing.seed import channel_with_credential
 from publishing.services.posts import post_approve, post_create, post_submit
 from publishing.simulator import services as simulator_services
-from tests.conftest import BASE_DIR, database_url_for_workers
+from tests.conftest import WorkerProcess, database_url_for_workers
 
 RETRY_BASE = 0.2
 # Three accounts of the Media Center: (driver, simulator platform, handle, platform id)
@@ -36,64 +33,18 @@ MEDIA_CENTER = [
 ]
 
 
-class DeliveryWorker:
-    """``celery worker`` (2 processes) on the test database and a queue of its own."""
+class DeliveryWorker(WorkerProcess):
+    """``celery worker`` on the test database and a queue of its own: more processes than cores,
+    as the work is mostly waiting for the platform."""
 
     def __init__(self, env: dict[str, str], queue: str, log_path: Path):
-        self.env, self.queue, self.log_path = env, queue, log_path
-        # The work is waiting for the platform: more processes than cores.
-        self.concurrency = env.get("DELIVERY_TEST_CONCURRENCY", "4")
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                self.concurrency,
-                "--queues",
-                self.queue,
-                "--hostname",
-                f"delivery-{uuid.uuid4().hex[:6]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=BASE_DIR,
-            env={**self.env, "CELERY_QUEUE": self.queue},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        super().__init__(
+            env,
+            queue,
+            log_path,
+            concurrency=env.get("DELIVERY_TEST_CONCURRENCY", "4"),
+            name="delivery",
         )
-
-    def kill(self) -> None:
-        """SIGKILL to the worker and its pool: nothing is acknowledged, nothing cleaned up."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 def worker_env(live_server, media_root, **extra: str) -> dict[str, str]:
