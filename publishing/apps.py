@@ -34,3 +34,17 @@ class PublishingConfig(AppConfig):
             "delivery.failed",
             _("Post “%(post)s” could not be sent to %(channel)s: %(message)s"),
         )
+        # The workflow's news: the approvers hear of a post waiting for them, the author of a post
+        # rejected or sent back (with the reviewer's comment).
+        NOTIFICATION_MESSAGES.setdefault(
+            "post.submitted",
+            _("%(author)s submitted the post “%(post)s” for your approval."),
+        )
+        NOTIFICATION_MESSAGES.setdefault(
+            "post.rejected",
+            _("%(reviewer)s rejected your post “%(post)s”: %(comment)s"),
+        )
+        NOTIFICATION_MESSAGES.setdefault(
+            "post.returned",
+            _("%(reviewer)s sent your post “%(post)s” back for changes: %(comment)s"),
+        )

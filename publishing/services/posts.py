@@ -18,11 +18,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import audit_record
+from accounts.roles import Role
+from accounts.services import audit_record, notification_send
 from assets.models import Asset
 from assets.selectors import assets_for_user
 
@@ -310,9 +312,35 @@ def post_submit(*, actor: User, post: Post | int) -> Post:
     post.status = PostStatus.SUBMITTED
     post.submitted_at = timezone.now()
     post.save(update_fields=["status", "submitted_at", "updated_at"])
-    audit_record(actor=actor, action="post.submit", target=post,
-                 details={"content_version": post.content_version})  # fmt: skip
+    event = audit_record(actor=actor, action="post.submit", target=post,
+                         details={"content_version": post.content_version})  # fmt: skip
+    notification_send(
+        recipients=[person for person in _approvers(post) if person.pk != actor.pk],
+        kind="post.submitted",
+        key=f"post.submitted:{post.pk}:{event.pk}",
+        params={"post": post.display_title, "author": actor.get_full_name() or actor.username},
+        url=reverse("publishing:approval_queue"),
+    )
     return post
+
+
+def _approvers(post: Post) -> list[User]:
+    """Who may approve ``post`` now: the Kepala Dinas, and anyone granted ``approve_channel`` on
+    its channels who holds it for every one of them."""
+    from guardian.shortcuts import get_users_with_perms
+
+    candidates = {
+        user.pk: user
+        for user in User.objects.filter(is_active=True, groups__name=Role.KEPALA_DINAS.value)
+    }
+    for channel in post.channels.all():
+        for user in get_users_with_perms(channel, only_with_perms_in=["approve_channel"]):
+            candidates.setdefault(user.pk, user)
+    return [
+        user
+        for _pk, user in sorted(candidates.items())
+        if post_policy.user_has_permission_for_instance(user, "approve", post)
+    ]
 
 
 def _release_on_commit(post_id: int) -> None:
@@ -393,8 +421,22 @@ def _review(actor: User, post: Post | int, *, status: str, action: str, comment:
     post.status = status
     post.review_comment = comment.strip()
     post.save(update_fields=["status", "review_comment", "updated_at"])
-    audit_record(actor=actor, action=action, target=post,
-                 details={"comment": post.review_comment[:1000]})  # fmt: skip
+    event = audit_record(actor=actor, action=action, target=post,
+                         details={"comment": post.review_comment[:1000]})  # fmt: skip
+    # The author hears of it, with the reviewer's words (and whoever submitted it, if another).
+    kind = "post.rejected" if status == PostStatus.REJECTED else "post.returned"
+    if post.author_id and post.author_id != actor.pk:
+        notification_send(
+            recipients=[post.author],
+            kind=kind,
+            key=f"{kind}:{post.pk}:{event.pk}",
+            params={
+                "post": post.display_title,
+                "reviewer": actor.get_full_name() or actor.username,
+                "comment": post.review_comment or "—",
+            },
+            url=reverse("publishing:post_detail", args=[post.pk]),
+        )
     return post
 
 

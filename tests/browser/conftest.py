@@ -62,3 +62,11 @@ def phone_page(browser, live_server):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+# The publishing cycle's delivery worker and queue (see tests/publishing/delivery_fixtures.py).
+from tests.publishing.delivery_fixtures import (  # noqa: E402, F401
+    delivery_queue_name,
+    delivery_worker,
+    use_queue,
+)

@@ -3,10 +3,13 @@ each step leaves on the post's timeline."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -27,6 +30,8 @@ from publishing.services.posts import (
     post_update,
 )
 from tests.assets import media
+from tests.conftest import wait_for
+from tests.publishing.delivery_fixtures import MEDIA_CENTER, make_channels, photo_asset
 from tests.publishing.workflow_fixtures import later
 
 pytestmark = pytest.mark.django_db
@@ -236,20 +241,48 @@ def test_reject_needs_a_comment_and_return_sends_it_back(editor, kadis, three, p
 # --- approval ------------------------------------------------------------------------------------
 
 
-def test_a_post_due_now_is_approved_and_released_once_on_a_double_click(
-    editor, kadis, three, photo, django_capture_on_commit_callbacks
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.e2e
+@pytest.mark.usefixtures("delivery_worker", "use_queue")
+def test_a_double_clicked_approve_publishes_once_on_each_channel(
+    simulator, editor, kadis, divisions, client_for
 ):
-    post = draft(editor, three, [photo])
+    """Two approve requests of one session at the same moment (a double click): one approval,
+    one set of deliveries sent by the real worker, one post on each account of the simulator."""
+    live = make_channels(kadis, divisions["PKP"])
+    photo = photo_asset(editor, divisions["PKP"])
+    post = draft(editor, live.values(), [photo], text="Pasar murah di alun-alun Bojonegoro.")
     post_submit(actor=editor, post=post)
-    with django_capture_on_commit_callbacks() as callbacks:
-        post_approve(actor=kadis, post=post)
-        post_approve(actor=kadis, post=post.pk)
-    post = Post.objects.get(pk=post.pk)
-    assert post.status == PostStatus.APPROVED
-    assert post.approved_version == post.content_version == 1
-    # One release after commit, and one audit event, however many clicks.
-    assert len(callbacks) == 1
+    first = client_for(kadis)
+    second = Client()
+    second.cookies = first.cookies  # the same browser, clicked twice
+    clicks = threading.Barrier(2)
+    answers: list[int] = []
+
+    def click(client: Client) -> None:
+        try:
+            clicks.wait(timeout=10)
+            answers.append(client.post(f"/publishing/posts/{post.pk}/approve/").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click, args=(c,)) for c in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers == [302, 302]
+    done = wait_for(
+        lambda: (p := Post.objects.get(pk=post.pk)).status == PostStatus.PUBLISHED and p,
+        timeout=60,
+        message="the post was not published",
+    )
+    assert done.deliveries.count() == 3
     assert actions(post).count("post.approve") == 1
+    assert actions(post).count("post.release") == 1
+    for _driver, platform, handle, _id in MEDIA_CENTER:
+        posts = [p for p in simulator.posts(platform, handle) if p["parent"] is None]
+        assert [p["text"][:20] for p in posts] == ["Pasar murah di alun-"], (platform, posts)
 
 
 def test_approve_many_approves_what_it_may_and_says_why_not_for_the_rest(
