@@ -210,7 +210,7 @@ class Portal:
         """The processes doing the work: gunicorn's workers and each Celery worker's pool."""
         found = {"gunicorn": children(self.process.pid) if self.process else []}
         found["celery"] = [
-            pid for p in self.celery if p.args[4] == "worker" for pid in children(p.pid)
+            pid for p in self.celery if "worker" in p.args[:6] for pid in children(p.pid)
         ]
         return found
 

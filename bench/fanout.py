@@ -55,15 +55,32 @@ def setup():
     from publishing.simulator import services as simulator
 
     division = division_create(name="Pengelolaan Komunikasi Publik", short_name="PKP")
-    kadis = user_create(username="kadis", email="kadis@example.go.id", full_name="Kadis",
-                        password=None, roles=[Role.KEPALA_DINAS])  # fmt: skip
-    editor = user_create(username="editor", email="editor@example.go.id", full_name="Editor",
-                         password=None, division=division, roles=[Role.EDITOR])  # fmt: skip
+    kadis = user_create(
+        username="kadis",
+        email="kadis@example.go.id",
+        full_name="Kadis",
+        password=None,
+        roles=[Role.KEPALA_DINAS],
+    )
+    editor = user_create(
+        username="editor",
+        email="editor@example.go.id",
+        full_name="Editor",
+        password=None,
+        division=division,
+        roles=[Role.EDITOR],
+    )
     simulator.seed_accounts()
     channels = [
-        channel_with_credential(actor=kadis, driver=driver, platform=platform, handle=handle,
-                                name=handle, account_group=AccountGroup.MEDIA_CENTER,
-                                division=division)  # fmt: skip
+        channel_with_credential(
+            actor=kadis,
+            driver=driver,
+            platform=platform,
+            handle=handle,
+            name=handle,
+            account_group=AccountGroup.MEDIA_CENTER,
+            division=division,
+        )
         for driver, platform, handle in CHANNELS
     ]
     folder = folder_create(actor=editor, name="Publikasi", division=division)
@@ -177,7 +194,9 @@ def main() -> int:
         credentials = credentials_for(channels)
         # Warm-up: every module loaded and every connection open, on both paths.
         direct_path(credentials, compose(editor, channels, asset, "pemanasan-d", 3, submit=False))
-        celery_path(kadis, compose(editor, channels, asset, "pemanasan-c", 3, submit=True), poll=0.05)
+        celery_path(
+            kadis, compose(editor, channels, asset, "pemanasan-c", 3, submit=True), poll=0.05
+        )
         throughput_celery, throughput_direct, latency_celery, latency_direct = [], [], [], []
         failures = 0
         for run in range(args.runs):
