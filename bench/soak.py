@@ -39,6 +39,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
 
 from bench._portal import Portal, fresh_postgres, rss_kb
 from bench.fanout import CHANNELS
@@ -102,6 +104,9 @@ def setup(portal: Portal) -> dict:
         roles=[Role.EDITOR],
     )
     simulator.seed_accounts()
+    # Instagram's rolling 24-hour publishing cap (100 in the simulator, as on the platform) would
+    # defer the rest of the run's posts to tomorrow, as the portal should; lift it for the bench.
+    simulator.Account.objects.filter(platform="instagram").update(quota_total=100_000)
     channels = [
         channel_with_credential(
             actor=kadis,
@@ -161,6 +166,10 @@ class Traffic:
     def session(self) -> requests.Session:
         if getattr(self.local, "session", None) is None:
             session = requests.Session()
+            # As a browser does: a GET on a kept-alive connection the server closed at that very
+            # moment is sent again once (gunicorn closes idle connections after 2 s).
+            retry = Retry(total=1, connect=1, read=1, status=0, allowed_methods={"GET"})
+            session.mount("http://", HTTPAdapter(max_retries=retry))
             session.get(f"{self.base}/accounts/login/", timeout=30)
             self._plain_cookies(session)
             answer = session.post(
@@ -261,6 +270,7 @@ class Traffic:
                 function(rng)
             except requests.RequestException as exc:
                 self.note(f"{function.__name__}: {exc.__class__.__name__}", 0)
+                print(f"  {function.__name__}: {exc}", flush=True)
             time.sleep(rng.uniform(0.05, 0.3))  # a person reads, a browser waits
 
     def composer(self) -> None:
