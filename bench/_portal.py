@@ -44,10 +44,18 @@ def rss_kb(pid: int) -> int:
 
 
 def fresh_postgres(name: str) -> str:
-    """An empty PostgreSQL database ``name`` on this machine (dropped first if it exists)."""
+    """An empty PostgreSQL database ``name`` (dropped first if it exists), on the server of
+    ``DATABASE_URL`` when that is PostgreSQL, else on ``postgres@127.0.0.1:5432``."""
+    from urllib.parse import urlsplit
+
     import psycopg
 
-    server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    given = urlsplit(os.environ.get("DATABASE_URL", ""))
+    server = (
+        f"{given.scheme}://{given.netloc}"
+        if given.scheme.startswith("postgres")
+        else "postgres://postgres@127.0.0.1:5432"
+    )
     with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')

@@ -18,9 +18,9 @@ calls' time (target < 2), medians of ``--runs`` runs.
 
     uv run python -m bench.fanout [--posts 300] [--runs 3]
 
-Uses its own PostgreSQL database (``bench_fanout``, dropped and made again; ``BENCH_POSTGRES``
-names the server, default ``postgres://postgres@127.0.0.1:5432``) and Redis at ``REDIS_URL``
-(default ``redis://127.0.0.1:6379/0``; the portal's queue and cache keys are its own).
+Uses its own PostgreSQL database (``bench_fanout``, dropped and made again, on the server of
+``DATABASE_URL`` if that is PostgreSQL, else ``postgres@127.0.0.1:5432``) and Redis at
+``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``; the portal's queue and cache keys are its own).
 """
 
 from __future__ import annotations
