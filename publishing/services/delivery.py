@@ -230,8 +230,11 @@ def _claim(delivery_id: int) -> _Claim | None:
         ):
             return None  # an early copy of the message: the one due later will come
         last = delivery.attempts.order_by("-number").first()
-        uncertain = delivery.status == DeliveryStatus.SENDING or bool(
-            last and last.error_code == UncertainSend.code
+        # Any uncertain try, not only the last: after "accepted, answer lost" a later try that
+        # failed before sending (a timeout creating an Instagram container) proves nothing.
+        uncertain = (
+            delivery.status == DeliveryStatus.SENDING
+            or delivery.attempts.filter(error_code=UncertainSend.code).exists()
         )
         delivery.status = DeliveryStatus.SENDING
         delivery.next_attempt_at = now + _stale_after()
