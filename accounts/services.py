@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -595,6 +597,22 @@ def _expiry_from(answer: Mapping[str, Any], now: datetime) -> datetime | None:
     return None
 
 
+@contextlib.contextmanager
+def _credential_file_lock(credential_id: int):
+    """An exclusive lock on one credential for the processes of this machine (a file under
+    ``VAR_DIR/locks``), held while a single-use refresh token is spent."""
+    import fcntl
+
+    folder = Path(settings.VAR_DIR) / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"credential-{credential_id}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @sensitive_variables()
 def credential_refresh_oauth(
     *,
@@ -606,7 +624,7 @@ def credential_refresh_oauth(
 ) -> vault.SecretPayload:
     """Refresh an OAuth token set under a row lock, so that a single-use refresh token is spent once.
 
-    The row is locked (``select_for_update``; on SQLite the immediate transaction locks the file)
+    The row is locked (``select_for_update``; on SQLite a lock file of the credential, see below)
     and read again. If another worker already refreshed it (the stored access token is valid for
     at least ``min_validity`` and is not ``rejected_access_token``, the one the platform just
     refused), the stored set is returned and ``refresher`` is not called. Otherwise
@@ -615,9 +633,19 @@ def credential_refresh_oauth(
     before it is returned, so it is never used before it is kept. If ``refresher`` raises, nothing
     changes.
     """
+    # PostgreSQL: the credential's row stays locked across the platform's answer. SQLite locks
+    # the whole database for a write transaction, which would stall every other writer (the
+    # simulator of the demo among them) for as long as the platform takes: there a lock file
+    # keeps the workers of this machine apart (an SQLite portal runs on one machine), and the
+    # new pair is written in a short transaction of its own.
+    embedded = connection.vendor == "sqlite"
     try:
-        with transaction.atomic():
-            credential = Credential.objects.select_for_update().get(pk=credential_id)
+        with (
+            _credential_file_lock(credential_id) if embedded else contextlib.nullcontext(),
+            contextlib.nullcontext() if embedded else transaction.atomic(),
+        ):
+            rows = Credential.objects if embedded else Credential.objects.select_for_update()
+            credential = rows.get(pk=credential_id)
             if not credential.is_active:
                 raise CredentialUnavailable(
                     _("The credential “%(label)s” has been revoked.") % {"label": credential.label}
@@ -633,7 +661,8 @@ def credential_refresh_oauth(
                 str(rejected_access_token) == current.get("access_token")
             )
             if still_valid and not rejected:
-                _record_use(credential, used_by=used_by)
+                with transaction.atomic():
+                    _record_use(credential, used_by=used_by)
                 return current
             if not current.get("refresh_token"):
                 raise CredentialUnavailable(
@@ -655,11 +684,86 @@ def credential_refresh_oauth(
             credential.last_used_by = used_by[:100]
             credential.health_state = HealthState.UNKNOWN
             credential.health_message = ""
+            with transaction.atomic():
+                credential.save(
+                    update_fields=[
+                        "ciphertext",
+                        "renewable",
+                        "expires_at",
+                        "last_used_at",
+                        "last_used_by",
+                        "health_state",
+                        "health_message",
+                        "updated_at",
+                    ]
+                )
+                audit_record(
+                    actor=None,
+                    action="credential.refresh",
+                    target=credential,
+                    details={"used_by": used_by[:100]},
+                )
+    except vault.VaultKeyError:
+        _record_unreadable(Credential.objects.get(pk=credential_id))
+        raise
+    return vault.SecretPayload(payload)
+
+
+@sensitive_variables()
+def credential_renew_session(
+    *,
+    credential_id: int,
+    renewer: Callable[[dict], Mapping[str, Any]],
+    used_by: str = "login",
+    stale_session: Any = None,
+) -> vault.SecretPayload:
+    """Log in again for an account held by username and password and keep the new session
+    (instagrapi's settings), so that the next use does not log in afresh.
+
+    If the stored session is no longer ``stale_session`` (the one the platform just refused, or
+    none), another worker logged in meanwhile: its session is returned without a new login.
+    Otherwise ``renewer(current)`` logs in (outside any transaction: a login is not single-use
+    like an OAuth refresh token, and holding a lock across a network call would stall the
+    embedded database) and returns the new ``session``, which is saved under a row lock and
+    committed before it is returned, unless another worker saved one first (then that one is
+    kept and returned). If ``renewer`` raises, nothing changes.
+    """
+
+    def usable(payload: Mapping[str, Any]) -> bool:
+        return bool(payload.get("session")) and payload.get("session") != stale_session
+
+    try:
+        credential = Credential.objects.get(pk=credential_id)
+        if not credential.is_active:
+            raise CredentialUnavailable(
+                _("The credential “%(label)s” has been revoked.") % {"label": credential.label}
+            )
+        if credential.kind != CredentialKind.INSTAGRAPI_SESSION:
+            raise CredentialUnavailable(_("Only an Instagram login session can be renewed."))
+        current = vault.decrypt(credential.ciphertext)
+        if usable(current):
+            with transaction.atomic():
+                _record_use(credential, used_by=used_by)
+            return current
+        answer = renewer(vault.SecretPayload(current))
+        vault.remember(answer)
+        with transaction.atomic():
+            credential = Credential.objects.select_for_update().get(pk=credential_id)
+            stored = vault.decrypt(credential.ciphertext)
+            if usable(stored):
+                _record_use(credential, used_by=used_by)
+                return stored
+            payload = clean_secret_payload(
+                CredentialKind.INSTAGRAPI_SESSION, {**stored, "session": answer.get("session")}
+            )
+            credential.ciphertext = vault.encrypt(payload)
+            credential.last_used_at = timezone.now()
+            credential.last_used_by = used_by[:100]
+            credential.health_state = HealthState.UNKNOWN
+            credential.health_message = ""
             credential.save(
                 update_fields=[
                     "ciphertext",
-                    "renewable",
-                    "expires_at",
                     "last_used_at",
                     "last_used_by",
                     "health_state",

@@ -40,6 +40,7 @@ from accounts.services import (
     CredentialUnavailable,
     audit_record,
     credential_refresh_oauth,
+    credential_renew_session,
     credential_secret_for_use,
     notification_send,
 )
@@ -364,6 +365,8 @@ def _with_credential(delivery: Delivery, driver, operation):
             return driver.needs_refresh(credential)
 
         def refresh(self, current):
+            if credential_row.kind == CredentialKind.INSTAGRAPI_SESSION:
+                return self._log_in_again(current)
             if credential_row.kind != CredentialKind.OAUTH:
                 raise TokenExpired(platform=channel.platform, refreshable=False)
             try:
@@ -374,6 +377,25 @@ def _with_credential(delivery: Delivery, driver, operation):
                     ),
                     used_by=used_by,
                     rejected_access_token=current.get("access_token"),
+                )
+            except CredentialUnavailable as exc:
+                raise TokenExpired(str(exc), platform=channel.platform, refreshable=False) from None
+            state["renewed"] = True
+            return load()
+
+        def _log_in_again(self, current):
+            """instagrapi: one login from the stored device settings, its session kept in the
+            vault (so the next delivery does not log in afresh)."""
+            try:
+                credential_renew_session(
+                    credential_id=credential_row.pk,
+                    renewer=lambda stored: {
+                        "session": driver.refresh(driver_secret(channel, stored, credential_row))[
+                            "settings"
+                        ]
+                    },
+                    used_by=used_by,
+                    stale_session=current.get("settings") or None,
                 )
             except CredentialUnavailable as exc:
                 raise TokenExpired(str(exc), platform=channel.platform, refreshable=False) from None

@@ -7,6 +7,7 @@ the password encryption key of ``qe/sync``, and the failures instagrapi turns in
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import time
 from datetime import timedelta
@@ -80,7 +81,16 @@ def _private_key() -> rsa.RSAPrivateKey:
             setting = Setting.objects.get(name="instagram-password-key")
         pem = setting.value
         cache.set("simulator:instagram-key", pem, 3600)
-    return serialization.load_pem_private_key(pem.encode(), password=None)
+    return _load_key(pem)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_key(pem: str) -> rsa.RSAPrivateKey:
+    # Loading checks the key's consistency, which costs a good part of a second on a busy
+    # machine: once per process is enough for a key this simulator made itself.
+    return serialization.load_pem_private_key(
+        pem.encode(), password=None, unsafe_skip_rsa_key_validation=True
+    )
 
 
 def _new_key_pem() -> str:

@@ -102,7 +102,7 @@ def cycle(live_server, settings, kadis, editor, divisions, client_for, delivery_
     connect(head, x, account=Account.objects.get(platform="x", handle="mediacenterBJN"))
     connect(head, instagram)  # the business account, through its linked Page
     # The same Instagram account by its username and password, kept as the demo seed keeps it
-    # (inactive: the engine does not yet keep an instagrapi session it logs in with).
+    # (inactive, so that one account is not published to twice; its login is in the vault).
     channel_with_credential(
         actor=kadis, driver=DriverName.INSTAGRAM_PRIVATE, platform="instagram",
         handle="mediacenterbojonegoro", name="Media Center Bojonegoro (login)",
