@@ -597,6 +597,32 @@ def _expiry_from(answer: Mapping[str, Any], now: datetime) -> datetime | None:
     return None
 
 
+def _save_renewed(credential: Credential, *, used_by: str, fields: Iterable[str] = ()) -> None:
+    """Keep a credential whose secret a worker just renewed (new ciphertext already set): its use,
+    a fresh health state, and an audit event without the secret."""
+    credential.last_used_at = timezone.now()
+    credential.last_used_by = used_by[:100]
+    credential.health_state = HealthState.UNKNOWN
+    credential.health_message = ""
+    credential.save(
+        update_fields=[
+            "ciphertext",
+            *fields,
+            "last_used_at",
+            "last_used_by",
+            "health_state",
+            "health_message",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=None,
+        action="credential.refresh",
+        target=credential,
+        details={"used_by": used_by[:100]},
+    )
+
+
 @contextlib.contextmanager
 def _credential_file_lock(credential_id: int):
     """An exclusive lock on one credential for the processes of this machine (a file under
@@ -680,29 +706,8 @@ def credential_refresh_oauth(
             credential.ciphertext = vault.encrypt(payload)
             credential.renewable = _renewable(credential.kind, payload)
             credential.expires_at = _expiry_from(answer, now)
-            credential.last_used_at = now
-            credential.last_used_by = used_by[:100]
-            credential.health_state = HealthState.UNKNOWN
-            credential.health_message = ""
             with transaction.atomic():
-                credential.save(
-                    update_fields=[
-                        "ciphertext",
-                        "renewable",
-                        "expires_at",
-                        "last_used_at",
-                        "last_used_by",
-                        "health_state",
-                        "health_message",
-                        "updated_at",
-                    ]
-                )
-                audit_record(
-                    actor=None,
-                    action="credential.refresh",
-                    target=credential,
-                    details={"used_by": used_by[:100]},
-                )
+                _save_renewed(credential, used_by=used_by, fields=["renewable", "expires_at"])
     except vault.VaultKeyError:
         _record_unreadable(Credential.objects.get(pk=credential_id))
         raise
@@ -757,26 +762,7 @@ def credential_renew_session(
                 CredentialKind.INSTAGRAPI_SESSION, {**stored, "session": answer.get("session")}
             )
             credential.ciphertext = vault.encrypt(payload)
-            credential.last_used_at = timezone.now()
-            credential.last_used_by = used_by[:100]
-            credential.health_state = HealthState.UNKNOWN
-            credential.health_message = ""
-            credential.save(
-                update_fields=[
-                    "ciphertext",
-                    "last_used_at",
-                    "last_used_by",
-                    "health_state",
-                    "health_message",
-                    "updated_at",
-                ]
-            )
-            audit_record(
-                actor=None,
-                action="credential.refresh",
-                target=credential,
-                details={"used_by": used_by[:100]},
-            )
+            _save_renewed(credential, used_by=used_by)
     except vault.VaultKeyError:
         _record_unreadable(Credential.objects.get(pk=credential_id))
         raise

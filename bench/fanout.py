@@ -42,6 +42,30 @@ CHANNELS = [  # (driver, simulator platform, handle)
 ]
 
 
+def media_center_channels(kadis, division) -> list:
+    """The Media Center's three simulator accounts as channels, their logins in the vault."""
+    from publishing.models import AccountGroup
+    from publishing.seed import channel_with_credential
+    from publishing.simulator import services as simulator
+
+    simulator.seed_accounts()
+    # Instagram's rolling 24-hour publishing cap (100 in the simulator, as on the platform) would
+    # defer the rest of the run's posts to tomorrow, as the portal should; lift it for the bench.
+    simulator.Account.objects.filter(platform="instagram").update(quota_total=100_000)
+    return [
+        channel_with_credential(
+            actor=kadis,
+            driver=driver,
+            platform=platform,
+            handle=handle,
+            name=handle,
+            account_group=AccountGroup.MEDIA_CENTER,
+            division=division,
+        )
+        for driver, platform, handle in CHANNELS
+    ]
+
+
 def setup():
     """A Kepala Dinas, an editor, the three Media Center channels with vault logins, a photo."""
     from PIL import Image
@@ -50,9 +74,6 @@ def setup():
     from accounts.services import division_create, user_create
     from assets.models import Asset
     from assets.services import asset_create_from_file, asset_render, folder_create
-    from publishing.models import AccountGroup
-    from publishing.seed import channel_with_credential
-    from publishing.simulator import services as simulator
 
     division = division_create(name="Pengelolaan Komunikasi Publik", short_name="PKP")
     kadis = user_create(
@@ -70,22 +91,7 @@ def setup():
         division=division,
         roles=[Role.EDITOR],
     )
-    simulator.seed_accounts()
-    # Instagram's rolling 24-hour publishing cap (100 in the simulator, as on the platform) would
-    # defer the rest of the run's posts to tomorrow, as the portal should; lift it for the bench.
-    simulator.Account.objects.filter(platform="instagram").update(quota_total=100_000)
-    channels = [
-        channel_with_credential(
-            actor=kadis,
-            driver=driver,
-            platform=platform,
-            handle=handle,
-            name=handle,
-            account_group=AccountGroup.MEDIA_CENTER,
-            division=division,
-        )
-        for driver, platform, handle in CHANNELS
-    ]
+    channels = media_center_channels(kadis, division)
     folder = folder_create(actor=editor, name="Publikasi", division=division)
     buffer = io.BytesIO()
     Image.new("RGB", (1200, 1000), (30, 120, 200)).save(buffer, "JPEG", quality=80)

@@ -43,7 +43,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from bench._portal import Portal, fresh_postgres, rss_kb
-from bench.fanout import CHANNELS
+from bench.fanout import CHANNELS, media_center_channels
 from bench.survey_votes import vote
 
 PASSWORD = "Soak-Portal-2026!uji"  # noqa: S105 - a throwaway soak account
@@ -82,9 +82,6 @@ def setup(portal: Portal) -> dict:
     from accounts.services import api_token_create, division_create, user_create
     from assets.services import asset_create_from_file, asset_render, folder_create
     from media_center.services import survey_create
-    from publishing.models import AccountGroup
-    from publishing.seed import channel_with_credential
-    from publishing.simulator import services as simulator
 
     division = division_create(name="Pengelolaan Komunikasi Publik", short_name="PKP")
     kadis = user_create(
@@ -103,22 +100,7 @@ def setup(portal: Portal) -> dict:
         division=division,
         roles=[Role.EDITOR],
     )
-    simulator.seed_accounts()
-    # Instagram's rolling 24-hour publishing cap (100 in the simulator, as on the platform) would
-    # defer the rest of the run's posts to tomorrow, as the portal should; lift it for the bench.
-    simulator.Account.objects.filter(platform="instagram").update(quota_total=100_000)
-    channels = [
-        channel_with_credential(
-            actor=kadis,
-            driver=driver,
-            platform=platform,
-            handle=handle,
-            name=handle,
-            account_group=AccountGroup.MEDIA_CENTER,
-            division=division,
-        )
-        for driver, platform, handle in CHANNELS
-    ]
+    channels = media_center_channels(kadis, division)
     folder = folder_create(actor=editor, name="Liputan", division=division)
     photos = []
     for number in range(5):
