@@ -15,7 +15,9 @@ This transport closes both holes:
   place, and a rename within one folder is atomic: a reader sees the whole message or nothing;
   a writer that dies mid-write leaves only a ``.part`` file, pruned with the processed messages;
 * a message file that still cannot be read as JSON (one written by another program, a disk
-  error) is set aside as ``.bad`` in the processed folder with a warning, and the worker goes on.
+  error) is set aside as ``.bad`` in the processed folder with a warning, and the worker goes on;
+* an exchange table (control folder) read empty because its writer had created it but not yet
+  written it is read again a moment later.
 
 Selected by ``CELERY_BROKER_TRANSPORT`` in the settings when no ``REDIS_URL`` is set.
 """
@@ -27,6 +29,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from queue import Empty
 from time import monotonic
@@ -43,6 +46,19 @@ BAD_SUFFIX = ".bad"
 
 
 class Channel(filesystem.Channel):
+    def get_table(self, exchange):
+        """The exchange's table of queues. kombu creates a new table file before it locks and
+        writes it, so a process declaring the same queue at that moment can read it empty (and
+        fail to send a task): read it again a moment later."""
+        for pause in (0.01, 0.05, 0.2, None):
+            try:
+                return super().get_table(exchange)
+            except ValueError:
+                if pause is None:
+                    raise
+                time.sleep(pause)
+        return []
+
     def _put(self, queue, payload, **kwargs):
         """Put ``payload`` onto ``queue``: written aside, then renamed into the queue folder."""
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
