@@ -15,8 +15,12 @@ PRODUCTION = {
     "SECRET_KEY": "x7#" + "k" * 60 + "Q9!zR$",
     "VAULT_KEYS": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "portal.example.go.id",
-    "DATABASE_URL": "sqlite:////tmp/portal-settings-test.sqlite3",
 }
+
+
+def database_in(tmp_path) -> dict[str, str]:
+    """A database of the test's own, whatever the run uses (these processes open none)."""
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'portal-settings-test.sqlite3'}"}
 
 
 def run_django(code: str, env_overrides: dict, tmp_path) -> subprocess.CompletedProcess:
@@ -35,7 +39,7 @@ def run_django(code: str, env_overrides: dict, tmp_path) -> subprocess.Completed
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "VAULT_KEYS", "ALLOWED_HOSTS"])
 def test_production_refuses_to_start_without_a_secret(missing, tmp_path):
-    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    env = {k: v for k, v in (PRODUCTION | database_in(tmp_path)).items() if k != missing}
     result = run_django("print('started')", env, tmp_path)
     assert result.returncode != 0
     assert "started" not in result.stdout
@@ -46,7 +50,11 @@ def test_production_refuses_to_start_without_a_secret(missing, tmp_path):
 
 
 def test_a_vault_key_that_is_not_a_fernet_key_is_refused(tmp_path):
-    result = run_django("print('started')", PRODUCTION | {"VAULT_KEYS": "not-a-key"}, tmp_path)
+    result = run_django(
+        "print('started')",
+        PRODUCTION | database_in(tmp_path) | {"VAULT_KEYS": "not-a-key"},
+        tmp_path,
+    )
     assert result.returncode != 0
     assert "VAULT_KEYS" in result.stderr
     assert "not-a-key" not in result.stderr
@@ -109,7 +117,7 @@ def test_s3_storage_is_chosen_by_environment(tmp_path):
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in CLEARED}
-    env |= PRODUCTION | {"VAR_DIR": str(tmp_path / "var")}
+    env |= PRODUCTION | database_in(tmp_path) | {"VAR_DIR": str(tmp_path / "var")}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
@@ -135,6 +143,7 @@ def test_simulator_is_not_routed_in_production(tmp_path):
         env={
             **os.environ,
             **PRODUCTION,
+            **database_in(tmp_path),
             "VAR_DIR": str(tmp_path / "var"),
             "DJANGO_SETTINGS_MODULE": "config.settings",
         },
