@@ -59,13 +59,9 @@ class ChannelPermissionPolicy(ModelPermissionPolicy):
             return False
         if action == "view":
             return user.has_perm("publishing.view_channel")
-        if action == "draft":
+        if action in {"draft", "submit"}:
             return user.has_perm("publishing.add_post")
-        if action == "submit":
-            return user.has_perm("publishing.add_post")
-        if action in {"approve", "assign"}:
-            return is_head(user) and user.has_perm(f"publishing.{action}_channel")
-        if action in {"add", "change"}:
+        if action in {"approve", "assign", "add", "change"}:
             return is_head(user) and user.has_perm(f"publishing.{action}_channel")
         return False
 
@@ -144,11 +140,9 @@ class PostPermissionPolicy(ModelPermissionPolicy):
     def user_has_permission(self, user: Any, action: str) -> bool:
         if not _active(user):
             return False
-        if action in {"view"}:
+        if action == "view":
             return user.has_perm("publishing.view_post")
-        if action in {"add", "change", "retry"}:
-            return user.has_perm("publishing.add_post")
-        if action == "submit":
+        if action in {"add", "change", "retry", "submit"}:
             return user.has_perm("publishing.add_post")
         if action == "approve":
             return channel_policy.user_has_permission(user, "approve") or (
