@@ -45,6 +45,7 @@ from accounts.models import Division, User
 from accounts.services import audit_record
 
 from . import renditions as rendering
+from .bodyreader import BodySource
 from .inspection import RefusedFile, inspect_file
 from .models import Asset, Folder, Rendition, StorageCheck, Tag, Theme, UploadSession
 from .permissions import asset_policy, folder_policy, is_senior
@@ -63,7 +64,6 @@ __all__ = [
 
 MEDIA_SALT = "assets.media"
 COPY_CHUNK = 1024 * 1024
-UPLOAD_CHUNK = 1024 * 1024
 MAX_TAGS = 30
 
 
@@ -1034,52 +1034,110 @@ def _keep_running_hash(session_id: str, offset: int, digest) -> None:
             _RUNNING_HASHES.popitem(last=False)
 
 
-def _pipe(stream: BinaryIO, handle: BinaryIO, digest, remaining: int) -> None:
-    """Copy ``remaining`` bytes from the request to the file. Reading the network and writing
-    the disk (and hashing) run side by side in two threads, a few slices apart at most, so an
-    upload goes at the pace of the slower of the two rather than of both added up."""
-    slices: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+# The bytes of an upload chunk travel through a few reused buffers of this size: read from the
+# network into one while another is written to disk and a third is hashed.
+UPLOAD_BUFFER = 2 * 1024 * 1024
+UPLOAD_BUFFERS = 4
+
+
+def _pipe(source: BodySource, fd: int, digest, remaining: int) -> int:
+    """Copy up to ``remaining`` bytes from ``source`` to the file ``fd``; return how many.
+
+    Three threads share the work, each on a different buffer at a time: this one reads the
+    network, one writes the disk, one hashes (``os.write``, ``recv_into`` and SHA-256 all let
+    go of the GIL), so a chunk goes at the pace of the slowest of the three, not of all three
+    added up, and the memory used stays at ``UPLOAD_BUFFERS`` buffers whatever the chunk's size.
+    What was read before the connection broke is written all the same.
+    """
+    if remaining <= UPLOAD_BUFFER:  # one buffer's worth: no threads to start
+        buffer, count = memoryview(bytearray(max(remaining, 0))), 0
+        try:
+            while count < remaining and (got := source.readinto(buffer[count:])):
+                count += got
+        finally:
+            view = buffer[:count]  # also what arrived before the connection broke
+            while view:
+                view = view[os.write(fd, view) :]
+            if digest is not None:
+                digest.update(buffer[:count])
+        return count
+
+    free: queue.SimpleQueue[memoryview] = queue.SimpleQueue()
+    made = 0  # buffers are made as they are needed, at most UPLOAD_BUFFERS
+    to_write: queue.SimpleQueue[tuple[memoryview, int] | None] = queue.SimpleQueue()
+    to_hash: queue.SimpleQueue[tuple[memoryview, int] | None] = queue.SimpleQueue()
     failures: list[BaseException] = []
+    written = 0
 
     def write() -> None:
-        try:
-            while (piece := slices.get()) is not None:
-                handle.write(piece)
-                if digest is not None:
-                    digest.update(piece)
-        except BaseException as exc:  # handed to the reading thread below
-            failures.append(exc)
-            while slices.get() is not None:
-                pass
+        nonlocal written
+        while (item := to_write.get()) is not None:
+            buffer, count = item
+            if not failures:
+                try:
+                    view = buffer[:count]
+                    while view:
+                        view = view[os.write(fd, view) :]
+                    written += count
+                except BaseException as exc:  # handed to the reading thread below
+                    failures.append(exc)
+            if digest is None:
+                free.put(buffer)
+            else:
+                to_hash.put(item)
+        to_hash.put(None)
 
-    writer = threading.Thread(target=write, name="upload-writer", daemon=True)
-    writer.start()
+    def hash_() -> None:
+        while (item := to_hash.get()) is not None:
+            buffer, count = item
+            if not failures:
+                digest.update(buffer[:count])
+            free.put(buffer)
+
+    workers = [threading.Thread(target=write, name="upload-writer", daemon=True)]
+    if digest is not None:
+        workers.append(threading.Thread(target=hash_, name="upload-hasher", daemon=True))
+    for worker in workers:
+        worker.start()
     try:
-        while remaining > 0:
-            piece = stream.read(min(UPLOAD_CHUNK, remaining))
-            if not piece:
+        while remaining > 0 and not failures:
+            if made < UPLOAD_BUFFERS and free.empty():
+                buffer, made = memoryview(bytearray(UPLOAD_BUFFER)), made + 1
+            else:
+                buffer = free.get()
+            wanted, count = min(UPLOAD_BUFFER, remaining), 0
+            try:
+                while count < wanted:
+                    got = source.readinto(buffer[count:wanted])
+                    if not got:
+                        break
+                    count += got
+            finally:
+                to_write.put((buffer, count))  # also what arrived before the connection broke
+            remaining -= count
+            if count < wanted:
                 break
-            slices.put(piece)
-            remaining -= len(piece)
     finally:
-        slices.put(None)
-        writer.join()
+        to_write.put(None)
+        for worker in workers:
+            worker.join()
     if failures:
         raise failures[0]
+    return written
 
 
 def upload_append(
-    *, session: UploadSession, offset: int, stream: BinaryIO, content_length: int | None
+    *, session: UploadSession, offset: int, source: BodySource, content_length: int | None
 ) -> int:
-    """Append the bytes of one PATCH at ``offset``, straight to disk in slices. Returns the new
-    offset. A dropped connection keeps what arrived, so the client resumes from there."""
+    """Append the bytes of one PATCH at ``offset``, straight to disk. Returns the new offset.
+    A dropped connection keeps what arrived, so the client resumes from there."""
     import fcntl
 
     path = upload_part_path(session)
     if session.result is not None:
         raise UploadConflict(session.length)
     key = str(session.pk)
-    with open(path, "ab") as handle:
+    with open(path, "ab", buffering=0) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -1092,11 +1150,11 @@ def upload_append(
             raise ValidationError(_("This chunk goes past the announced length of the file."))
         remaining = room if content_length is None else content_length
         digest = _running_hash(key, current)
-        _pipe(stream, handle, digest, remaining)
-        new_offset = handle.tell()
+        # (After an error the running hash is dropped: the last chunk is hashed again at the end.)
+        new_offset = current + _pipe(source, handle.fileno(), digest, remaining)
     if digest is not None:
         _keep_running_hash(key, new_offset, digest)
-    UploadSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
+    # No database write per chunk: the part file's own time tells when the upload last moved.
     return new_offset
 
 
@@ -1174,18 +1232,24 @@ def upload_terminate(*, actor: User, session: UploadSession) -> None:
 
 def upload_prune_abandoned(*, older_than_hours: int | None = None) -> int:
     """Remove uploads that have not moved for a day (or ``older_than_hours``), with their bytes,
-    and stray staging files. Returns how many were removed."""
+    and stray staging files. Returns how many were removed.
+
+    An upload moved when its row changed or when its part file last received bytes."""
     hours = settings.ASSET_UPLOAD_EXPIRE_HOURS if older_than_hours is None else older_than_hours
     cutoff = timezone.now() - timezone.timedelta(hours=hours)
+    limit = time.time() - hours * 3600
     removed = 0
     for session in UploadSession.objects.filter(updated_at__lt=cutoff):
         path = upload_part_path(session)
-        if path.exists():
+        try:
+            if path.stat().st_mtime >= limit:
+                continue  # bytes arrived lately: still going
             path.unlink()
+        except FileNotFoundError:
+            pass
         session.delete()
         removed += 1
     known = {f"{pk}.part" for pk in UploadSession.objects.values_list("pk", flat=True)}
-    limit = time.time() - hours * 3600
     for path in upload_dir().glob("*"):
         try:
             if path.name not in known and path.stat().st_mtime < limit:

@@ -23,6 +23,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from . import selectors, services
+from .bodyreader import body_source
 from .models import UploadSession
 from .permissions import is_senior
 
@@ -175,9 +176,10 @@ def upload_detail(request, upload_id):
         content_length = int(length_header) if length_header else None
     except ValueError:
         return _reply(400, _("Upload-Offset must be a number of bytes."))
+    source = body_source(request, content_length if content_length is not None else 0)
     try:
         new_offset = services.upload_append(
-            session=session, offset=offset, stream=request, content_length=content_length
+            session=session, offset=offset, source=source, content_length=content_length
         )
     except services.UploadConflict as exc:
         if exc.offset < 0:
@@ -196,6 +198,8 @@ def upload_detail(request, upload_id):
     except OSError:
         # The connection dropped mid-chunk: what arrived is kept; the client asks HEAD and resumes.
         return _reply(400, _("The connection broke off; resume the upload."))
+    finally:
+        source.close()
     if new_offset >= session.length:
         services.upload_finish(session=session)
     return _reply(204, Upload_Offset=str(new_offset))

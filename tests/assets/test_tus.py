@@ -1,6 +1,8 @@
 """Resumable uploads (tus): chunks straight to disk, resume after a break, refusals early."""
 
 import base64
+import os
+import time
 
 import pytest
 
@@ -173,9 +175,14 @@ def test_termination_and_pruning_remove_the_bytes(client_for, staf, pkp_folder, 
     patch(client, url, 0, b"x" * 10)
     assert client.delete(url, **TUS).status_code == 204
     assert list(upload_dir.iterdir()) == [] and not UploadSession.objects.exists()
-    create(client, 100, filename="b.jpg", folder=pkp_folder.pk)
+    url = create(client, 100, filename="b.jpg", folder=pkp_folder.pk)["Location"]
     assert upload_prune_abandoned(older_than_hours=1) == 0
     UploadSession.objects.update(updated_at="2020-01-01T00:00:00Z")
+    patch(client, url, 0, b"x" * 10)  # bytes arrived just now: the upload is still going
+    assert upload_prune_abandoned(older_than_hours=1) == 0
+    (part,) = upload_dir.iterdir()
+    long_ago = time.time() - 2 * 3600
+    os.utime(part, (long_ago, long_ago))
     assert upload_prune_abandoned(older_than_hours=1) == 1
     assert list(upload_dir.iterdir()) == []
 

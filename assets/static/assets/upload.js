@@ -58,7 +58,9 @@
     });
     uppy.use(U.Tus, {
       endpoint: target.dataset.endpoint,
-      chunkSize: 16 * 1024 * 1024,
+      // Large parts mean few requests; a part cut short by a broken connection keeps what
+      // arrived (the server answers HEAD with it), so nothing is sent twice.
+      chunkSize: 64 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000, 10000],
       removeFingerprintOnSuccess: true,
       allowedMetaFields: FIELDS.concat(["filename"]),
