@@ -551,6 +551,18 @@ def credential_secret_for_use(
     *, credential_id: int, used_by: str, record_every: timedelta | None = None
 ) -> vault.SecretPayload:
     """The decrypted secret, for a worker about to call a platform with it. Never for a page.
+    See ``credential_for_use``, which also gives the row it was read from."""
+    return credential_for_use(
+        credential_id=credential_id, used_by=used_by, record_every=record_every
+    )[0]
+
+
+@sensitive_variables()
+def credential_for_use(
+    *, credential_id: int, used_by: str, record_every: timedelta | None = None
+) -> tuple[vault.SecretPayload, Credential]:
+    """The decrypted secret and the credential's row as read for it (its ``expires_at`` is the
+    secret's), for a worker about to call a platform with it. Never for a page.
 
     ``used_by`` says who uses it (``"delivery:123"``); it is recorded as the last use and in an
     audit event ("credential.use", without the secret). A job that uses the credential again and
@@ -578,7 +590,7 @@ def credential_secret_for_use(
     if not recorded_lately:
         with transaction.atomic():
             _record_use(credential, used_by=used_by)
-    return payload
+    return payload, credential
 
 
 def _expiry_from(answer: Mapping[str, Any], now: datetime) -> datetime | None:

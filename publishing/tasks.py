@@ -24,9 +24,10 @@ PERIODIC_TASKS = [
 ]
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, ignore_result=True)
 def deliver(delivery_id: int) -> str | None:
-    """Send one delivery (one try; the service schedules the next one if needed)."""
+    """Send one delivery (one try; the service schedules the next one if needed). Its result is
+    not stored: the delivery's row and its attempts are the record."""
     # Reasons are written in the portal's language (Indonesian), as people will read them.
     with translation.override(settings.LANGUAGE_CODE):
         delivery = delivery_services.delivery_send(delivery_id=delivery_id)

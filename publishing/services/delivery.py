@@ -39,9 +39,9 @@ from accounts.roles import Role
 from accounts.services import (
     CredentialUnavailable,
     audit_record,
+    credential_for_use,
     credential_refresh_oauth,
     credential_renew_session,
-    credential_secret_for_use,
     notification_send,
 )
 
@@ -215,6 +215,22 @@ def _stale_after() -> timedelta:
 def _claim(delivery_id: int) -> _Claim | None:
     """Take the delivery for this worker, or ``None`` when there is nothing to do."""
     now = timezone.now()
+    # The usual case, the first try of a released delivery, in one conditional UPDATE: of two
+    # workers given the same message, the row lock lets one change the row and the other, which
+    # reads it again after waiting, finds nothing left to change and takes the path below.
+    first_try = Delivery.objects.filter(
+        pk=delivery_id,
+        status=DeliveryStatus.QUEUED,
+        first_attempt_at__isnull=True,
+        external_id="",
+    ).update(
+        status=DeliveryStatus.SENDING,
+        next_attempt_at=now + _stale_after(),
+        first_attempt_at=now,
+        updated_at=now,
+    )
+    if first_try:
+        return _Claim(delivery_id=delivery_id, number=1, uncertain=False)
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
         if delivery is None or delivery.status in DELIVERY_DONE or delivery.external_id:
@@ -258,19 +274,19 @@ def delivery_send(*, delivery_id: int) -> Delivery | None:
     claim = _claim(delivery_id)
     if claim is None:
         return Delivery.objects.filter(pk=delivery_id).first()
-    delivery = Delivery.objects.select_related("post", "channel").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("post", "channel__credential").get(pk=delivery_id)
     started = timezone.now()
     clock = time.monotonic()
     try:
         result, outcome = _attempt(delivery, claim)
     except DriverError as exc:
-        _record_error(delivery, claim, exc, started, time.monotonic() - clock)
+        return _record_error(delivery, claim, exc, started, time.monotonic() - clock)
     except MediaProblem as exc:
         error = PermanentError(str(exc), code="media")
-        _record_error(delivery, claim, error, started, time.monotonic() - clock)
+        return _record_error(delivery, claim, error, started, time.monotonic() - clock)
     except CredentialUnavailable as exc:
         error = PermanentError(str(exc), code="credential_unavailable")
-        _record_error(delivery, claim, error, started, time.monotonic() - clock)
+        return _record_error(delivery, claim, error, started, time.monotonic() - clock)
     except vault.VaultKeyError:
         error = PermanentError(
             _(
@@ -278,7 +294,7 @@ def delivery_send(*, delivery_id: int) -> Delivery | None:
             ),
             code="credential_unreadable",
         )
-        _record_error(delivery, claim, error, started, time.monotonic() - clock, notify=True)
+        return _record_error(delivery, claim, error, started, time.monotonic() - clock, notify=True)
     except Exception as exc:  # a bug or an unexpected library error: keep trying, say what
         logger.exception("delivery %s: unexpected error", delivery_id)
         error = RetryableError(
@@ -287,10 +303,8 @@ def delivery_send(*, delivery_id: int) -> Delivery | None:
             code="unexpected",
             excerpt=redact(f"{exc.__class__.__name__}: {exc}"),
         )
-        _record_error(delivery, claim, error, started, time.monotonic() - clock)
-    else:
-        _record_success(delivery, claim, result, outcome, started, time.monotonic() - clock)
-    return Delivery.objects.get(pk=delivery_id)
+        return _record_error(delivery, claim, error, started, time.monotonic() - clock)
+    return _record_success(delivery, claim, result, outcome, started, time.monotonic() - clock)
 
 
 def _attempt(delivery: Delivery, claim: _Claim) -> tuple[PublishResult, str]:
@@ -350,8 +364,8 @@ def _with_credential(delivery: Delivery, driver, operation):
     state: dict[str, Any] = {}
 
     def load():
-        secret = credential_secret_for_use(credential_id=credential_row.pk, used_by=used_by)
-        credential_row.refresh_from_db(fields=["expires_at"])
+        secret, current = credential_for_use(credential_id=credential_row.pk, used_by=used_by)
+        credential_row.expires_at = current.expires_at
         return driver_secret(channel, secret, credential_row)
 
     class _Renewing:
@@ -433,6 +447,20 @@ def _backoff(tries: int, retry_after: float | None) -> float:
     return delay
 
 
+SUCCESS_FIELDS = [
+    "status",
+    "attempt_count",
+    "external_id",
+    "extra_ids",
+    "permalink",
+    "published_at",
+    "next_attempt_at",
+    "last_error",
+    "error_code",
+    "updated_at",
+]
+
+
 def _record_success(
     delivery: Delivery,
     claim: _Claim,
@@ -440,7 +468,7 @@ def _record_success(
     outcome: str,
     started: datetime,
     duration: float,
-) -> None:
+) -> Delivery:
     with transaction.atomic():
         current = Delivery.objects.select_for_update().get(pk=delivery.pk)
         now = timezone.now()
@@ -467,7 +495,7 @@ def _record_success(
         current.next_attempt_at = None
         current.last_error = ""
         current.error_code = ""
-        current.save()
+        current.save(update_fields=SUCCESS_FIELDS)
         post = Post.objects.select_for_update().get(pk=current.post_id)
         audit_record(
             actor=None,
@@ -482,6 +510,7 @@ def _record_success(
             },
         )
         _finish_post_if_done(post)
+    return current
 
 
 # What each error means for the delivery: (final?, burns a try?, tell the Kepala Dinas?)
@@ -512,7 +541,7 @@ def _record_error(
     duration: float,
     *,
     notify: bool = False,
-) -> None:
+) -> Delivery:
     final, burns, tell_head = _verdict(exc)
     tell_head = tell_head or notify
     channel = delivery.channel
@@ -567,6 +596,7 @@ def _record_error(
         else:
             eta = retry_at
             transaction.on_commit(lambda: _enqueue([current.pk], eta=eta))
+    return current
 
 
 def _tell_head(delivery: Delivery, post: Post, message: str) -> None:
