@@ -268,6 +268,34 @@ def celery_worker(
     worker.stop()
 
 
+def run_at_once(work, *, count: int = 2, timeout: float = 60) -> None:
+    """Run ``work()`` in ``count`` threads released at the same moment, each on its own database
+    connection (as two workers would be); the first error any of them raised is raised here."""
+    import threading
+
+    from django.db import connection
+
+    start = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait(timeout=timeout)
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    if errors:
+        raise errors[0]
+
+
 def wait_for(predicate, timeout: float = 30, interval: float = 0.2, message: str = ""):
     """Poll until ``predicate()`` is truthy; fail with ``message`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

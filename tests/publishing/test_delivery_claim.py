@@ -2,18 +2,16 @@
 delivery enqueued again while its first message is taken): the post goes out once.
 
 Both workers run the delivery engine's own service (what the ``deliver`` task runs) in threads of
-the test's process, each on its own database connection, started together; the released
+the test's process, each on its own database connection, released together; the released
 post's own messages wait in a queue that no worker reads."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from publishing.models import Delivery, DeliveryStatus, PostStatus
 from publishing.services.delivery import delivery_send
+from tests.conftest import run_at_once
 from tests.publishing.delivery_fixtures import approved_post, make_channels
 from tests.publishing.sync_fixtures import held_queue  # noqa: F401 - fixture
 
@@ -31,25 +29,7 @@ def test_two_workers_given_the_same_message_at_once_send_it_once(
     delivery = Delivery.objects.get(post=post)
     assert delivery.status == DeliveryStatus.QUEUED
 
-    start = threading.Barrier(2)
-    results: list[Delivery | None] = []
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            start.wait(timeout=10)
-            results.append(delivery_send(delivery_id=delivery.pk))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    run_at_once(lambda: delivery_send(delivery_id=delivery.pk))
 
     posts = simulator.posts("x", "mediacenterBJN")
     assert [p["text"] for p in posts] == [TEXT], "the post went out more than once, or not at all"

@@ -3,12 +3,10 @@ mirroring once, faults, deletions, unsupported media, overlapping polls, partner
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +22,7 @@ from publishing.sync.models import (
     SuggestionStatus,
 )
 from publishing.sync.services import TargetSpec
+from tests.conftest import run_at_once
 
 from .sync_fixtures import held_queue, send_deliveries, sync_channels  # noqa: F401 - fixtures
 
@@ -176,26 +175,13 @@ def test_two_overlapping_polls_mirror_a_post_once(channels, kadis, simulator):
     fb, x = channels("fb"), channels("x")
     back_date(services.sync_rule_create(actor=kadis, source=fb, targets=[x]))
     simulator.native("facebook", "MediaCenterBJN", "Rapat koordinasi")
-    barrier = threading.Barrier(2)
     made: list[int] = []
-    errors: list[BaseException] = []
 
-    def run():
-        try:
-            barrier.wait()
-            services.sync_poll_channel(channel_id=fb.pk)
-            made.extend(services.sync_mirror_channel(channel_id=fb.pk))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def poll_and_mirror() -> None:
+        services.sync_poll_channel(channel_id=fb.pk)
+        made.extend(services.sync_mirror_channel(channel_id=fb.pk))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    run_at_once(poll_and_mirror)
     assert len(made) == 1
     assert Post.objects.filter(origin=PostOrigin.MIRROR).count() == 1
     assert SeenNativePost.objects.count() == 1
