@@ -3,6 +3,7 @@ Celery worker process on the test database, and isolated file storage for the se
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -228,11 +229,15 @@ class WorkerProcess:
         if kill:
             self.kill()
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        # A warm shutdown: SIGTERM to the main process alone, which stops its pool itself (sent to
+        # the whole group, the pool's processes die under it and it waits for them in vain).
+        os.kill(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # nothing of the group outlives it
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
