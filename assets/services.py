@@ -1150,7 +1150,7 @@ def upload_append(
             raise ValidationError(_("This chunk goes past the announced length of the file."))
         remaining = room if content_length is None else content_length
         digest = _running_hash(key, current)
-        # (After an error the running hash is dropped: the last chunk is hashed again at the end.)
+        # (After an error the running hash is dropped: the whole file is hashed when it is done.)
         new_offset = current + _pipe(source, handle.fileno(), digest, remaining)
     if digest is not None:
         _keep_running_hash(key, new_offset, digest)
