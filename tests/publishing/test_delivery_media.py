@@ -17,6 +17,7 @@ from publishing.models import PostStatus
 from publishing.services.posts import post_create, post_submit
 from tests.conftest import wait_for
 from tests.publishing.delivery_fixtures import approved_post, make_channels, photo_asset
+from tests.publishing.sync_fixtures import held_queue  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -121,6 +122,7 @@ def test_instagram_photo_outside_its_ratios_is_refused_at_submit(channels, edito
     assert post_submit(actor=editor, post=other).status == PostStatus.SUBMITTED
 
 
+@pytest.mark.usefixtures("held_queue")  # no worker renders the photo while the test looks at it
 def test_asset_still_processing_is_refused_at_submit(channels, editor, divisions):
     from PIL import Image
 
