@@ -9,8 +9,8 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 RUN python manage.py i18n compile \
-    && DEBUG=true VAR_DIR=/tmp/build python manage.py collectstatic --noinput --verbosity 0 \
-    && rm -rf /tmp/build
+    && DEBUG=true VAR_DIR=build-var python manage.py collectstatic --noinput --verbosity 0 \
+    && rm -rf build-var
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "3", "--threads", "8", "--timeout", "300"]

@@ -538,6 +538,14 @@ def _record_unreadable(
         )
 
 
+def _require_active(credential: Credential) -> None:
+    """``CredentialUnavailable`` for a revoked credential: its secret is never used again."""
+    if not credential.is_active:
+        raise CredentialUnavailable(
+            _("The credential “%(label)s” has been revoked.") % {"label": credential.label}
+        )
+
+
 def _record_use(credential: Credential, *, used_by: str) -> None:
     now = timezone.now()
     Credential.objects.filter(pk=credential.pk).update(last_used_at=now, last_used_by=used_by[:100])
@@ -572,10 +580,7 @@ def credential_for_use(
     be decrypted (also recorded).
     """
     credential = Credential.objects.get(pk=credential_id)
-    if not credential.is_active:
-        raise CredentialUnavailable(
-            _("The credential “%(label)s” has been revoked.") % {"label": credential.label}
-        )
+    _require_active(credential)
     try:
         payload = vault.decrypt(credential.ciphertext)
     except vault.VaultKeyError:
@@ -684,10 +689,7 @@ def credential_refresh_oauth(
         ):
             rows = Credential.objects if embedded else Credential.objects.select_for_update()
             credential = rows.get(pk=credential_id)
-            if not credential.is_active:
-                raise CredentialUnavailable(
-                    _("The credential “%(label)s” has been revoked.") % {"label": credential.label}
-                )
+            _require_active(credential)
             if credential.kind != CredentialKind.OAUTH:
                 raise CredentialUnavailable(_("Only an OAuth token set can be refreshed."))
             current = vault.decrypt(credential.ciphertext)
@@ -751,10 +753,7 @@ def credential_renew_session(
 
     try:
         credential = Credential.objects.get(pk=credential_id)
-        if not credential.is_active:
-            raise CredentialUnavailable(
-                _("The credential “%(label)s” has been revoked.") % {"label": credential.label}
-            )
+        _require_active(credential)
         if credential.kind != CredentialKind.INSTAGRAPI_SESSION:
             raise CredentialUnavailable(_("Only an Instagram login session can be renewed."))
         current = vault.decrypt(credential.ciphertext)
