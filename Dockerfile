@@ -8,9 +8,14 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
+# Static files are collected with the production settings (compressed, with the manifest the
+# pages need) into VAR_DIR/static, where the running portal serves them; the secrets given here
+# exist only for this step.
 RUN python manage.py i18n compile \
-    && DEBUG=true VAR_DIR=build-var python manage.py collectstatic --noinput --verbosity 0 \
-    && rm -rf build-var
+    && DEBUG=false ALLOWED_HOSTS=localhost SECRET_KEY=collectstatic-only \
+       VAULT_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+       python manage.py collectstatic --noinput --verbosity 0 \
+    && chown -R portal:portal /var/lib/portal
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "3", "--threads", "8", "--timeout", "300"]
