@@ -5,18 +5,32 @@ from .models import SECRET_FIELDS
 
 
 class TokenForm(forms.Form):
+    """A code from the authenticator app (six digits) or, where ``recovery`` is allowed, one of
+    the person's recovery codes."""
+
     token = forms.CharField(
         label=_("Six-digit code from your authenticator app"),
         min_length=6,
-        max_length=8,
+        max_length=20,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
 
+    def __init__(self, *args, recovery: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recovery = recovery
+        if recovery:
+            self.fields["token"].label = _("Code from your authenticator app, or a recovery code")
+            self.fields["token"].widget.attrs["inputmode"] = "text"
+
     def clean_token(self) -> str:
+        from .services import recovery_code_looks_valid
+
         token = self.cleaned_data["token"].replace(" ", "")
-        if not token.isdigit():
+        if self.recovery and recovery_code_looks_valid(token):
+            return token
+        if not token.isdigit() or not 6 <= len(token) <= 8:
             raise forms.ValidationError(_("The code is made of digits only."))
         return token
 

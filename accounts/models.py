@@ -405,6 +405,30 @@ NOTIFICATION_MESSAGES: dict[str, Promise] = {
         "the stored value was altered."
     ),
     "credential.failing": _("The credential “%(label)s” failed its check: %(message)s"),
+    "two_factor.enrol": _(
+        "A new authenticator app was set up for your account on %(date)s. If this was not you, "
+        "tell the Kepala Dinas at once."
+    ),
+    "two_factor.recovery_codes": _(
+        "New recovery codes were made for your account on %(date)s; the earlier ones no longer "
+        "work."
+    ),
+    "two_factor.recovery_used": _(
+        "A recovery code was used to sign in to your account on %(date)s; %(remaining)s left. "
+        "If this was not you, tell the Kepala Dinas at once."
+    ),
+    "two_factor.reset": _(
+        "The second factor of %(person)s was reset on the server on %(date)s; a new "
+        "authenticator app is set up at the next sign-in."
+    ),
+    "user.role_change": _(
+        "The roles of %(person)s were changed by %(actor)s on %(date)s: from %(before)s to "
+        "%(after)s."
+    ),
+    "user.password_set": _(
+        "Your password was set by %(actor)s on %(date)s. If you did not ask for it, tell the "
+        "Kepala Dinas at once."
+    ),
 }
 
 

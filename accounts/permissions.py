@@ -13,7 +13,7 @@ from typing import Any
 from django.db import models
 
 from .models import AuditEvent, Credential, Notification, User
-from .roles import Role
+from .roles import ADMIN_MANAGED_ROLES, Role
 
 
 class ModelPermissionPolicy:
@@ -49,12 +49,69 @@ class AuditEventPermissionPolicy(ModelPermissionPolicy):
 
 
 class UserPermissionPolicy(ModelPermissionPolicy):
-    """Everyone sees and edits their own profile; Admin manages people."""
+    """Everyone sees and edits their own profile (on the profile page); Admin manages people.
+
+    Who may manage whom (their data, password, second factor, active flag, roles):
+
+    - nobody manages themselves here: one's own password changes with the old one on the profile
+      page, and one's own roles not at all;
+    - the Kepala Dinas manages everyone else;
+    - a superuser who is not Kepala Dinas manages everyone but a Kepala Dinas or another superuser;
+    - the Admin manages only people whose roles are all in ``ADMIN_MANAGED_ROLES`` (Staf, Editor)
+      and who are not superusers;
+    - granting or taking away a role outside ``ADMIN_MANAGED_ROLES``, or superuser, needs the
+      Kepala Dinas with a fresh second factor (or the server's ``manage.py set_role``).
+    """
 
     def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
         if user.is_authenticated and instance.pk == user.pk and action in {"view", "change"}:
             return True
+        if action in {"change", "delete"}:
+            return self.user_may_manage(user, instance)
         return self.user_has_permission(user, action)
+
+    def user_may_manage(self, actor: Any, target: Any) -> bool:
+        if not self.user_has_permission(actor, "change"):
+            return False
+        if target.pk is not None and target.pk == actor.pk:
+            return False
+        if user_is(actor, Role.KEPALA_DINAS):
+            return True
+        target_roles = set(target.roles) if target.pk is not None else set()
+        if actor.is_superuser:
+            return not (target.is_superuser or Role.KEPALA_DINAS in target_roles)
+        if user_is(actor, Role.ADMIN):
+            return not target.is_superuser and target_roles <= ADMIN_MANAGED_ROLES
+        return False
+
+    def role_change_refusal(
+        self,
+        actor: Any,
+        target: Any,
+        *,
+        roles: set[Role],
+        is_superuser: bool,
+        fresh_second_factor: bool,
+    ) -> str | None:
+        """Why ``actor`` may not give ``target`` these roles and superuser flag (None: allowed).
+
+        ``"fresh"`` means the change is allowed once the actor gives a fresh second factor.
+        """
+        before = set(target.roles) if target.pk is not None else set()
+        changed = before ^ set(roles)
+        if not changed and bool(target.is_superuser) == bool(is_superuser):
+            return None
+        if target.pk is not None and target.pk == actor.pk:
+            return "self"
+        if not self.user_may_manage(actor, target):
+            return "target"
+        if changed <= ADMIN_MANAGED_ROLES and bool(target.is_superuser) == bool(is_superuser):
+            return None
+        if not user_is(actor, Role.KEPALA_DINAS):
+            return "kepala_dinas_only"
+        if not fresh_second_factor:
+            return "fresh"
+        return None
 
 
 class CredentialPermissionPolicy(ModelPermissionPolicy):

@@ -76,6 +76,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.KEPALA_DINAS: [
         *_EDITOR,
         "accounts.view_user",
+        # People's roles: only the Kepala Dinas grants the Admin or Kepala Dinas role (with a
+        # fresh second factor; see ``accounts.permissions.UserPermissionPolicy``).
+        "accounts.change_user",
         "accounts.view_auditevent",
         # The vault: the Kepala Dinas alone holds every credential.
         "accounts.view_credential",
@@ -112,6 +115,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
 
 # Roles whose accounts must use a second factor (TOTP) to sign in.
 TWO_FACTOR_ROLES = frozenset({Role.KEPALA_DINAS, Role.ADMIN})
+
+# Roles an Admin grants and takes away (and whose holders an Admin manages). The others, and
+# superuser, are granted and taken away only by the Kepala Dinas with a fresh second factor, or
+# on the server (``manage.py set_role``).
+ADMIN_MANAGED_ROLES = frozenset({Role.STAF, Role.EDITOR})
 
 
 def sync_role_permissions(using: str = "default") -> None:

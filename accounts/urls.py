@@ -10,6 +10,7 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("2fa/recovery/", views.two_factor_recovery, name="two_factor_recovery"),
     path("profile/", views.profile, name="profile"),
     path("audit/", views.audit_list, name="audit"),
     path("notifications/", views.notifications, name="notifications"),

@@ -1,6 +1,7 @@
 import base64
 import json
 import secrets
+from urllib.parse import quote
 
 import qrcode
 import qrcode.image.svg
@@ -11,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -57,11 +58,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.audit_record(
-            actor=self.request.user,
-            action="user.password_change",
-            target=self.request.user,
-            request=self.request,
+        services.user_password_changed(
+            actor=self.request.user, user=self.request.user, request=self.request
         )
         messages.success(self.request, _("Your password has been changed."))
         return response
@@ -80,19 +78,55 @@ def _qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
 
 
+def _reverify(request, next_url: str):
+    """Send the person to give a fresh code from their current device, then come back."""
+    from urllib.parse import urlencode
+
+    messages.info(request, _("Confirm with a code from your current authenticator app first."))
+    return redirect(reverse("accounts:two_factor_verify") + "?" + urlencode({"next": next_url}))
+
+
+def _recovery_codes_page(request, codes: list[str], *, status: int = 200):
+    title = _("Portal Media Center: recovery codes of %(user)s") % {"user": request.user.username}
+    text = "\n".join([title, *codes])
+    download = "data:text/plain;charset=utf-8," + quote(text + "\n")
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "download": download, "remaining": len(codes), "new": True},
+        status=status,
+    )
+
+
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request):
-    if request.user.is_verified():
-        return redirect("media_center:dashboard")
+    """Enrol an authenticator app.
+
+    With no confirmed device yet (the first enrolment) the password is enough. An account that
+    has one replaces it only from a session verified with it in the last few minutes; anyone
+    else (a password alone) is sent to give a code instead and sees no new secret.
+    """
+    replacing = services.two_factor_has_device(user=request.user)
+    if replacing and not request.user.is_verified():
+        return redirect("accounts:two_factor_verify")
+    if not services.two_factor_enrolment_allowed(request=request, user=request.user):
+        return _reverify(request, reverse("accounts:two_factor_setup"))
     device = services.totp_device_for_enrolment(user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.totp_enrol_confirm(
-            request=request, user=request.user, token=form.cleaned_data["token"]
-        ):
+        try:
+            result = services.totp_enrol_confirm(
+                request=request, user=request.user, token=form.cleaned_data["token"]
+            )
+        except services.TwoFactorNotFresh:
+            return _reverify(request, reverse("accounts:two_factor_setup"))
+        if result.ok:
             messages.success(request, _("Two-factor sign-in is now on for your account."))
-            return redirect("media_center:dashboard")
+            if result.recovery_codes:
+                return _recovery_codes_page(request, result.recovery_codes)
+            return redirect("accounts:two_factor_recovery")
         form.add_error(
             "token", _("That code is not right. Check your phone's clock and try again.")
         )
@@ -100,19 +134,63 @@ def two_factor_setup(request):
     return render(
         request,
         "accounts/two_factor_setup.html",
-        {"form": form, "qr": _qr_data_uri(device.config_url), "secret": secret},
+        {
+            "form": form,
+            "qr": _qr_data_uri(device.config_url),
+            "secret": secret,
+            "replacing": replacing,
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_recovery(request):
+    """How many recovery codes are left, and new ones (shown once) from a fresh session."""
+    if not services.two_factor_has_device(user=request.user):
+        return redirect("accounts:two_factor_setup")
+    if not request.user.is_verified():
+        return redirect("accounts:two_factor_verify")
+    if request.method == "POST":
+        try:
+            codes = services.recovery_codes_generate(request=request, user=request.user)
+        except services.TwoFactorNotFresh:
+            return _reverify(request, reverse("accounts:two_factor_recovery"))
+        return _recovery_codes_page(request, codes)
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {
+            "codes": None,
+            "remaining": services.recovery_codes_remaining(user=request.user),
+            "fresh": services.two_factor_is_fresh(request),
+        },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request):
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST or None, recovery=True)
     if request.method == "POST" and form.is_valid():
         result = services.two_factor_verify(
             request=request, user=request.user, token=form.cleaned_data["token"]
         )
         if result.ok:
+            if result.recovery_code_used:
+                remaining = services.recovery_codes_remaining(user=request.user)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "You signed in with a recovery code; %(count)d code is left. Set up "
+                        "your authenticator app again or make new codes on your profile.",
+                        "You signed in with a recovery code; %(count)d codes are left. Set up "
+                        "your authenticator app again or make new codes on your profile.",
+                        remaining,
+                    )
+                    % {"count": remaining},
+                )
             return redirect(_safe_next(request) or "media_center:dashboard")
         form.add_error(
             "token", _("That code is not right. Check your phone's clock and try again.")
@@ -154,7 +232,12 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"has_token": has_token, "new_token": new_token},
+        {
+            "has_token": has_token,
+            "new_token": new_token,
+            "has_device": services.two_factor_has_device(user=request.user),
+            "recovery_remaining": services.recovery_codes_remaining(user=request.user),
+        },
     )
 
 

@@ -32,5 +32,12 @@
         event.preventDefault();
       }
     });
+    // Buttons marked data-print print the page (recovery codes).
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        window.print();
+      });
+    });
   });
 })();
