@@ -115,7 +115,7 @@ def test_moving_to_a_new_phone_needs_a_fresh_code_from_the_old_one(
     assert note.message.startswith("Aplikasi autentikator baru dipasang")
     assert any(kadis.email in m.to and "autentikator baru" in m.body for m in mail.outbox)
     fresh = login(Client(), kadis, verified=False)
-    assert fresh.post(VERIFY, {"token": totp_now(kadis)}).status_code == 302
+    assert fresh.post(VERIFY, {"token": totp_next(kadis)}).status_code == 302
 
 
 def test_first_enrolment_gives_single_use_recovery_codes(
