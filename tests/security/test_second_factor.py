@@ -16,7 +16,6 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditEvent, Notification
@@ -134,6 +133,8 @@ def test_first_enrolment_gives_single_use_recovery_codes(
     assert all(code in unquote(download.group(1)) for code in codes)
     assert "data-print" in page and "Cetak" in page
     # Kept hashed: the database holds none of them.
+    from django_otp.plugins.otp_static.models import StaticToken
+
     stored = set(StaticToken.objects.values_list("token", flat=True))
     assert len(stored) == 10
     assert not stored & {c.replace("-", "") for c in codes} and not stored & set(codes)
