@@ -160,7 +160,13 @@ def user_create(
 
 
 def user_requires_two_factor(user: User) -> bool:
-    return bool(user.is_authenticated and any(user.has_role(role) for role in TWO_FACTOR_ROLES))
+    """Kepala Dinas, Admin and superusers sign in with a second factor, and so does anyone who
+    set one up (a factor that a password alone could skip would protect nothing)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or any(user.has_role(role) for role in TWO_FACTOR_ROLES):
+        return True
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 # --- the second factor --------------------------------------------------------------------------

@@ -17,11 +17,29 @@ KNOWN_PASSWORD = "Rahasia-Uji-9f3b2c7d1e-Sandi"
 
 
 @pytest.fixture
-def superuser(db) -> User:
-    """A superuser who holds no role: Django grants every permission, the vault none."""
-    return User.objects.create_superuser(
+def superuser(db):
+    """A superuser who holds no role: Django grants every permission, the vault none.
+
+    A superuser signs in with a second factor like the Kepala Dinas; this one has an
+    authenticator app, and a session opened with ``force_login`` counts as verified with it.
+    """
+    from django.contrib.auth.signals import user_logged_in
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    user = User.objects.create_superuser(
         username="root", email="root@kominfo.example.go.id", full_name="Root", password="x" * 12
     )
+    device = TOTPDevice.objects.create(user=user, name="Test", confirmed=True)
+
+    def verified(sender, request, user, **kwargs):
+        # Only ``force_login`` (whose request has no path); the login page asks for the code.
+        if user.pk == device.user_id and not request.path:
+            request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            request.session["otp_verified_at"] = time.time()
+
+    user_logged_in.connect(verified, weak=False, dispatch_uid="tests-superuser-verified")
+    yield user
+    user_logged_in.disconnect(dispatch_uid="tests-superuser-verified")
 
 
 @pytest.fixture

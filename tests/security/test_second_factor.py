@@ -20,8 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditEvent, Notification
 from accounts.roles import Role
-from tests.conftest import login
-from tests.vault_fixtures import make_stale, totp_next
+from tests.conftest import PASSWORD, login
+from tests.vault_fixtures import make_stale, superuser, totp_next  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +199,28 @@ def test_the_server_command_resets_a_second_factor_audited_and_mailed(
     assert office.get("/dashboard/")["Location"].startswith("/accounts/login/")
     again = login(Client(), admin_user, verified=False)
     assert again.get("/dashboard/")["Location"] == SETUP
+
+
+def test_a_superuser_password_alone_opens_nothing(superuser):
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "root", "password": "x" * 12})
+    assert response.status_code == 302
+    assert client.get("/admin/")["Location"] == VERIFY
+    assert client.get("/admin/accounts/user/")["Location"] == VERIFY
+    assert client.get("/api/v1/folders/").status_code == 403
+    token = Client().post("/api/v1/auth/token/", {"username": "root", "password": "x" * 12})
+    assert token.status_code == 403
+
+
+def test_a_second_factor_set_up_by_choice_is_asked_too(client_for, staf):
+    """A Staf member who turned the second factor on is not signed in by the password alone,
+    in the portal or through the API token endpoint."""
+    page = client_for(staf).get(SETUP)
+    assert page.status_code == 200
+    _enrol(client_for(staf))
+    assert TOTPDevice.objects.filter(user=staf, confirmed=True).exists()
+    thief = login(Client(), staf, verified=False)
+    assert thief.get("/dashboard/")["Location"] == VERIFY
+    assert thief.get("/api/v1/folders/").status_code == 403
+    token = Client().post("/api/v1/auth/token/", {"username": "staf", "password": PASSWORD})
+    assert token.status_code == 403
