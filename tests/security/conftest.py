@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.portal_data import PortalData, populate
+from tests.vault_fixtures import superuser  # noqa: F401 - fixture
 
 
 @pytest.fixture

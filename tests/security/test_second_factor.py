@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import AuditEvent, Notification
 from accounts.roles import Role
 from tests.conftest import PASSWORD, login
-from tests.vault_fixtures import make_stale, superuser, totp_next  # noqa: F401 - fixture
+from tests.vault_fixtures import make_stale, totp_next
 
 pytestmark = pytest.mark.django_db
 
