@@ -143,6 +143,19 @@ def test_the_admin_manages_staf_and_editors_and_nothing_more(
         staf_now = fresh(staf)
         assert staf_now.roles == [Role.EDITOR] and not staf_now.is_superuser
     assert AuditEvent.objects.filter(action="user.role_change").count() == 1
+    # The Admin sets a Staf or Editor's password: the person is told and their token revoked.
+    Token.objects.create(user=staf)
+    with django_capture_on_commit_callbacks(execute=True):
+        reset = admin.post(
+            f"/admin/accounts/user/{staf.pk}/password/",
+            {"password1": "Sandi-Dari-Admin-2026", "password2": "Sandi-Dari-Admin-2026"},
+        )
+    assert reset.status_code == 302
+    assert fresh(staf).check_password("Sandi-Dari-Admin-2026")
+    assert not Token.objects.filter(user=staf).exists()
+    note = Notification.objects.get(recipient=staf, kind="user.password_set")
+    assert "Siti Rahmawati" in note.message
+    assert AuditEvent.objects.filter(action="user.password_set", actor=admin_user).exists()
 
 
 def test_groups_and_permissions_are_not_in_the_admin(client_for, admin_user, kadis):
@@ -267,11 +280,15 @@ def test_the_login_form_needs_its_csrf_token(staf):
     assert "_auth_user_id" not in client.session
 
 
-def test_audit_rows_cannot_be_deleted_through_the_admin(client_for, admin_user, kadis, staf):
+def test_audit_rows_cannot_be_deleted_through_the_admin(
+    client_for, admin_user, kadis, staf, superuser
+):
     from accounts.services import audit_record
 
     event = audit_record(actor=staf, action="asset.upload", target=staf)
-    for client in (client_for(admin_user), client_for(kadis)):
+    root = Client()
+    root.force_login(superuser)
+    for client in (client_for(admin_user), client_for(kadis), root):
         bulk = client.post(
             "/admin/accounts/auditevent/",
             {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"},
