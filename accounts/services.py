@@ -565,8 +565,7 @@ def user_roles_set(
             },
             url=reverse("accounts:profile"),
         )
-    keep = request.session.session_key if request is not None and actor == user else None
-    user_sessions_end(user=user, keep=keep)
+    user_sessions_end(user=user)  # nobody changes their own role, so never the actor's session
     return True
 
 
