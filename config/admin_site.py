@@ -14,6 +14,7 @@ from functools import wraps
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,11 @@ class PortalAdminSite(AdminSite):
         return bool(
             user.is_superuser or user.has_role(Role.ADMIN) or user.has_role(Role.KEPALA_DINAS)
         )
+
+    def password_change(self, request, extra_context=None):
+        # One's own password changes on the portal's page (old password, audit, API token
+        # revoked), never on a second form of the admin's.
+        return redirect("accounts:password_change")
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

@@ -239,6 +239,8 @@ def test_nobody_changes_their_own_role(client_for, kadis):
     assert response.status_code == 403
     assert not fresh(kadis).is_superuser
     assert office.get(f"/admin/accounts/user/{kadis.pk}/password/").status_code == 403
+    # The admin's own "change password" leads to the portal's page (old password, audit).
+    assert office.get("/admin/password_change/")["Location"] == "/accounts/password/"
 
 
 def test_the_server_command_grants_roles_audited_and_notified(
