@@ -313,3 +313,27 @@ def test_staff_without_the_admin_get_a_403_page_not_a_loop(request, client_for, 
         page = response.content.decode()
         assert "Tidak diizinkan" in page and 'href="/"' in page
     assert Client().get("/admin/")["Location"].startswith("/admin/login/")
+
+
+def test_the_api_has_no_door_to_roles(client_for, admin_user, kadis):
+    """No API route writes people, groups or permissions; the profile's token carries none."""
+    from django.urls import get_resolver
+
+    def names(resolver, prefix=""):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from names(pattern, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern)
+
+    api_routes = [route for route in names(get_resolver()) if route.startswith("api/")]
+    assert api_routes and not [
+        r for r in api_routes if any(w in r for w in ("user", "group", "permission", "role"))
+    ]
+    admin = client_for(admin_user)
+    token = admin.post("/accounts/profile/", {"action": "create_token"})
+    assert token.status_code == 200
+    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=admin_user).key}")
+    for address in ("/api/v1/users/", f"/api/v1/users/{admin_user.pk}/", "/api/v1/groups/"):
+        assert api.post(address, {"groups": [kepala_dinas_group().pk]}).status_code == 404
+    assert api.get("/api/v1/credentials/").status_code == 403
