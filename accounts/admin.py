@@ -82,6 +82,17 @@ class PortalUserChangeForm(UserChangeForm):
         if reason:
             field = "otp_token" if reason == "fresh" else "roles"
             self.add_error(field, services.RoleChangeRefused(reason).args[0])
+            services.audit_record(
+                actor=actor,
+                action="user.role_change_refused",
+                target=self.instance,
+                request=self.request,
+                details={
+                    "reason": reason,
+                    "asked": sorted(r.value for r in roles),
+                    "superuser_asked": is_superuser,
+                },
+            )
         return cleaned
 
 
@@ -162,7 +173,26 @@ class UserAdmin(BaseUserAdmin):
             request=request,
         )
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            self._record_refusal(request, object_id, "change")
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _record_refusal(self, request, object_id, what: str) -> None:
+        """An attempt to change a person one may not manage is kept in the audit log."""
+        target = User.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if target is not None and not user_policy.user_may_manage(request.user, target):
+            services.audit_record(
+                actor=request.user,
+                action="user.change_refused",
+                target=target,
+                request=request,
+                details={"what": what},
+            )
+
     def user_change_password(self, request, id, form_url=""):
+        if request.method == "POST":
+            self._record_refusal(request, id, "password")
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             target = User.objects.get(pk=id)

@@ -84,6 +84,9 @@ def test_the_admin_cannot_make_itself_kepala_dinas(client_for, admin_user, porta
     assert admin.get(f"/accounts/vault/{portal.credential.pk}/reveal/").status_code == 403
     assert admin.get("/api/v1/credentials/").status_code == 403
     assert not AuditEvent.objects.filter(action="user.role_change").exists()
+    # The attempt itself is on the record.
+    refused = AuditEvent.objects.get(action="user.change_refused")
+    assert refused.actor == admin_user and refused.object_id == str(admin_user.pk)
 
 
 def test_the_admin_cannot_touch_the_kepala_dinas_or_another_admin(
@@ -107,6 +110,9 @@ def test_the_admin_cannot_touch_the_kepala_dinas_or_another_admin(
         target = fresh(target)
         assert target.check_password(PASSWORD)
         assert target.is_active and target.email.endswith("@kominfo.example.go.id")
+        assert AuditEvent.objects.filter(
+            action="user.change_refused", object_id=str(target.pk), details__what="password"
+        ).exists()
         assert Role.STAF not in target.roles
         # The page is there to read, without a form that would save anything.
         page = admin.get(change_url(target)).content.decode()
@@ -140,6 +146,9 @@ def test_the_admin_manages_staf_and_editors_and_nothing_more(
         refused = admin.post(change_url(staf), form_of(fresh(staf), **attempt))
         assert refused.status_code == 200
         assert "Hanya Kepala Dinas" in refused.content.decode()
+        assert AuditEvent.objects.filter(
+            action="user.role_change_refused", actor=admin_user, details__reason="kepala_dinas_only"
+        ).exists()
         staf_now = fresh(staf)
         assert staf_now.roles == [Role.EDITOR] and not staf_now.is_superuser
     assert AuditEvent.objects.filter(action="user.role_change").count() == 1
