@@ -599,7 +599,18 @@ def two_factor_is_fresh(request: HttpRequest) -> bool:
 
 
 def api_token_create(*, user: User, request: HttpRequest | None = None) -> Token:
-    """Give the person a fresh API token, replacing any earlier one."""
+    """Give the person a fresh API token, replacing any earlier one.
+
+    Asked for over HTTP (``request``) by an account that signs in with a second factor, it needs
+    one given within ``OTP_FRESH_SECONDS`` (``TwoFactorNotFresh``): a token outlives the session,
+    so a borrowed or stolen session must not mint one.
+    """
+    if (
+        request is not None
+        and user_requires_two_factor(user)
+        and not (request.user.is_authenticated and two_factor_is_fresh(request))
+    ):
+        raise TwoFactorNotFresh(_("Confirm with your authenticator app first."))
     with transaction.atomic():
         Token.objects.filter(user=user).delete()
         token = Token.objects.create(user=user)

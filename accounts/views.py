@@ -223,7 +223,10 @@ def profile(request):
     new_token = None
     if request.method == "POST":
         if request.POST.get("action") == "create_token":
-            new_token = services.api_token_create(user=request.user, request=request).key
+            try:
+                new_token = services.api_token_create(user=request.user, request=request).key
+            except services.TwoFactorNotFresh:
+                return _reverify(request, reverse("accounts:profile"))
         elif request.POST.get("action") == "revoke_token":
             services.api_token_revoke(user=request.user, request=request)
             messages.success(request, _("Your API token has been revoked."))

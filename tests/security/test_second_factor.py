@@ -224,3 +224,17 @@ def test_a_second_factor_set_up_by_choice_is_asked_too(client_for, staf):
     assert thief.get("/api/v1/folders/").status_code == 403
     token = Client().post("/api/v1/auth/token/", {"username": "staf", "password": PASSWORD})
     assert token.status_code == 403
+
+
+def test_an_api_token_is_minted_only_with_a_fresh_code(client_for, kadis):
+    """A token outlives the session: a session left open (or borrowed) must not mint one."""
+    from rest_framework.authtoken.models import Token
+
+    client = client_for(kadis)
+    make_stale(client)
+    response = client.post("/accounts/profile/", {"action": "create_token"})
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+    assert not Token.objects.filter(user=kadis).exists()
+    client.post(VERIFY, {"token": totp_next(kadis)})
+    page = client.post("/accounts/profile/", {"action": "create_token"}).content.decode()
+    assert Token.objects.get(user=kadis).key in page
