@@ -238,3 +238,38 @@ def test_an_api_token_is_minted_only_with_a_fresh_code(client_for, kadis):
     client.post(VERIFY, {"token": totp_next(kadis)})
     page = client.post("/accounts/profile/", {"action": "create_token"}).content.decode()
     assert Token.objects.get(user=kadis).key in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_recovery_code_sent_at_once_from_many_browsers_signs_in_once(make_user):
+    """Eight sessions with the password post the same recovery code at the same moment."""
+    import threading
+
+    from django.db import connection
+
+    from accounts.services import RECOVERY_CODE_LENGTH, _recovery_code_digest
+
+    person = make_user("admin3", Role.ADMIN, "E-Gov", is_staff=True)
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device = StaticDevice.objects.create(user=person, name="Recovery codes", confirmed=True)
+    code = "abcde" + "fghjk"[: RECOVERY_CODE_LENGTH - 5]
+    StaticToken.objects.create(device=device, token=_recovery_code_digest(code))
+    clients = [login(Client(), person, verified=False) for _ in range(8)]
+    barrier = threading.Barrier(len(clients))
+    answers: list[int] = []
+
+    def attempt(client: Client) -> None:
+        try:
+            barrier.wait()
+            answers.append(client.post(VERIFY, {"token": code}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(answers) == 8 and answers.count(302) == 1, answers
+    assert AuditEvent.objects.filter(action="two_factor.recovery_used").count() == 1
