@@ -154,6 +154,7 @@ def test_the_admin_manages_staf_and_editors_and_nothing_more(
     assert AuditEvent.objects.filter(action="user.role_change").count() == 1
     # The Admin sets a Staf or Editor's password: the person is told and their token revoked.
     Token.objects.create(user=staf)
+    staf_session = client_for(staf)
     with django_capture_on_commit_callbacks(execute=True):
         reset = admin.post(
             f"/admin/accounts/user/{staf.pk}/password/",
@@ -162,6 +163,7 @@ def test_the_admin_manages_staf_and_editors_and_nothing_more(
     assert reset.status_code == 302
     assert fresh(staf).check_password("Sandi-Dari-Admin-2026")
     assert not Token.objects.filter(user=staf).exists()
+    assert staf_session.get("/dashboard/")["Location"].startswith("/accounts/login/")
     note = Notification.objects.get(recipient=staf, kind="user.password_set")
     assert "Siti Rahmawati" in note.message
     assert AuditEvent.objects.filter(action="user.password_set", actor=admin_user).exists()
