@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -135,3 +136,15 @@ def media_url(request: HttpRequest, media) -> str:
 
 def empty(status: int = 200) -> HttpResponse:
     return HttpResponse(status=status)
+
+
+def registered_redirect(request: HttpRequest, platform: str, redirect_uri: str) -> bool:
+    """Whether ``redirect_uri`` is the address registered for the portal's app, as the platforms
+    require (Facebook's strict mode, X's callback URLs): exactly the portal's own OAuth callback,
+    on the portal's public address (``ASSET_PUBLIC_BASE_URL``) or on the address this simulator,
+    part of the portal, is reached at. Nothing else, no other path, no extra query."""
+    path = reverse("channels:oauth_callback", args=[platform])
+    origins = {request.build_absolute_uri("/").rstrip("/")}
+    if settings.ASSET_PUBLIC_BASE_URL:
+        origins.add(settings.ASSET_PUBLIC_BASE_URL.rstrip("/"))
+    return redirect_uri in {origin + path for origin in origins}

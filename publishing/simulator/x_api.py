@@ -25,6 +25,7 @@ from .common import (
     endpoint,
     json_answer,
     media_url,
+    registered_redirect,
     request_data,
     take_fault,
 )
@@ -338,7 +339,12 @@ def media_finalize(request, account: Account, media_id: str):
             default_storage.delete(name)
         if len(data) != upload.total_bytes:
             return _invalid("File size does not match total_bytes.")
-        upload.media = services.store_media(account, data, mime_type=upload.media_type)
+        try:
+            upload.media = services.store_media(account, data, mime_type=upload.media_type)
+        except services.MediaRefused:
+            upload.state = "failed"
+            upload.save(update_fields=["state"])
+            return _invalid("media type unrecognized.")
         video = upload.media_type in VIDEO_TYPES
         upload.state = "pending" if video else "succeeded"
         upload.ready_at = timezone.now() + timedelta(seconds=1) if video else timezone.now()
@@ -466,11 +472,23 @@ def authorize(request):
             request, "simulator/consent.html", {"invalid": True, "platform": "X"}, status=400
         )
     redirect_uri = params["redirect_uri"]
+    if not registered_redirect(request, "x", redirect_uri):
+        return render(
+            request,
+            "simulator/consent.html",
+            {"invalid": True, "platform": "X", "unregistered_redirect": True},
+            status=400,
+        )
     if request.method == "POST":
         if request.POST.get("decision") != "allow":
             query = {"error": "access_denied", "state": params["state"]}
             return redirect(f"{redirect_uri}?{urlencode(query)}")
-        account = get_object_or_404(Account, platform="x", pk=request.POST.get("account"))
+        account_id = str(request.POST.get("account") or "")
+        if not account_id.isdigit():
+            return render(
+                request, "simulator/consent.html", {"invalid": True, "platform": "X"}, status=400
+            )
+        account = get_object_or_404(Account, platform="x", pk=int(account_id))
         code = services.issue_token(
             account,
             "code",

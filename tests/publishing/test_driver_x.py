@@ -296,7 +296,7 @@ def test_connect_an_x_account_with_pkce(simulator, live_server):
     from publishing.drivers import x as x_module
     from publishing.simulator.models import Account
 
-    redirect_uri = f"{live_server.url}/vault/connect/x/callback"
+    redirect_uri = f"{live_server.url}/publishing/channels/oauth/x/callback/"
     start = x_module.oauth_start(redirect_uri=redirect_uri)
     assert start["url"].startswith(simulator.base + "/x/www/i/oauth2/authorize?")
     consent = requests.get(start["url"], timeout=5)
