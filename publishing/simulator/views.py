@@ -71,7 +71,10 @@ def index(request: HttpRequest):
 
 @require_GET
 def feed(request: HttpRequest, platform: str, handle: str):
-    account = get_object_or_404(Account, platform=platform, handle__iexact=handle)
+    try:
+        account = services.account_by_handle(platform, handle)
+    except Account.DoesNotExist:
+        raise Http404 from None
     posts = list(
         services.visible_posts(account).select_related("account").prefetch_related("children")[:100]
     )
