@@ -181,7 +181,7 @@ def test_fetch_recent_delete_health_and_metrics(fb, credential, simulator):
 
 
 def test_connect_pages_through_facebook_login(simulator, live_server):
-    redirect_uri = f"{live_server.url}/vault/connect/facebook/callback"
+    redirect_uri = f"{live_server.url}/publishing/channels/oauth/facebook/callback/"
     url = facebook_module.oauth_start(redirect_uri=redirect_uri, state="s-123")
     assert url.startswith(simulator.base + "/facebook/www/")
     consent = requests.get(url, timeout=5)
