@@ -490,8 +490,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Blanks out any secret the vault decrypted in this process (accounts.vault).
-    "filters": {"redact_secrets": {"()": "accounts.vault.RedactSecretsFilter"}},
+    # Blanks out secrets by their shape, and any the vault handled in this process: the same
+    # filter gunicorn's logs (config/gunicorn.py) and Celery's (config/celery.py) carry.
+    "filters": {"redact_secrets": {"()": "config.redaction.RedactSecretsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
