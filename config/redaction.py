@@ -33,8 +33,10 @@ _NOT_SECRET = {"token_type", "csrftoken_name", "token_fingerprint", "page_token_
 _SEP = r"(?:=|%3d|%253d)"
 # A value in a query string or form body ends at "&" (also when URL-encoded), space or quote.
 _VALUE = r"(?:(?!%26|%2526)[^\s&\"'<>,;\\])+"
+# A name starts after a character that cannot be part of it, or after an encoded one ("%3F").
+_START = r"(?:(?<![a-z0-9_.%-])|(?<=%[0-9a-f]{2}))"
 _QUERY = re.compile(
-    rf"(?<![a-z0-9_.-])(?P<name>{_NAMES_OF_SECRETS}){_SEP}(?P<value>\"[^\"]*\"|{_VALUE})",
+    rf"{_START}(?P<name>{_NAMES_OF_SECRETS}){_SEP}(?P<value>\"[^\"]*\"|{_VALUE})",
     re.IGNORECASE,
 )
 # JSON and Python reprs: "access_token": "…", 'password': '…', escaped quotes included.
@@ -56,9 +58,11 @@ _SHAPES = [
     # Fernet tokens (the vault's ciphertext and anything else Fernet sealed).
     re.compile(r"gAAAAA[A-Za-z0-9_\-]{20,}={0,2}"),
     # Facebook access tokens: user, Page and app tokens start with "EAA".
-    re.compile(r"\bEAA[A-Za-z0-9]{20,}"),
+    re.compile(r"(?:(?<![A-Za-z0-9])|(?<=%[0-9A-Fa-f]{2}))EAA[A-Za-z0-9]{20,}"),
     # JSON Web Tokens.
-    re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]+"),
+    re.compile(
+        r"(?:(?<![A-Za-z0-9])|(?<=%[0-9A-Fa-f]{2}))eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]+"
+    ),
 ]
 
 
