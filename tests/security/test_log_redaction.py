@@ -12,19 +12,16 @@ import contextlib
 import io
 import logging
 import os
-import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from accounts import vault
 from config.celery import app as celery_app
 from config.redaction import REDACTED, RedactSecretsFilter, redact
 from tests.conftest import WorkerProcess, database_url_for_workers, wait_for
+from tests.servers import Gunicorn
 
 PAGE_TOKEN = "EAAGm0PZB2kZCkBAO7x9QeLrSqzW1dNvYbHkT3uJ"
 PLAIN = "q7Wn2xK9vLp4Rt8Zs1Yd6Hc3Jf5Mb0Ng"  # a token with no recognisable prefix
@@ -154,72 +151,8 @@ def test_celery_loggers_get_the_filter_when_celery_sets_them_up():
 # --- the real processes -------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str, Path]:
-    """gunicorn as runportal, the Dockerfile and docker-compose start it (the portal's gunicorn
-    config), with an access log and an error log in files of the test's own."""
-    port = free_port()
-    access = tmp_path / "access.log"
-    errors = tmp_path / "error.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:config.gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--access-logfile",
-            str(access),
-            "--error-logfile",
-            str(errors),
-            "--log-level",
-            "info",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=(tmp_path / "stdout.log").open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=2)
-        except urllib.error.HTTPError:
-            return True
-        except OSError:
-            return process.poll() is not None
-        return True
-
-    wait_for(up, timeout=60, message="gunicorn did not start")
-    assert process.poll() is None, (tmp_path / "stdout.log").read_text()
-    return process, url, access
-
-
 def test_gunicorns_access_log_never_holds_a_token_it_was_sent(tmp_path, transactional_db):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for_workers(),
-        "PYTHONUNBUFFERED": "1",
-    }
-    process, url, access = start_gunicorn(tmp_path, env)
+    server = Gunicorn(tmp_path, {"DATABASE_URL": database_url_for_workers()}).start()
     try:
         for path in (
             f"/healthz?access_token={PAGE_TOKEN}&appsecret_proof={PLAIN}",
@@ -227,20 +160,21 @@ def test_gunicorns_access_log_never_holds_a_token_it_was_sent(tmp_path, transact
             f"/simulator/facebook/v21.0/me?access_token=100000000000001%7C{PLAIN}",
         ):
             request = urllib.request.Request(
-                url + path,
-                headers={"Referer": f"{url}/x?refresh_token={PLAIN}", "Cookie": "a=b"},
+                server.url + path,
+                headers={"Referer": f"{server.url}/x?refresh_token={PLAIN}", "Cookie": "a=b"},
             )
             with contextlib.suppress(urllib.error.HTTPError):
                 urllib.request.urlopen(request, timeout=60)
-        wait_for(lambda: access.exists() and access.read_text().count("\n") >= 3, timeout=20)
+        wait_for(
+            lambda: server.access_log.exists() and server.access_log.read_text().count("\n") >= 3,
+            timeout=20,
+        )
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-    written = access.read_text()
+        server.stop()
+    written = server.access_log.read_text()
     assert "/healthz?access_token=[redacted]" in written
     assert "oauth/facebook/callback/?code=[redacted]&state=s" in written
-    every_log = written + (tmp_path / "error.log").read_text()
-    every_log += (tmp_path / "stdout.log").read_text()
+    every_log = server.logs()
     assert PAGE_TOKEN not in every_log and PLAIN not in every_log
 
 
