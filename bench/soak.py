@@ -443,11 +443,15 @@ def settle(portal: Portal, traffic: Traffic, facts: dict) -> dict:
         time.sleep(2)
     received = {}
     for _driver, platform, handle in CHANNELS:
-        log = traffic.session().get(
-            f"{portal.url}/simulator/_log",
-            params={"platform": platform, "account": handle},
-            timeout=120,
-        ).json()
+        log = (
+            traffic.session()
+            .get(
+                f"{portal.url}/simulator/_log",
+                params={"platform": platform, "account": handle},
+                timeout=120,
+            )
+            .json()
+        )
         texts = Counter(
             p["text"]
             for p in log["posts"]
