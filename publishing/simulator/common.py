@@ -10,6 +10,8 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -148,3 +150,24 @@ def registered_redirect(request: HttpRequest, platform: str, redirect_uri: str) 
     if settings.ASSET_PUBLIC_BASE_URL:
         origins.add(settings.ASSET_PUBLIC_BASE_URL.rstrip("/"))
     return redirect_uri in {origin + path for origin in origins}
+
+
+def staff_required(view=None, *, api: bool = False):
+    """A signed-in member of the portal's staff (any of the office's roles). Anonymous visitors
+    are sent to the login page, or answered 401 by the control API unless they asked for a page;
+    a signed-in person without a role gets 403."""
+    if view is None:
+        return functools.partial(staff_required, api=api)
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            if api and not request.headers.get("Accept", "").startswith("text/html"):
+                return JsonResponse({"error": "sign in to the portal first"}, status=401)
+            return redirect_to_login(request.get_full_path())
+        if not (user.is_superuser or user.roles):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_protect
 from PIL import Image
 
 from . import services
@@ -30,6 +31,7 @@ from .common import (
     media_url,
     registered_redirect,
     request_data,
+    staff_required,
     take_fault,
 )
 from .models import Account, Container, Fault, Post, Token
@@ -741,7 +743,12 @@ def _oauth_access_token(request, data):
 
 
 @endpoint("facebook", "write")
+@staff_required
+@csrf_protect
 def dialog(request, version: str):
+    """Facebook Login's dialog. The person signed in to "Facebook" is played by a signed-in member
+    of the portal's staff (nobody else may consent), and the consent is a form with its CSRF
+    token, as on the real dialog."""
     params = request.GET if request.method == "GET" else request.POST
     redirect_uri = params.get("redirect_uri", "")
     if params.get("client_id") != settings.FACEBOOK_APP_ID or not redirect_uri:

@@ -10,14 +10,12 @@ media are served only with the type read from their bytes, never sniffed, and sa
 
 from __future__ import annotations
 
-import functools
 import json
 import mimetypes
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,33 +24,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
-from .common import media_url
+from .common import media_url, staff_required
 from .models import Account, Fault, Media, Post, Request
 
 FAULT_FIELDS = ("scope", "remaining", "retry_after", "delay", "code")
 # Media are served as the files they are, never as a page: no script, no plugin, no form runs.
 MEDIA_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
-
-
-def staff_required(view=None, *, api: bool = False):
-    """A signed-in member of the portal's staff (any of the office's roles). Anonymous visitors
-    are sent to the login page, or answered 401 by the control API unless they asked for a page;
-    a signed-in person without a role gets 403."""
-    if view is None:
-        return functools.partial(staff_required, api=api)
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            if api and not request.headers.get("Accept", "").startswith("text/html"):
-                return JsonResponse({"error": "sign in to the portal first"}, status=401)
-            return redirect_to_login(request.get_full_path())
-        if not (user.is_superuser or user.roles):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _accounts():

@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from publishing.drivers.x import weighted_length
@@ -27,6 +28,7 @@ from .common import (
     media_url,
     registered_redirect,
     request_data,
+    staff_required,
     take_fault,
 )
 from .models import Account, Fault, Post, Token, Upload
@@ -461,7 +463,11 @@ def oauth_token(request):
 
 @require_http_methods(["GET", "POST"])
 @endpoint("x", "write")
+@staff_required
+@csrf_protect
 def authorize(request):
+    """X's authorize page: consent by a signed-in member of the portal's staff (who plays the
+    person signed in to X), with the form's CSRF token."""
     params = request.GET if request.method == "GET" else request.POST
     needed = ("response_type", "client_id", "redirect_uri", "state", "code_challenge")
     if (

@@ -20,7 +20,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
@@ -44,6 +43,7 @@ from publishing.simulator import services as simulator_services
 from publishing.simulator.models import Account
 from tests.accounts.test_vault_secret_grep import captured_logs
 from tests.conftest import database_url_for_workers, wait_for
+from tests.publishing.conftest import session_of
 from tests.publishing.delivery_fixtures import (
     DeliveryWorker,
     photo_asset,
@@ -72,7 +72,7 @@ def connect(client: Client, channel: Channel, *, account: Account | None = None)
     query = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
     if account is not None:
         query["account"] = account.pk
-    consent = requests.post(
+    consent = session_of(client).post(
         url.split("?")[0], data={**query, "decision": "allow"}, allow_redirects=False, timeout=10
     )
     assert consent.status_code == 302, consent.text[:300]

@@ -28,23 +28,30 @@ from tests.publishing.workflow_fixtures import (  # noqa: F401 - fixtures
 TIMEOUT = 5.0
 
 
-def signed_in_session(user) -> requests.Session:
-    """A ``requests`` session of a signed-in member of staff on the live server, with the CSRF
-    token every unsafe request of the simulator's control API must carry."""
+def session_of(client) -> requests.Session:
+    """The same person's browser session (a signed-in Django test client's) for ``requests`` on
+    the live server, with the CSRF token its forms carry."""
     from django.conf import settings
-    from django.test import Client
 
-    client = Client()
-    client.force_login(user)
     session = requests.Session()
     session.cookies.set(
         settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
     )
-    # Django accepts its CSRF secret itself as the token (cookie and header alike).
     csrf = get_random_string(32)
     session.cookies.set(settings.CSRF_COOKIE_NAME, csrf)
     session.headers["X-CSRFToken"] = csrf
     return session
+
+
+def signed_in_session(user) -> requests.Session:
+    """A ``requests`` session of a signed-in member of staff on the live server, with the CSRF
+    token every unsafe request of the simulator's control API must carry."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    # Django accepts its CSRF secret itself as the token (cookie and header alike).
+    return session_of(client)
 
 
 class Simulator:

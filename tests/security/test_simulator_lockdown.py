@@ -233,20 +233,20 @@ FOREIGN = [
 
 
 @pytest.mark.parametrize("target", FOREIGN)
-def test_the_facebook_dialog_answers_only_the_registered_callback(accounts, target):
+def test_the_facebook_dialog_answers_only_the_registered_callback(accounts, staff, target):
     redirect_uri = target.format(p="facebook")
     params = {"client_id": settings.FACEBOOK_APP_ID, "redirect_uri": redirect_uri, "state": "s1"}
-    shown = Client().get(FB_DIALOG, params)
+    shown = staff.get(FB_DIALOG, params)
     assert shown.status_code == 400 and "Allow" not in shown.content.decode()
-    allowed = Client().post(FB_DIALOG, {**params, "decision": "allow"})
-    denied = Client().post(FB_DIALOG, {**params, "decision": "deny"})
+    allowed = staff.post(FB_DIALOG, {**params, "decision": "allow"})
+    denied = staff.post(FB_DIALOG, {**params, "decision": "deny"})
     assert allowed.status_code == denied.status_code == 400
     assert "Location" not in allowed and "Location" not in denied
     assert not SimToken.objects.filter(kind="code").exists()
 
 
 @pytest.mark.parametrize("target", FOREIGN)
-def test_the_x_authorize_page_answers_only_the_registered_callback(accounts, target):
+def test_the_x_authorize_page_answers_only_the_registered_callback(accounts, staff, target):
     params = {
         "response_type": "code",
         "client_id": settings.X_CLIENT_ID,
@@ -257,20 +257,20 @@ def test_the_x_authorize_page_answers_only_the_registered_callback(accounts, tar
         "scope": "tweet.read",
     }
     account = Account.objects.get(platform="x", handle="mediacenterBJN")
-    assert Client().get(X_AUTHORIZE, params).status_code == 400
-    allowed = Client().post(X_AUTHORIZE, {**params, "decision": "allow", "account": account.pk})
+    assert staff.get(X_AUTHORIZE, params).status_code == 400
+    allowed = staff.post(X_AUTHORIZE, {**params, "decision": "allow", "account": account.pk})
     assert allowed.status_code == 400 and "Location" not in allowed
     assert not SimToken.objects.filter(kind="code").exists()
 
 
-def test_the_registered_callback_gets_its_code(accounts, settings):
+def test_the_registered_callback_gets_its_code(accounts, staff, settings):
     settings.ASSET_PUBLIC_BASE_URL = "https://portal.example.go.id"
     for redirect_uri in (
         "https://portal.example.go.id/publishing/channels/oauth/facebook/callback/",
         "http://testserver/publishing/channels/oauth/facebook/callback/",
     ):
         params = {"client_id": settings.FACEBOOK_APP_ID, "redirect_uri": redirect_uri}
-        answer = Client().post(FB_DIALOG, {**params, "state": "s1", "decision": "allow"})
+        answer = staff.post(FB_DIALOG, {**params, "state": "s1", "decision": "allow"})
         assert answer.status_code == 302
         assert answer["Location"].startswith(redirect_uri + "?code=")
     # X's callback is X's own: Facebook's is not registered there.
@@ -279,26 +279,26 @@ def test_the_registered_callback_gets_its_code(accounts, settings):
         "code_challenge": "c" * 43,
         "redirect_uri": "http://testserver/publishing/channels/oauth/facebook/callback/",
     }  # fmt: skip
-    assert Client().get(X_AUTHORIZE, params).status_code == 400
+    assert staff.get(X_AUTHORIZE, params).status_code == 400
     params["redirect_uri"] = "http://testserver/publishing/channels/oauth/x/callback/"
-    assert Client().get(X_AUTHORIZE, params).status_code == 200
+    assert staff.get(X_AUTHORIZE, params).status_code == 200
 
 
-def test_the_x_consent_with_a_made_up_account_is_a_400_not_a_crash(accounts):
+def test_the_x_consent_with_a_made_up_account_is_a_400_not_a_crash(accounts, staff):
     params = {
         "response_type": "code", "client_id": settings.X_CLIENT_ID, "state": "s1",
         "code_challenge": "c" * 43, "decision": "allow", "account": "abc",
         "redirect_uri": "http://testserver/publishing/channels/oauth/x/callback/",
     }  # fmt: skip
-    assert Client().post(X_AUTHORIZE, params).status_code == 400
+    assert staff.post(X_AUTHORIZE, params).status_code == 400
 
 
 # --- reflected input ----------------------------------------------------------------------------
 
 
-def test_the_consent_page_and_the_feed_escape_what_they_were_given(accounts):
+def test_the_consent_page_and_the_feed_escape_what_they_were_given(accounts, staff):
     state = '"><script>alert(1)</script>'
-    consent = Client().get(
+    consent = staff.get(
         FB_DIALOG,
         {
             "client_id": settings.FACEBOOK_APP_ID,
@@ -317,6 +317,40 @@ def test_the_consent_page_and_the_feed_escape_what_they_were_given(accounts):
     feed = Client().get("/simulator/feed/facebook/MediaCenterBJN/").content.decode()
     assert "<script>alert(1)" not in feed
     assert 'href="javascript:' not in feed
+
+
+def test_only_signed_in_staff_consent_and_only_through_the_dialogs_own_form(accounts, editor):
+    """Nobody outside the portal plays the person signed in to the platform (an anonymous
+    visitor who consented could mint an X token with a code challenge of his own), and a
+    consent posted from another site is refused."""
+    fb = {
+        "client_id": settings.FACEBOOK_APP_ID,
+        "redirect_uri": "http://testserver/publishing/channels/oauth/facebook/callback/",
+        "state": "s1",
+    }
+    x = {
+        "response_type": "code", "client_id": settings.X_CLIENT_ID, "state": "s1",
+        "code_challenge": "c" * 43,
+        "redirect_uri": "http://testserver/publishing/channels/oauth/x/callback/",
+    }  # fmt: skip
+    account = Account.objects.get(platform="x", handle="mediacenterBJN")
+    stranger = Client()
+    for address, params in ((FB_DIALOG, fb), (X_AUTHORIZE, x)):
+        shown = stranger.get(address, params)
+        assert shown.status_code == 302 and shown["Location"].startswith("/accounts/login/")
+        allowed = stranger.post(address, {**params, "decision": "allow", "account": account.pk})
+        assert allowed.status_code == 302 and allowed["Location"].startswith("/accounts/login/")
+    cross_site = Client(enforce_csrf_checks=True)
+    cross_site.force_login(editor)
+    for address, params in ((FB_DIALOG, fb), (X_AUTHORIZE, x)):
+        forged = cross_site.post(address, {**params, "decision": "allow", "account": account.pk})
+        assert forged.status_code == 403
+    assert not SimToken.objects.filter(kind="code").exists()
+    # The dialog's own form carries the token.
+    page = cross_site.get(FB_DIALOG, fb).content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    answer = cross_site.post(FB_DIALOG, {**fb, "decision": "allow", "csrfmiddlewaretoken": token})
+    assert answer.status_code == 302 and "?code=" in answer["Location"]
 
 
 # --- the API token ------------------------------------------------------------------------------
