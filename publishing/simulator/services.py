@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import math
 import mimetypes
 import secrets
 import string
@@ -20,6 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -232,7 +234,16 @@ AFTER_ACCEPT = {Fault.Mode.SLOW, Fault.Mode.ACCEPT_THEN_FAIL}
 STATES = {Fault.Mode.QUOTA_FULL}
 
 
+MAX_FAULT_DELAY = 300.0
+
+
 def set_fault(account: Account, *, mode: str, **options: Any) -> Fault:
+    delay = options.get("delay")
+    if delay is not None and not (
+        isinstance(delay, int | float) and math.isfinite(delay) and 0 <= delay <= MAX_FAULT_DELAY
+    ):
+        # A web thread sleeps this long: not forever (inf), not a crash (nan).
+        raise ValidationError({"delay": f"between 0 and {MAX_FAULT_DELAY:g} seconds"})
     fault = Fault(account=account, mode=mode, **options)
     fault.full_clean()
     fault.save()

@@ -26,7 +26,7 @@ NOT_WALKED = {"accounts:logout"}
 
 def _reflections(html: str) -> list[str]:
     found = [payload for payload in PAYLOADS[:3] if payload in html]
-    if 'href="javascript:' in html or "src=\"javascript:" in html:
+    if 'href="javascript:' in html or 'src="javascript:' in html:
         found.append("javascript: address")
     return found
 

@@ -113,6 +113,17 @@ def test_the_control_api_needs_a_session_and_a_csrf_token(accounts, editor):
     assert not Account.objects.filter(faults__isnull=False).exists()
 
 
+@pytest.mark.parametrize("delay", ["nan", "inf", "-1", "1e9", "lama"])
+def test_a_fault_delay_that_would_hang_or_crash_a_web_thread_is_refused(accounts, staff, delay):
+    answer = staff.post(
+        "/simulator/_faults/x/mediacenterBJN/",
+        {"mode": "slow", "delay": delay},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400
+    assert not Account.objects.filter(faults__isnull=False).exists()
+
+
 def test_a_signed_in_person_without_a_role_is_refused(accounts, make_user):
     nobody = make_user("tanpa-peran", None, None)
     client = Client()
