@@ -13,7 +13,6 @@ so that ``RedactSecretsFilter`` can blank it out of any log line it slips into.
 from __future__ import annotations
 
 import json
-import logging
 import re
 import threading
 from collections import OrderedDict
@@ -22,6 +21,12 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+
+# The one log filter of every process: shapes of secrets, and the values remembered here.
+from config.redaction import RedactSecretsFilter
+from config.redaction import install as install_log_redaction
+
+__all__ = ["RedactSecretsFilter", "install_log_redaction"]
 
 REDACTED = "[redacted]"
 MASK = "********"
@@ -191,38 +196,3 @@ def redact(text: str) -> str:
             known = sorted(_remembered, key=len, reverse=True)
             pattern = _pattern = re.compile("|".join(re.escape(secret) for secret in known))
     return pattern.sub(REDACTED, text)
-
-
-class RedactSecretsFilter(logging.Filter):
-    """A handler filter that blanks out any secret the vault handled in this process.
-
-    The message is formatted once here (so a secret passed as an argument is caught too) and the
-    traceback text is prepared redacted, which standard formatters then print as is.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not _remembered:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is the formatter's business, not ours
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
-        return True
-
-
-def install_log_redaction() -> None:
-    """Add the filter to every handler already configured (Django's own included)."""
-    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
-    for logger in loggers:
-        for handler in getattr(logger, "handlers", []):
-            if not any(isinstance(f, RedactSecretsFilter) for f in handler.filters):
-                handler.addFilter(RedactSecretsFilter())

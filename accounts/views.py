@@ -218,6 +218,7 @@ def _safe_next(request) -> str | None:
 
 
 @login_required
+@never_cache  # the new API token is shown once: never kept by a cache or the back button
 @require_http_methods(["GET", "POST"])
 def profile(request):
     new_token = None

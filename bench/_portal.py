@@ -122,6 +122,8 @@ class Portal:
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config",
+                "python:config.gunicorn",
                 "config.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{self.port}",

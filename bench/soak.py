@@ -340,9 +340,12 @@ class Traffic:
             _driver, platform, handle = rng.choice(CHANNELS)
             mode, options = rng.choice(FAULTS)
             try:
-                answer = requests.post(
+                # The simulator's control API is for signed-in staff, with the CSRF token.
+                session = self.session()
+                answer = session.post(
                     f"{self.base}/simulator/_faults/{platform}/{handle}/",
                     json={"mode": mode, "remaining": rng.randint(1, 3), **options},
+                    headers={"X-CSRFToken": session.cookies.get("csrftoken", "")},
                     timeout=30,
                 )
                 if answer.status_code == 200:
@@ -440,11 +443,15 @@ def settle(portal: Portal, traffic: Traffic, facts: dict) -> dict:
         time.sleep(2)
     received = {}
     for _driver, platform, handle in CHANNELS:
-        log = requests.get(
-            f"{portal.url}/simulator/_log",
-            params={"platform": platform, "account": handle},
-            timeout=120,
-        ).json()
+        log = (
+            traffic.session()
+            .get(
+                f"{portal.url}/simulator/_log",
+                params={"platform": platform, "account": handle},
+                timeout=120,
+            )
+            .json()
+        )
         texts = Counter(
             p["text"]
             for p in log["posts"]

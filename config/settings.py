@@ -421,8 +421,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SOCIAL_API_BASE = env.str(
     "SOCIAL_API_BASE", default=f"http://127.0.0.1:{PORT}/simulator" if DEBUG else ""
 ).rstrip("/")
-SIMULATOR_ENABLED = bool(SOCIAL_API_BASE) and urlparse(SOCIAL_API_BASE).path.rstrip("/").endswith(
-    "/simulator"
+# Development only: with DEBUG off the simulator is never routed, whatever SOCIAL_API_BASE says.
+SIMULATOR_ENABLED = (
+    DEBUG
+    and bool(SOCIAL_API_BASE)
+    and urlparse(SOCIAL_API_BASE).path.rstrip("/").endswith("/simulator")
 )
 # Seconds a driver waits for a platform's answer (each request).
 SOCIAL_API_TIMEOUT = env.float("SOCIAL_API_TIMEOUT", default=30)
@@ -490,8 +493,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Blanks out any secret the vault decrypted in this process (accounts.vault).
-    "filters": {"redact_secrets": {"()": "accounts.vault.RedactSecretsFilter"}},
+    # Blanks out secrets by their shape, and any the vault handled in this process: the same
+    # filter gunicorn's logs (config/gunicorn.py) and Celery's (config/celery.py) carry.
+    "filters": {"redact_secrets": {"()": "config.redaction.RedactSecretsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -174,8 +175,14 @@ def channel_active(request, pk: int):
 
 
 def _callback_url(request, channel: Channel) -> str:
+    """The portal's OAuth callback as registered with the platform: on the portal's public
+    address when it is set (the platforms accept only the registered address), else on the
+    address this request came to."""
     platform = "x" if channel.driver == DriverName.X else "facebook"
-    return request.build_absolute_uri(reverse("channels:oauth_callback", args=[platform]))
+    path = reverse("channels:oauth_callback", args=[platform])
+    if settings.ASSET_PUBLIC_BASE_URL:
+        return settings.ASSET_PUBLIC_BASE_URL.rstrip("/") + path
+    return request.build_absolute_uri(path)
 
 
 @login_required

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -135,3 +138,36 @@ def media_url(request: HttpRequest, media) -> str:
 
 def empty(status: int = 200) -> HttpResponse:
     return HttpResponse(status=status)
+
+
+def registered_redirect(request: HttpRequest, platform: str, redirect_uri: str) -> bool:
+    """Whether ``redirect_uri`` is the address registered for the portal's app, as the platforms
+    require (Facebook's strict mode, X's callback URLs): exactly the portal's own OAuth callback,
+    on the portal's public address (``ASSET_PUBLIC_BASE_URL``) or on the address this simulator,
+    part of the portal, is reached at. Nothing else, no other path, no extra query."""
+    path = reverse("channels:oauth_callback", args=[platform])
+    origins = {request.build_absolute_uri("/").rstrip("/")}
+    if settings.ASSET_PUBLIC_BASE_URL:
+        origins.add(settings.ASSET_PUBLIC_BASE_URL.rstrip("/"))
+    return redirect_uri in {origin + path for origin in origins}
+
+
+def staff_required(view=None, *, api: bool = False):
+    """A signed-in member of the portal's staff (any of the office's roles). Anonymous visitors
+    are sent to the login page, or answered 401 by the control API unless they asked for a page;
+    a signed-in person without a role gets 403."""
+    if view is None:
+        return functools.partial(staff_required, api=api)
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            if api and not request.headers.get("Accept", "").startswith("text/html"):
+                return JsonResponse({"error": "sign in to the portal first"}, status=401)
+            return redirect_to_login(request.get_full_path())
+        if not (user.is_superuser or user.roles):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

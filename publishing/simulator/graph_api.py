@@ -9,7 +9,6 @@ import base64
 import io
 import json
 import math
-import mimetypes
 import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -18,6 +17,7 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_protect
 from PIL import Image
 
 from . import services
@@ -29,7 +29,9 @@ from .common import (
     first_file,
     json_answer,
     media_url,
+    registered_redirect,
     request_data,
+    staff_required,
     take_fault,
 )
 from .models import Account, Container, Fault, Post, Token
@@ -310,18 +312,25 @@ def _feed_create(request, page: Account, data, caller):
 def _received_media(request, page: Account, data, *, url_field: str, kind: str):
     upload = first_file(request)
     if upload is not None:
-        mime = upload.content_type or ""
-        if not mime.startswith(("image/", "video/")):
-            mime = mimetypes.guess_type(upload.name or "")[0] or f"{kind}/*"
-        return services.store_media(page, upload.read(), mime_type=mime), None
-    url = str(data.get(url_field) or "")
-    if not url:
-        return None, _error("(#324) Requires upload file", 324)
+        body, url = upload.read(), ""
+    else:
+        url = str(data.get(url_field) or "")
+        if not url:
+            return None, _error("(#324) Requires upload file", 324)
+        try:
+            body, _mime = fetch(url)
+        except FetchError:
+            return None, _error("(#100) url should represent a valid URL", 100, subcode=2069019)
+    # The type is read from the bytes: neither the declared type nor the name counts.
     try:
-        body, mime = fetch(url)
-    except FetchError:
-        return None, _error("(#100) url should represent a valid URL", 100, subcode=2069019)
-    return services.store_media(page, body, mime_type=mime, source_url=url), None
+        return services.store_media(page, body, mime_type=f"{kind}/*", source_url=url), None
+    except services.MediaRefused:
+        if kind == "video":
+            return None, _error(
+                "(#352) Sorry, the video file you selected is in a format that we don't support.",
+                352,
+            )
+        return None, _error("(#324) Missing or invalid image file", 324)
 
 
 def _photos_create(request, page: Account, data, caller):
@@ -534,19 +543,21 @@ def _media_create(request, account: Account, data, caller):
         if not url:
             return _error("(#100) The parameter video_url is required", 100)
         try:
-            body, mime = fetch(url)
+            body, _mime = fetch(url)
         except FetchError:
             return _ig_invalid_image(
                 "Media download has failed. The media URI doesn't meet our requirements.",
                 2207052,
                 "Media Download Failed",
             )
-        media = services.store_media(
-            account,
-            body,
-            mime_type=mime if mime.startswith("video/") else "video/mp4",
-            source_url=url,
-        )
+        try:
+            media = services.store_media(account, body, mime_type="video/*", source_url=url)
+        except services.MediaRefused:
+            return _ig_invalid_image(
+                "The video format is not supported. Please check the spec for supported format.",
+                2207026,
+                "Unsupported Video Format",
+            )
         container = Container.objects.create(
             account=account, external_id=services.new_id(17), media_type=media_type,
             is_carousel_item=is_item, caption=caption, media=media,
@@ -579,7 +590,12 @@ def _media_create(request, account: Account, data, caller):
             f"The submitted image with aspect ratio ('{width}/{height}') cannot be published. "
             "Please submit an image with a valid aspect ratio."
         )
-    media = services.store_media(account, body, mime_type="image/jpeg", source_url=url)
+    try:
+        media = services.store_media(account, body, mime_type="image/jpeg", source_url=url)
+    except services.MediaRefused:
+        return _ig_invalid_image(
+            "Only JPEG images are supported.", 2207026, "Unsupported Image Format"
+        )
     container = Container.objects.create(
         account=account, external_id=services.new_id(17), media_type="IMAGE",
         is_carousel_item=is_item, caption=caption, media=media, status_code="FINISHED",
@@ -727,12 +743,24 @@ def _oauth_access_token(request, data):
 
 
 @endpoint("facebook", "write")
+@staff_required
+@csrf_protect
 def dialog(request, version: str):
+    """Facebook Login's dialog. The person signed in to "Facebook" is played by a signed-in member
+    of the portal's staff (nobody else may consent), and the consent is a form with its CSRF
+    token, as on the real dialog."""
     params = request.GET if request.method == "GET" else request.POST
     redirect_uri = params.get("redirect_uri", "")
     if params.get("client_id") != settings.FACEBOOK_APP_ID or not redirect_uri:
         return render(
             request, "simulator/consent.html", {"invalid": True, "platform": "Facebook"}, status=400
+        )
+    if not registered_redirect(request, "facebook", redirect_uri):
+        return render(
+            request,
+            "simulator/consent.html",
+            {"invalid": True, "platform": "Facebook", "unregistered_redirect": True},
+            status=400,
         )
     user = Account.objects.filter(platform="facebook", kind=Account.Kind.FB_USER).first()
     if request.method == "POST":

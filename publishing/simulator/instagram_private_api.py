@@ -330,7 +330,10 @@ def rupload(request, kind: str, name: str):
     mime = request.headers.get("X-Entity-Type") or (
         "video/mp4" if kind == "igvideo" else "image/jpeg"
     )
-    media = services.store_media(caller.account, request.body, mime_type=mime)
+    try:
+        media = services.store_media(caller.account, request.body, mime_type=mime)
+    except services.MediaRefused:
+        return _fail("Uploaded image isn't in an allowed aspect ratio or format")
     external_id = f"{upload_id}:{kind}"
     Upload.objects.update_or_create(
         external_id=external_id,

@@ -6,19 +6,22 @@ with. Demo tokens are derived from ``SECRET_KEY`` so that seeding twice gives th
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import io
+import math
 import mimetypes
 import secrets
 import string
+import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -231,7 +234,16 @@ AFTER_ACCEPT = {Fault.Mode.SLOW, Fault.Mode.ACCEPT_THEN_FAIL}
 STATES = {Fault.Mode.QUOTA_FULL}
 
 
+MAX_FAULT_DELAY = 300.0
+
+
 def set_fault(account: Account, *, mode: str, **options: Any) -> Fault:
+    delay = options.get("delay")
+    if delay is not None and not (
+        isinstance(delay, int | float) and math.isfinite(delay) and 0 <= delay <= MAX_FAULT_DELAY
+    ):
+        # A web thread sleeps this long: not forever (inf), not a crash (nan).
+        raise ValidationError({"delay": f"between 0 and {MAX_FAULT_DELAY:g} seconds"})
     fault = Fault(account=account, mode=mode, **options)
     fault.full_clean()
     fault.save()
@@ -280,23 +292,89 @@ def new_id(digits: int = 17) -> str:
     return (stamp + "".join(secrets.choice(string.digits) for _ in range(digits)))[:digits]
 
 
+class MediaRefused(ValueError):
+    """The bytes are not a photo or video this platform takes (whatever they were called)."""
+
+
+# What each platform takes, from its documentation: Facebook Page photos (JPEG, BMP, PNG, GIF,
+# TIFF) and videos; X media upload (JPEG, PNG, GIF, WEBP; MP4 and MOV); Instagram (JPEG photos,
+# MP4 and MOV videos).
+IMAGE_FORMATS: dict[str, frozenset[str]] = {
+    "facebook": frozenset({"JPEG", "MPO", "PNG", "GIF", "BMP", "TIFF"}),
+    "x": frozenset({"JPEG", "MPO", "PNG", "GIF", "WEBP"}),
+    "instagram": frozenset({"JPEG", "MPO"}),
+}
+VIDEO_TYPES: dict[str, frozenset[str]] = {
+    "facebook": frozenset({"video/mp4", "video/quicktime", "video/webm"}),
+    "x": frozenset({"video/mp4", "video/quicktime"}),
+    "instagram": frozenset({"video/mp4", "video/quicktime"}),
+}
+# Every type the simulator may have stored: the only ones its media address serves as they are.
+SERVED_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff", "image/webp"}
+    | {t for types in VIDEO_TYPES.values() for t in types}
+)
+_PIL_MIME = {"MPO": "image/jpeg"}
+
+
+@dataclass
+class SniffedMedia:
+    kind: str  # image / video
+    mime_type: str
+    width: int | None
+    height: int | None
+
+
+def sniff_media(platform: str, data: bytes, *, expect: str = "") -> SniffedMedia:
+    """What the bytes are, read from themselves (Pillow for photos, the library's own inspection
+    for videos), never from a name or a declared type; ``MediaRefused`` unless it is a photo or
+    video ``platform`` takes (of kind ``expect`` when given: image or video)."""
+    image_format, size = None, (None, None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image_format, size = image.format, image.size
+    except Exception:  # not a picture Pillow reads whole: perhaps a video
+        image_format = None
+    if image_format is not None:
+        if image_format not in IMAGE_FORMATS.get(platform, ()) or expect == "video":
+            raise MediaRefused(f"{image_format} images are not accepted here.")
+        mime = _PIL_MIME.get(image_format) or Image.MIME[image_format]
+        return SniffedMedia("image", mime, size[0], size[1])
+    if expect == "image":
+        raise MediaRefused("Not an image.")
+    from assets.inspection import RefusedFile, inspect_file
+
+    with tempfile.NamedTemporaryFile(suffix=".bin") as handle:
+        handle.write(data)
+        handle.flush()
+        try:
+            facts = inspect_file(handle.name)
+        except RefusedFile as refused:
+            raise MediaRefused(str(refused.message)) from None
+    if facts.kind != "video" or facts.mime_type not in VIDEO_TYPES.get(platform, ()):
+        raise MediaRefused(f"{facts.mime_type} is not accepted here.")
+    return SniffedMedia("video", facts.mime_type, facts.width, facts.height)
+
+
 def store_media(
     account: Account, data: bytes, *, mime_type: str = "", source_url: str = "", name: str = ""
 ) -> Media:
-    kind = "video" if mime_type.startswith("video/") else "image"
-    width = height = None
-    if kind == "image":
-        # Not an image the simulator can read: it is kept as it came.
-        with contextlib.suppress(Exception), Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            mime_type = Image.MIME.get(image.format, mime_type) or mime_type
-    extension = mimetypes.guess_extension(mime_type or "") or ".bin"
+    """Keep a photo or video the account received. ``mime_type`` is what the sender declared:
+    it only says which kind is expected; the stored type is the one the bytes show
+    (``MediaRefused`` when they are not a photo or video the platform takes)."""
+    expect = mime_type.split("/", 1)[0] if mime_type.startswith(("image/", "video/")) else ""
+    sniffed = sniff_media(account.platform, data, expect=expect)
+    extension = mimetypes.guess_extension(sniffed.mime_type) or ".bin"
     media = Media(
         account=account,
-        kind=kind,
-        mime_type=mime_type or "application/octet-stream",
-        width=width,
-        height=height,
+        kind=sniffed.kind,
+        mime_type=sniffed.mime_type,
+        width=sniffed.width,
+        height=sniffed.height,
         size=len(data),
         source_url=source_url[:1000],
     )

@@ -1,32 +1,42 @@
 """The simulator's own pages and control API: the feed of each account, the control panel,
 ``/_log`` for tests, ``/_faults`` to make an account misbehave, ``/_native`` to post as if in the
-platform's own app, and the stored media."""
+platform's own app, and the stored media.
+
+The control panel and API act on the portal's origin, so they are for signed-in members of staff
+only, with Django's CSRF protection like every other form of the portal. The feeds and media
+stand for the platforms' public websites and CDN (the drivers fetch media without a session);
+media are served only with the type read from their bytes, never sniffed, and sandboxed.
+"""
 
 from __future__ import annotations
 
 import json
+import mimetypes
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
-from .common import media_url
+from .common import media_url, staff_required
 from .models import Account, Fault, Media, Post, Request
 
 FAULT_FIELDS = ("scope", "remaining", "retry_after", "delay", "code")
+# Media are served as the files they are, never as a page: no script, no plugin, no form runs.
+MEDIA_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
 
 
 def _accounts():
     return Account.objects.exclude(kind=Account.Kind.FB_USER).order_by("platform", "handle")
 
 
+@staff_required
 @require_GET
 def index(request: HttpRequest):
     services.seed_accounts()
@@ -38,7 +48,10 @@ def index(request: HttpRequest):
 
 @require_GET
 def feed(request: HttpRequest, platform: str, handle: str):
-    account = get_object_or_404(Account, platform=platform, handle__iexact=handle)
+    try:
+        account = services.account_by_handle(platform, handle)
+    except Account.DoesNotExist:
+        raise Http404 from None
     posts = list(
         services.visible_posts(account).select_related("account").prefetch_related("children")[:100]
     )
@@ -47,14 +60,28 @@ def feed(request: HttpRequest, platform: str, handle: str):
 
 @require_GET
 def media(request: HttpRequest, pk: int):
+    """A stored photo or video, as a platform's CDN serves it: with the type read from its bytes
+    when it was received, never sniffed by the browser, and in a sandbox should it be opened as
+    a page."""
     item = get_object_or_404(Media, pk=pk)
     try:
         handle = item.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(handle, content_type=item.mime_type)
+    served = item.mime_type in services.SERVED_TYPES
+    response = FileResponse(
+        handle,
+        content_type=item.mime_type if served else "application/octet-stream",
+        as_attachment=not served,
+        filename=f"media-{item.pk}{mimetypes.guess_extension(item.mime_type) or '.bin'}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = MEDIA_POLICY
+    response["Cross-Origin-Resource-Policy"] = "same-site"
+    return response
 
 
+@staff_required(api=True)
 @require_GET
 def log(request: HttpRequest):
     """Everything received, as JSON (for tests): posts with their media, and each request."""
@@ -125,7 +152,7 @@ def _fault_json(fault: Fault) -> dict[str, Any]:
     }
 
 
-@csrf_exempt
+@staff_required(api=True)
 @require_http_methods(["GET", "POST", "DELETE"])
 def faults(request: HttpRequest, platform: str = "", handle: str = ""):
     """``POST {"mode": ..., "remaining": n, ...}`` adds a fault to an account; ``{"mode":
@@ -154,6 +181,7 @@ def faults(request: HttpRequest, platform: str = "", handle: str = ""):
     )
 
 
+@staff_required
 @require_POST
 def panel_fault(request: HttpRequest, pk: int):
     """The control panel's form (CSRF-protected) in front of the control API."""
@@ -175,28 +203,42 @@ def panel_fault(request: HttpRequest, pk: int):
     return redirect("simulator:index")
 
 
-@csrf_exempt
+@staff_required(api=True)
 @require_POST
 def native(request: HttpRequest, platform: str, handle: str):
-    """Post as the account itself, in the platform's own app: text and optional media files."""
+    """Post as the account itself, in the platform's own app: text and optional photos or
+    videos, each one a type the platform takes (read from its bytes)."""
     services.seed_accounts()
     account = get_object_or_404(Account, platform=platform, handle__iexact=handle)
     text = request.POST.get("text", "")
     files = request.FILES.getlist("media") or list(request.FILES.values())
+    html = request.headers.get("Accept", "").startswith("text/html")
     if not text.strip() and not files:
+        if html:
+            messages.error(request, _("Write a text or choose a photo or video."))
+            return redirect("simulator:index")
         return JsonResponse({"error": "text or media is required"}, status=400)
-    stored = [
-        services.store_media(account, f.read(), mime_type=f.content_type or "") for f in files
-    ]
-    post = services.record_post(
-        account,
-        text=text,
-        kind="post",
-        media=stored,
-        origin=Post.Origin.NATIVE,
-        external_id=_native_id(account),
-    )
-    if request.headers.get("Accept", "").startswith("text/html"):
+    try:
+        with transaction.atomic():
+            stored = [services.store_media(account, f.read()) for f in files]
+            post = services.record_post(
+                account,
+                text=text,
+                kind="post",
+                media=stored,
+                origin=Post.Origin.NATIVE,
+                external_id=_native_id(account),
+            )
+    except services.MediaRefused:
+        if html:
+            messages.error(
+                request,
+                _("%(platform)s takes only its own photo and video formats; nothing was posted.")
+                % {"platform": account.get_platform_display()},
+            )
+            return redirect("simulator:index")
+        return JsonResponse({"error": "unsupported media type"}, status=415)
+    if html:
         return redirect("simulator:feed", platform=account.platform, handle=account.handle)
     return JsonResponse(
         services.post_as_dict(post, media_url=lambda m: media_url(request, m)), status=201

@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from publishing.drivers.x import weighted_length
@@ -25,7 +26,9 @@ from .common import (
     endpoint,
     json_answer,
     media_url,
+    registered_redirect,
     request_data,
+    staff_required,
     take_fault,
 )
 from .models import Account, Fault, Post, Token, Upload
@@ -338,7 +341,12 @@ def media_finalize(request, account: Account, media_id: str):
             default_storage.delete(name)
         if len(data) != upload.total_bytes:
             return _invalid("File size does not match total_bytes.")
-        upload.media = services.store_media(account, data, mime_type=upload.media_type)
+        try:
+            upload.media = services.store_media(account, data, mime_type=upload.media_type)
+        except services.MediaRefused:
+            upload.state = "failed"
+            upload.save(update_fields=["state"])
+            return _invalid("media type unrecognized.")
         video = upload.media_type in VIDEO_TYPES
         upload.state = "pending" if video else "succeeded"
         upload.ready_at = timezone.now() + timedelta(seconds=1) if video else timezone.now()
@@ -455,7 +463,11 @@ def oauth_token(request):
 
 @require_http_methods(["GET", "POST"])
 @endpoint("x", "write")
+@staff_required
+@csrf_protect
 def authorize(request):
+    """X's authorize page: consent by a signed-in member of the portal's staff (who plays the
+    person signed in to X), with the form's CSRF token."""
     params = request.GET if request.method == "GET" else request.POST
     needed = ("response_type", "client_id", "redirect_uri", "state", "code_challenge")
     if (
@@ -466,11 +478,23 @@ def authorize(request):
             request, "simulator/consent.html", {"invalid": True, "platform": "X"}, status=400
         )
     redirect_uri = params["redirect_uri"]
+    if not registered_redirect(request, "x", redirect_uri):
+        return render(
+            request,
+            "simulator/consent.html",
+            {"invalid": True, "platform": "X", "unregistered_redirect": True},
+            status=400,
+        )
     if request.method == "POST":
         if request.POST.get("decision") != "allow":
             query = {"error": "access_denied", "state": params["state"]}
             return redirect(f"{redirect_uri}?{urlencode(query)}")
-        account = get_object_or_404(Account, platform="x", pk=request.POST.get("account"))
+        account_id = str(request.POST.get("account") or "")
+        if not account_id.isdigit():
+            return render(
+                request, "simulator/consent.html", {"invalid": True, "platform": "X"}, status=400
+            )
+        account = get_object_or_404(Account, platform="x", pk=int(account_id))
         code = services.issue_token(
             account,
             "code",

@@ -7,7 +7,7 @@ import pytest
 from publishing.models import AccountGroup, DriverName
 from publishing.services.channels import channel_create
 from tests.conftest import PASSWORD, totp_now
-from tests.publishing.conftest import simulator  # noqa: F401
+from tests.publishing.conftest import simulator, simulator_operator  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 
 import pytest
-import requests
 
 from assets.services import asset_create_from_file, asset_render, folder_create
 from publishing.models import AccountGroup, Post, PostStatus
@@ -120,7 +119,10 @@ def test_compose_approve_and_see_it_on_every_account(
     assert page.get_by_role("link", name="Lihat di platform").count() == 3
 
     # Each account's feed on the simulator shows the post, once.
-    log = requests.get(f"{live_server.url}/simulator/_log", timeout=10).json()["posts"]
+    from tests.publishing.conftest import signed_in_session
+
+    session = signed_in_session(editor)
+    log = session.get(f"{live_server.url}/simulator/_log", timeout=10).json()["posts"]
     for platform, handle in ACCOUNTS:
         mine = [
             p

@@ -1,5 +1,7 @@
 """After a full connect → compose → approve → publish cycle, the secrets the platforms issued are
-found only as ciphertext: not in the worker's log or the portal's, not on any page for any role,
+found only as ciphertext: not in the worker's log or the portal's, nor in gunicorn's access and
+error logs (the portal and its simulator are served by gunicorn as deployed, with an access log:
+the Facebook SDK sends tokens in the query string), not on any page for any role,
 not in an API answer, a Celery message (the broker in use: its folders, or every Redis key),
 an audit event, a notification or mail, a delivery attempt's excerpt, nor in the database dump.
 
@@ -18,7 +20,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
@@ -41,9 +42,16 @@ from publishing.services.posts import post_create, post_submit
 from publishing.simulator import services as simulator_services
 from publishing.simulator.models import Account
 from tests.accounts.test_vault_secret_grep import captured_logs
-from tests.conftest import wait_for
-from tests.publishing.delivery_fixtures import photo_asset
+from tests.conftest import database_url_for_workers, wait_for
+from tests.publishing.conftest import session_of
+from tests.publishing.delivery_fixtures import (
+    DeliveryWorker,
+    photo_asset,
+    start_worker,
+    worker_env,
+)
 from tests.security.pages import url_names
+from tests.servers import Gunicorn, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -64,7 +72,7 @@ def connect(client: Client, channel: Channel, *, account: Account | None = None)
     query = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
     if account is not None:
         query["account"] = account.pk
-    consent = requests.post(
+    consent = session_of(client).post(
         url.split("?")[0], data={**query, "decision": "allow"}, allow_redirects=False, timeout=10
     )
     assert consent.status_code == 302, consent.text[:300]
@@ -77,10 +85,44 @@ def connect(client: Client, channel: Channel, *, account: Account | None = None)
 
 
 @pytest.fixture
-def cycle(live_server, settings, kadis, editor, divisions, client_for, delivery_worker, use_queue):
+def gunicorn(transactional_db, media_root, delivery_queue_name, tmp_path):
+    """The portal under gunicorn (the platforms' simulator included), with an access log."""
+    port = free_port()
+    server = Gunicorn(
+        tmp_path,
+        {
+            "DATABASE_URL": database_url_for_workers(),
+            "MEDIA_ROOT": str(media_root),
+            "ASSET_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "SOCIAL_API_BASE": f"http://127.0.0.1:{port}/simulator",
+            "CELERY_QUEUE": f"{delivery_queue_name}-cycle",
+        },
+        port=port,
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cycle_worker(gunicorn, media_root, delivery_queue_name, tmp_path):
+    """A delivery worker of the cycle's own, speaking to the platforms through gunicorn."""
+    from config.celery import app
+
+    queue = f"{delivery_queue_name}-cycle"
+    worker = DeliveryWorker(worker_env(gunicorn, media_root), queue, tmp_path / "cycle-worker.log")
+    start_worker(worker)
+    before = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    yield worker
+    app.conf.task_default_queue = before
+    worker.stop()
+
+
+@pytest.fixture
+def cycle(gunicorn, cycle_worker, settings, kadis, editor, divisions, client_for):
     """Connect, compose, approve, publish; returns the post and the Kepala Dinas's session."""
-    settings.SOCIAL_API_BASE = f"{live_server.url}/simulator"
-    settings.ASSET_PUBLIC_BASE_URL = live_server.url
+    settings.SOCIAL_API_BASE = f"{gunicorn.url}/simulator"
+    settings.ASSET_PUBLIC_BASE_URL = gunicorn.url
     simulator_services.seed_accounts()
     pkp = divisions["PKP"]
     head = client_for(kadis)
@@ -235,10 +277,14 @@ def test_the_cycles_secrets_are_found_only_as_ciphertext(
         answers += walk(root, paths)
         answers += walk(root, ["/admin/accounts/credential/", "/admin/accounts/auditevent/"])
         answers += walk(Client(), paths)  # the public
-    worker = request.getfixturevalue("delivery_worker")
+    worker = request.getfixturevalue("cycle_worker")
+    server = request.getfixturevalue("gunicorn")
+    server.stop()  # every line written and flushed
     places: dict[str, list[str]] = {
         "the worker's log": [worker.log()],
         "the portal's log": [logs.getvalue()],
+        "gunicorn's access log": [server.access_log.read_text(errors="replace")],
+        "gunicorn's error log and output": [server.logs()],
         "pages and API answers": answers,
         "Celery messages": broker_contents(),
         "audit events": [json.dumps(list(AuditEvent.objects.values("details", "object_repr")))],
@@ -255,6 +301,10 @@ def test_the_cycles_secrets_are_found_only_as_ciphertext(
     # Each place was really looked at.
     assert "publishing.tasks.deliver" in places["the worker's log"][0]
     assert "AXES" in places["the portal's log"][0]
+    # The access log holds the platform requests the SDKs made with their tokens, redacted.
+    access = places["gunicorn's access log"][0]
+    assert "/simulator/facebook/" in access and "/simulator/x/2/tweets" in access
+    assert "access_token=[redacted]" in access
     assert any(TEXT in answer for answer in answers)
     assert any('"deliveries"' in answer for answer in answers)  # the API's post answer
     if not settings.REDIS_URL:

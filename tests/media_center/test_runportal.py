@@ -98,6 +98,13 @@ def test_runportal_starts_every_part_and_ctrl_c_stops_them(celery_queue):
         assert "kadis" in text and "otpauth://totp/" in text
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
             assert response.status == 200
+        # A token in a query string reaches the access log, which runportal prints redacted.
+        token = "EAAGrunportalToken0123456789abcdef"
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/healthz?access_token={token}&code=kode-rahasia-123",
+            timeout=10,
+        ):
+            pass
         children = subprocess.run(
             ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
         ).stdout.split()
@@ -106,6 +113,9 @@ def test_runportal_starts_every_part_and_ctrl_c_stops_them(celery_queue):
         process.wait(timeout=60)
         rest = process.stdout.read()
         assert "Portal stopped." in rest
+        printed = text + rest
+        assert "/healthz?access_token=[redacted]&code=[redacted]" in printed, printed[-2000:]
+        assert token not in printed and "kode-rahasia-123" not in printed
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

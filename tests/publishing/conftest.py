@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.utils import translation
+from django.utils.crypto import get_random_string
 from PIL import Image
 
 from publishing.simulator import services as simulator_services
@@ -27,15 +28,42 @@ from tests.publishing.workflow_fixtures import (  # noqa: F401 - fixtures
 TIMEOUT = 5.0
 
 
+def session_of(client) -> requests.Session:
+    """The same person's browser session (a signed-in Django test client's) for ``requests`` on
+    the live server, with the CSRF token its forms carry."""
+    from django.conf import settings
+
+    session = requests.Session()
+    session.cookies.set(
+        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+    csrf = get_random_string(32)
+    session.cookies.set(settings.CSRF_COOKIE_NAME, csrf)
+    session.headers["X-CSRFToken"] = csrf
+    return session
+
+
+def signed_in_session(user) -> requests.Session:
+    """A ``requests`` session of a signed-in member of staff on the live server, with the CSRF
+    token every unsafe request of the simulator's control API must carry."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    # Django accepts its CSRF secret itself as the token (cookie and header alike).
+    return session_of(client)
+
+
 class Simulator:
-    def __init__(self, base: str):
+    def __init__(self, base: str, session: requests.Session | None = None):
         self.base = base
+        self.session = session or requests.Session()
 
     def credential(self, platform: str, handle: str, driver: str = "") -> dict:
         return simulator_services.demo_credential(platform, handle, driver=driver)
 
     def fault(self, platform: str, handle: str, **options) -> dict:
-        response = requests.post(
+        response = self.session.post(
             f"{self.base}/_faults/{platform}/{handle}/", json=options, timeout=10
         )
         assert response.status_code == 200, response.text
@@ -45,7 +73,9 @@ class Simulator:
         self.fault(platform, handle, mode="clear")
 
     def log(self, **filters) -> dict:
-        return requests.get(f"{self.base}/_log", params=filters, timeout=10).json()
+        response = self.session.get(f"{self.base}/_log", params=filters, timeout=10)
+        assert response.status_code == 200, response.text[:300]
+        return response.json()
 
     def posts(self, platform: str, handle: str, *, kind: str | None = None) -> list[dict]:
         posts = self.log(platform=platform, account=handle)["posts"]
@@ -53,7 +83,7 @@ class Simulator:
         return [p for p in posts if kind is None or p["kind"] == kind]
 
     def native(self, platform: str, handle: str, text: str, files=None) -> dict:
-        response = requests.post(
+        response = self.session.post(
             f"{self.base}/_native/{platform}/{handle}/",
             data={"text": text},
             files=files or {},
@@ -71,12 +101,33 @@ def _indonesian():
 
 
 @pytest.fixture
-def simulator(live_server, settings) -> Simulator:
+def simulator_operator(transactional_db):
+    """The member of staff who drives the simulator's control panel in the tests."""
+    from accounts.models import User
+    from accounts.roles import Role
+    from accounts.services import user_create
+
+    existing = User.objects.filter(username="simulator-operator").first()
+    return existing or user_create(
+        username="simulator-operator",
+        email="simulator-operator@kominfo.example.go.id",
+        full_name="Operator Simulator",
+        password=None,
+        division=None,
+        roles=[Role.EDITOR],
+    )
+
+
+@pytest.fixture
+def simulator(live_server, settings, simulator_operator) -> Simulator:
     settings.SOCIAL_API_BASE = f"{live_server.url}/simulator"
     settings.SOCIAL_API_TIMEOUT = TIMEOUT
     settings.INSTAGRAM_PRIVATE_DELAY = 0
+    # The portal's public address: where the platforms send the OAuth answer back.
+    settings.ASSET_PUBLIC_BASE_URL = live_server.url
     simulator_services.seed_accounts()
-    return Simulator(settings.SOCIAL_API_BASE)
+    session = signed_in_session(simulator_operator)
+    return Simulator(settings.SOCIAL_API_BASE, session)
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from django.contrib.messages import constants
 
 from accounts.models import AuditEvent, Credential, CredentialStatus, HealthState
 from accounts.services import credential_create, credential_health_check
 from publishing.models import AccountGroup, Channel, DriverName
 from publishing.services.channels import channel_create
+from tests.publishing.conftest import session_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +48,8 @@ def _consent(client, channel, *, decision="allow", account=None) -> str:
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     if account is not None:
         query["account"] = account
-    answer = requests.post(
+    # The Kepala Dinas's own browser session answers the platform's consent page.
+    answer = session_of(client).post(
         url.split("?")[0], data={**query, "decision": decision}, allow_redirects=False, timeout=10
     )
     assert answer.status_code == 302, answer.text[:300]

@@ -181,13 +181,13 @@ def test_fetch_recent_delete_health_and_metrics(fb, credential, simulator):
 
 
 def test_connect_pages_through_facebook_login(simulator, live_server):
-    redirect_uri = f"{live_server.url}/vault/connect/facebook/callback"
+    redirect_uri = f"{live_server.url}/publishing/channels/oauth/facebook/callback/"
     url = facebook_module.oauth_start(redirect_uri=redirect_uri, state="s-123")
     assert url.startswith(simulator.base + "/facebook/www/")
-    consent = requests.get(url, timeout=5)
+    consent = simulator.session.get(url, timeout=5)
     assert consent.status_code == 200 and "Izinkan" in consent.text
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-    allowed = requests.post(
+    allowed = simulator.session.post(
         url, data={**query, "decision": "allow"}, allow_redirects=False, timeout=5
     )
     back = parse_qs(urlsplit(allowed.headers["Location"]).query)
@@ -200,7 +200,7 @@ def test_connect_pages_through_facebook_login(simulator, live_server):
     # The code is single-use.
     with pytest.raises(Exception):  # noqa: B017 - any refusal will do
         facebook_module.oauth_finish(code=back["code"][0], redirect_uri=redirect_uri)
-    denied = requests.post(
+    denied = simulator.session.post(
         url, data={**query, "decision": "deny"}, allow_redirects=False, timeout=5
     )
     assert parse_qs(urlsplit(denied.headers["Location"]).query)["error"] == ["access_denied"]

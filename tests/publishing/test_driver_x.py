@@ -291,20 +291,18 @@ def test_no_secret_in_any_error(x, credential, simulator):
 def test_connect_an_x_account_with_pkce(simulator, live_server):
     from urllib.parse import parse_qs, urlsplit
 
-    import requests
-
     from publishing.drivers import x as x_module
     from publishing.simulator.models import Account
 
-    redirect_uri = f"{live_server.url}/vault/connect/x/callback"
+    redirect_uri = f"{live_server.url}/publishing/channels/oauth/x/callback/"
     start = x_module.oauth_start(redirect_uri=redirect_uri)
     assert start["url"].startswith(simulator.base + "/x/www/i/oauth2/authorize?")
-    consent = requests.get(start["url"], timeout=5)
+    consent = simulator.session.get(start["url"], timeout=5)
     assert consent.status_code == 200 and "Izinkan" in consent.text
     query = {k: v[0] for k, v in parse_qs(urlsplit(start["url"]).query).items()}
     assert query["code_challenge_method"] == "S256" and "offline.access" in query["scope"]
     account = Account.objects.get(platform="x", handle="KominfoBjn")
-    allowed = requests.post(
+    allowed = simulator.session.post(
         start["url"],
         data={**query, "decision": "allow", "account": account.pk},
         allow_redirects=False,
@@ -315,7 +313,7 @@ def test_connect_an_x_account_with_pkce(simulator, live_server):
     code = back["code"][0]
     with pytest.raises(PermanentError):  # a verifier that does not match the challenge
         x_module.oauth_finish(code=code, code_verifier="x" * 64, redirect_uri=redirect_uri)
-    allowed = requests.post(
+    allowed = simulator.session.post(
         start["url"],
         data={**query, "decision": "allow", "account": account.pk},
         allow_redirects=False,
@@ -332,7 +330,7 @@ def test_connect_an_x_account_with_pkce(simulator, live_server):
         x_module.oauth_finish(
             code=code, code_verifier=start["code_verifier"], redirect_uri=redirect_uri
         )
-    denied = requests.post(
+    denied = simulator.session.post(
         start["url"], data={**query, "decision": "deny"}, allow_redirects=False, timeout=5
     )
     assert parse_qs(urlsplit(denied.headers["Location"]).query)["error"] == ["access_denied"]

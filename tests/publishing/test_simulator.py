@@ -46,7 +46,7 @@ def test_the_simulator_keeps_no_token_only_fingerprints(simulator):
 def test_faults_are_set_listed_counted_down_and_cleared(simulator):
     answer = simulator.fault("x", "mediacenterBJN", mode="server_error", remaining=2)
     assert answer["faults"][0]["mode"] == "server_error" and answer["faults"][0]["remaining"] == 2
-    listing = requests.get(f"{simulator.base}/_faults/", timeout=5).json()["faults"]
+    listing = simulator.session.get(f"{simulator.base}/_faults/", timeout=5).json()["faults"]
     assert [(f["account"], f["mode"]) for f in listing] == [("mediacenterBJN", "server_error")]
     account = Account.objects.get(platform="x", handle="mediacenterBJN")
     assert services.take_fault(account, "read").mode == "server_error"
@@ -54,7 +54,7 @@ def test_faults_are_set_listed_counted_down_and_cleared(simulator):
     assert services.take_fault(account, "read") is None
     simulator.clear("x", "mediacenterBJN")
     assert not Fault.objects.exists()
-    bad = requests.post(
+    bad = simulator.session.post(
         f"{simulator.base}/_faults/x/mediacenterBJN/", json={"mode": "nonsense"}, timeout=5
     )
     assert bad.status_code == 400
@@ -123,14 +123,15 @@ def test_native_posts_show_in_the_feed_page(simulator, client, media_dir):
     image = client.get(media_src)
     assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
     assert (
-        requests.post(
+        simulator.session.post(
             f"{simulator.base}/_native/facebook/PemkabBojonegoro/", data={}, timeout=5
         ).status_code
         == 400
     )
 
 
-def test_control_panel_lists_accounts_and_sets_faults(simulator, client):
+def test_control_panel_lists_accounts_and_sets_faults(simulator, client, simulator_operator):
+    client.force_login(simulator_operator)
     index = client.get("/simulator/")
     html = index.content.decode()
     assert index.status_code == 200 and "Akun tiruan" in html and "MediaCenterBJN" in html

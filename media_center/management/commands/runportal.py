@@ -2,6 +2,10 @@
 
 Used by ``make run``. The platform simulator is part of the web process (``/simulator/``). Ctrl-C
 stops everything; if one part dies, the others are stopped too and the reason is printed.
+
+Every line the three processes write (their logs, and anything printed outside logging) passes
+through the portal's log redaction here, as does this command's own output; only the start
+banner's demo logins are printed as they are, for the developer to sign in with.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -18,6 +23,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from accounts.seed import demo_logins, demo_password
+from config.redaction import RedactingStream, redact
 from media_center.periodic import sync_periodic_tasks
 
 HOST = "127.0.0.1"
@@ -33,6 +39,14 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def relay(pipe, target) -> None:
+    """Copy a child's output line by line, redacted, until it closes its end."""
+    for raw in iter(pipe.readline, b""):
+        target.write(redact(raw.decode(errors="replace")))
+        target.flush()
+    pipe.close()
+
+
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat together (the demo portal)."
 
@@ -40,6 +54,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.PORT)
 
     def handle(self, *args, port: int, **options):
+        # The demo banner is written as it is (see _banner); everything else is redacted.
+        self._banner_out = self.stdout._out
+        self.stdout._out = RedactingStream(self.stdout._out)
+        self.stderr._out = RedactingStream(self.stderr._out)
         if not port_is_free(HOST, port):
             self.stderr.write(
                 f"Port {port} on {HOST} is already in use by another program. Stop that program "
@@ -55,6 +73,8 @@ class Command(BaseCommand):
                 python,
                 "-m",
                 "gunicorn",
+                "--config",
+                "python:config.gunicorn",
                 "config.wsgi:application",
                 "--bind",
                 f"{HOST}:{port}",
@@ -107,8 +127,18 @@ class Command(BaseCommand):
                 # Own sessions: Ctrl-C reaches this command alone, which then stops each part
                 # in order (a worker finishes its task, the web server its requests).
                 processes[name] = subprocess.Popen(
-                    command, env=env, cwd=settings.BASE_DIR, start_new_session=True
+                    command,
+                    env=env,
+                    cwd=settings.BASE_DIR,
+                    start_new_session=True,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
                 )
+                for pipe, target in (
+                    (processes[name].stdout, sys.stdout),
+                    (processes[name].stderr, sys.stderr),
+                ):
+                    threading.Thread(target=relay, args=(pipe, target), daemon=True).start()
             if self._wait_until_up(port, processes):
                 from media_center.tasks import worker_heartbeat
 
@@ -159,7 +189,9 @@ class Command(BaseCommand):
                     f"             current code: uv run python manage.py demo_totp {username}"
                 )
         lines += ["Press Ctrl-C to stop.", ""]
-        self.stdout.write("\n".join(lines))
+        # The demo's own logins, on the developer's terminal, by design: not redacted.
+        self._banner_out.write("\n".join(lines) + "\n")
+        self._banner_out.flush()
 
     def _shutdown(self, processes: dict[str, subprocess.Popen]) -> None:
         for process in processes.values():
