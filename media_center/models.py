@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .origins import validate_origin
+
 
 class WorkerHeartbeat(models.Model):
     """The last time a background worker answered, so that people see when work is stuck."""
@@ -125,6 +127,7 @@ class EmbedSite(models.Model):
         _("site address"),
         max_length=200,
         unique=True,
+        validators=[validate_origin],
         help_text=_("Scheme and host, e.g. https://www.example.go.id"),
     )
     name = models.CharField(_("name"), max_length=150, blank=True)

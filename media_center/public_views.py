@@ -38,6 +38,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import selectors, voting
 from .models import Answer, Survey
+from .origins import is_clean_origin
 from .services import SurveyError, VoteStatus, vote_cast
 
 EMBED_SCRIPT = Path(__file__).parent / "static" / "media_center" / "survey-widget.js"
@@ -133,7 +134,9 @@ def framable_by_embed_sites(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        ancestors = [SELF, *sorted(selectors.embed_origins())]
+        # Checked again here, where the origins become a header: only a clean origin may be
+        # written into the policy, whatever the list holds.
+        ancestors = [SELF, *sorted(o for o in selectors.embed_origins() if is_clean_origin(o))]
         decorated = csp_replace({"frame-ancestors": ancestors})(xframe_options_exempt(view))
         return decorated(request, *args, **kwargs)
 

@@ -26,6 +26,7 @@ from publishing.models import Delivery, DeliveryStatus, Post, PostMedia, PostSta
 
 from . import ikm
 from .models import Answer, EmbedSite, GuidelineVersion, Survey, Vote, Website, WorkerHeartbeat
+from .origins import is_clean_origin
 from .periodic import PORTAL_APPS
 from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
 
@@ -139,10 +140,18 @@ def widget_survey() -> Survey | None:
 
 
 def embed_origins() -> frozenset[str]:
-    """Origins of the sites allowed to embed the widget (cached; cleared when the list changes)."""
+    """Origins of the sites allowed to embed the widget (cached; cleared when the list changes).
+
+    A stored row that is not a clean origin (written around the service) is left out, so that it
+    never reaches the frame policy or a CORS answer.
+    """
     origins = cache.get(EMBED_ORIGINS_CACHE_KEY)
     if origins is None:
-        origins = sorted(EmbedSite.objects.values_list("origin", flat=True))
+        origins = sorted(
+            origin
+            for origin in EmbedSite.objects.values_list("origin", flat=True)
+            if is_clean_origin(origin)
+        )
         cache.set(EMBED_ORIGINS_CACHE_KEY, origins, 300)
     return frozenset(origins)
 

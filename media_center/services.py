@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -32,6 +31,7 @@ from .models import (
     Website,
     WorkerHeartbeat,
 )
+from .origins import normalise_origin
 from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
 from .selectors import (
     EMBED_ORIGINS_CACHE_KEY,
@@ -177,36 +177,14 @@ def survey_feature(*, actor: User, survey: Survey, request: HttpRequest | None =
     return survey
 
 
-def normalise_origin(value: str) -> str:
-    """``https://www.Example.go.id/path`` → ``https://www.example.go.id``; ValidationError if no
-    scheme and host."""
-    parsed = urlsplit(value.strip())
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise ValidationError(
-            {
-                "origin": _(
-                    "Give the site's address with http:// or https://, e.g. https://www.example.go.id"
-                )
-            }
-        )
-    if parsed.username or parsed.password:
-        raise ValidationError({"origin": _("The address may not contain a user name.")})
-    host = parsed.hostname.lower()
-    if ":" in host:  # IPv6
-        host = f"[{host}]"
-    default_port = {"http": 80, "https": 443}[parsed.scheme]
-    try:
-        port = parsed.port
-    except ValueError as exc:
-        raise ValidationError({"origin": _("The port in this address is not valid.")}) from exc
-    suffix = f":{port}" if port and port != default_port else ""
-    return f"{parsed.scheme}://{host}{suffix}"
-
-
 def embed_site_add(
     *, actor: User, origin: str, name: str = "", request: HttpRequest | None = None
 ) -> EmbedSite:
-    """Allow one more site to embed the widget. Idempotent on the normalised origin."""
+    """Allow one more site to embed the widget. Idempotent on the normalised origin.
+
+    Guarantees: only scheme, host and port are stored (``origins.normalise_origin``), so the
+    origin cannot add anything to the frame policy or the CORS answer that it is copied into.
+    """
     _require(actor, embed_site_policy, "add")
     origin = normalise_origin(origin)
     with transaction.atomic():
