@@ -328,6 +328,10 @@ def widget_texts() -> dict[str, str]:
         "answers": _("answers"),
         "thanks": _("Thank you, your answer has been counted."),
         "already": _("You have already answered this survey. Thank you!"),
+        "held": _(
+            "Thank you, your answer has been received. Many answers came from your network "
+            "today, so it will be counted after the office checks it."
+        ),
         "closed": _("This survey is closed. Thank you for your interest."),
         "error": _("Your answer could not be sent. Please try again."),
         "total_one": ngettext("%(count)s answer", "%(count)s answers", 1),
@@ -341,6 +345,8 @@ def _status_message(status: str) -> dict | None:
         return {"kind": "success", "text": texts["thanks"]}
     if status == VoteStatus.ALREADY_VOTED.value:
         return {"kind": "info", "text": texts["already"]}
+    if status == VoteStatus.HELD.value:
+        return {"kind": "info", "text": texts["held"]}
     return None
 
 
@@ -440,12 +446,16 @@ def survey_vote(request, slug: str):
             "rate_limited",
         )
     texts = widget_texts()
+    message = {
+        VoteStatus.COUNTED: texts["thanks"],
+        VoteStatus.HELD: texts["held"],
+    }.get(status, texts["already"])
     if _wants_json(request):
         response = JsonResponse(
             {
                 "counted": status is VoteStatus.COUNTED,
                 "status": status.value,
-                "message": texts["thanks" if status is VoteStatus.COUNTED else "already"],
+                "message": message,
                 "results": selectors.public_results(survey=survey),
             }
         )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("surveys/sites/", views.embed_sites, name="embed_sites"),
     path("surveys/<str:slug>/", views.survey_detail, name="survey_detail"),
     path("surveys/<str:slug>/action/", views.survey_action, name="survey_action"),
+    path("surveys/<str:slug>/held/", views.survey_held, name="survey_held"),
     path("surveys/<str:slug>/export.<str:fmt>", views.survey_export, name="survey_export"),
     # The public posts: each at its permanent address, their pictures, the feeds.
     path("berita/<int:pk>-<str:slug>/", public_views.public_post, name="public_post"),

@@ -8,8 +8,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+
+from config import params
 
 from . import charts, exports, health, selectors, services
 from .forms import (
@@ -22,7 +25,7 @@ from .forms import (
 )
 from .guidelines import render as render_guidelines
 from .ikm import GRADES
-from .models import ANSWER_SCORES, Answer, EmbedSite, GuidelineVersion, Website
+from .models import ANSWER_SCORES, Answer, EmbedSite, GuidelineVersion, VoteState, Website
 from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
 from .registry import compliance, registry_rows
 
@@ -120,6 +123,9 @@ def survey_detail(request, slug: str):
     survey = _survey_or_404(request, slug)
     form, unit, date_from, date_to = _filters(request)
     results = selectors.survey_results(survey=survey, date_from=date_from, date_to=date_to)
+    held = selectors.survey_results(
+        survey=survey, date_from=date_from, date_to=date_to, state=VoteState.HELD
+    )
     series = selectors.survey_series(survey=survey, unit=unit, date_from=date_from, date_to=date_to)
     query = f"unit={unit}&date_from={date_from.isoformat()}&date_to={date_to.isoformat()}"
     embed_url = request.build_absolute_uri(reverse("media_center:survey_embed", args=[slug]))
@@ -134,6 +140,8 @@ def survey_detail(request, slug: str):
             "date_from": date_from,
             "date_to": date_to,
             "results": results,
+            "held": held,
+            "held_all": selectors.held_votes(survey=survey).count(),
             "series": series,
             "chart": charts.stacked_bars(
                 series, date_format="YEAR_MONTH_FORMAT" if unit == "month" else "SHORT_DATE_FORMAT"
@@ -195,6 +203,64 @@ def survey_action(request, slug: str):
     else:
         return HttpResponse(_("Unknown action."), status=400)
     return redirect("media_center:survey_detail", slug=survey.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_held(request, slug: str):
+    """The votes held past their address's allowance: accept (count) or reject them, in bulk."""
+    survey = _survey_or_404(request, slug)
+    can_review = survey_policy.user_has_permission_for_instance(request.user, "change", survey)
+    if request.method == "POST":
+        if not can_review:
+            raise PermissionDenied
+        decision = request.POST.get("decision")
+        if decision not in {"accept", "reject"}:
+            return HttpResponse(_("Unknown action."), status=400)
+        every = request.POST.get("scope") == "all"
+        ids = (
+            None
+            if every
+            else params.id_list(
+                request.POST.getlist("vote"), name="vote", limit=services.REVIEW_BATCH
+            )
+        )
+        if ids == []:
+            messages.error(request, _("Select at least one vote first."))
+            return redirect("media_center:survey_held", slug=survey.slug)
+        changed = services.votes_review(
+            actor=request.user,
+            survey=survey,
+            accept=decision == "accept",
+            vote_ids=ids,
+            request=request,
+        )
+        text = (
+            ngettext(
+                "%(count)d held vote is now counted.",
+                "%(count)d held votes are now counted.",
+                changed,
+            )
+            if decision == "accept"
+            else ngettext(
+                "%(count)d held vote is rejected (kept, not counted).",
+                "%(count)d held votes are rejected (kept, not counted).",
+                changed,
+            )
+        )
+        messages.success(request, text % {"count": changed})
+        return redirect("media_center:survey_held", slug=survey.slug)
+    return render(
+        request,
+        "media_center/survey_held.html",
+        {
+            "survey": survey,
+            "groups": selectors.held_vote_groups(survey=survey),
+            "held": selectors.survey_results(survey=survey, state=VoteState.HELD),
+            "can_review": can_review,
+            "batch": services.REVIEW_BATCH,
+        },
+    )
 
 
 @login_required

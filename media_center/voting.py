@@ -1,5 +1,6 @@
 """Who is voting, without knowing who they are: the widget token, the voter cookie, the keyed
-hash of address and browser, the per-address rate limit and the voting period.
+hash of address and browser, and the voting period (the per-address limits are kept in the
+database: ``services.vote_cast``).
 
 - The widget token is signed by the portal and names the survey and the voter it was given to; a
   vote without a valid, fresh token is refused. Together with the ``Origin`` check it replaces
@@ -13,12 +14,10 @@ hash of address and browser, the per-address rate limit and the voting period.
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
@@ -128,21 +127,3 @@ def period_of(timestamp: float, *, hours: int | None = None) -> int:
     """The number of the voting period a moment falls in (periods start at 00:00 WIB)."""
     length = (hours or settings.SURVEY_VOTE_PERIOD_HOURS) * 3600
     return int((timestamp + WIB_OFFSET) // length)
-
-
-def rate_limit_hit(*, address_key: str, limit: int | None = None, window: int = 60) -> bool:
-    """Count one vote attempt from this address; ``True`` when it is over the limit.
-
-    A fixed window counter in the cache (Redis in production, where ``incr`` is atomic and shared
-    by every web process).
-    """
-    limit = settings.SURVEY_VOTES_PER_ADDRESS_PER_MINUTE if limit is None else limit
-    slot = int(time.time() // window)
-    key = f"survey:rate:{address_key}:{slot}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return count > limit
