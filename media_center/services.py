@@ -314,6 +314,13 @@ def _vote_insert_within_allowance(vote: Vote, *, address_key: str, at: datetime)
     return status
 
 
+def address_tallies_prune() -> int:
+    """Remove the per-address tallies of finished voting periods (the votes keep their hashes)."""
+    current = voting.period_of(timezone.now().timestamp())
+    removed, _per_model = AddressTally.objects.filter(period__lt=current - 1).delete()
+    return removed
+
+
 # One review acts on at most this many votes (the page shows as many at a time).
 REVIEW_BATCH = 500
 
