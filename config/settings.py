@@ -470,6 +470,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # ``<id:pk>`` (config.converters): a row's id, an integer.
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
     # Every refusal (4xx) is documented too, with its shape (config/openapi.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -104,17 +104,35 @@ def survey_list(request):
     )
 
 
+# Days shown when the range is not given (or only one end of it is).
+DEFAULT_SPAN = {"day": 29, "week": 83, "month": 364}
+
+
 def _filters(request):
-    form = ResultsFilterForm(request.GET or None)
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        unit = data.get("unit") or selectors.Unit.DAY
-        date_from, date_to = data.get("date_from"), data.get("date_to")
-    else:
-        unit, date_from, date_to = selectors.Unit.DAY, None, None
+    """The unit and range of days (WIB) asked for; a bad value answers 400 (``config.params``).
+
+    With no dates: the last 30 days (12 weeks, 12 months). With only one end: the other is
+    filled in (the range ends today, or starts that long before the given end).
+    """
+    unit = request.GET.get("unit") or selectors.Unit.DAY
+    if unit not in selectors.Unit.values:
+        raise params.BadParameter(
+            _("Choose how to group the results: %(units)s.")
+            % {"units": ", ".join(selectors.Unit.values)}
+        )
+    date_from = params.day(request.GET.get("date_from"), name=_("From"))
+    date_to = params.day(request.GET.get("date_to"), name=_("To"))
+    span = timedelta(days=DEFAULT_SPAN[unit])
+    today = timezone.localdate()
     if date_from is None and date_to is None:
-        date_to = timezone.localdate()
-        date_from = date_to - timedelta(days={"day": 29, "week": 83, "month": 364}[unit])
+        date_to, date_from = today, today - span
+    elif date_from is None:
+        date_from = date_to - span
+    elif date_to is None:
+        date_to = max(date_from, today)
+    if date_from > date_to:
+        raise params.BadParameter(_("The start date is after the end date."))
+    form = ResultsFilterForm(initial={"unit": unit, "date_from": date_from, "date_to": date_to})
     return form, unit, date_from, date_to
 
 
@@ -313,7 +331,8 @@ def embed_sites(request):
         elif request.POST.get("action") == "remove":
             if not embed_site_policy.user_has_permission(request.user, "delete"):
                 raise PermissionDenied
-            site = EmbedSite.objects.filter(pk=request.POST.get("site") or 0).first()
+            site_id = params.object_id(request.POST.get("site"), name="site", required=True)
+            site = EmbedSite.objects.filter(pk=site_id).first()
             if site is None:
                 raise Http404(_("That site is not on the list."))
             services.embed_site_remove(actor=request.user, site=site, request=request)
