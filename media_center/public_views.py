@@ -36,8 +36,6 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from config import params
-
 from . import selectors, voting
 from .models import Answer, Survey
 from .origins import is_clean_origin
@@ -159,10 +157,7 @@ def _survey_or_404(slug: str) -> Survey:
 def home(request):
     """The latest public posts, a page at a time (``?page=2``), with the survey at the foot."""
     try:
-        number = params.integer(
-            request.GET.get("page"), name="page", minimum=1, maximum=100_000, default=1
-        )
-        page = selectors.public_post_page(number=number)
+        page = selectors.public_post_page(number=request.GET.get("page") or 1)
     except InvalidPage:
         return _public_not_found(request, _("There is no such page."))
     return render_public(

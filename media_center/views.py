@@ -108,11 +108,12 @@ def survey_list(request):
 DEFAULT_SPAN = {"day": 29, "week": 83, "month": 364}
 
 
-def _filters(request):
+def _filters(request, *, strict: bool = False):
     """The unit and range of days (WIB) asked for; a bad value answers 400 (``config.params``).
 
     With no dates: the last 30 days (12 weeks, 12 months). With only one end: the other is
-    filled in (the range ends today, or starts that long before the given end).
+    filled in (the range ends today, or starts that long before the given end). A start after
+    the end is shown on the page with the default range (``strict``, for exports: 400).
     """
     unit = request.GET.get("unit") or selectors.Unit.DAY
     if unit not in selectors.Unit.values:
@@ -131,7 +132,13 @@ def _filters(request):
     elif date_to is None:
         date_to = max(date_from, today)
     if date_from > date_to:
-        raise params.BadParameter(_("The start date is after the end date."))
+        if strict:
+            raise params.BadParameter(_("The start date is after the end date."))
+        form = ResultsFilterForm(
+            {"unit": unit, "date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+        )
+        form.is_valid()  # shows why the range was not taken
+        return form, unit, today - span, today
     form = ResultsFilterForm(initial={"unit": unit, "date_from": date_from, "date_to": date_to})
     return form, unit, date_from, date_to
 
@@ -286,7 +293,7 @@ def survey_export(request, slug: str, fmt: str):
     survey = _survey_or_404(request, slug)
     if fmt not in {"csv", "xlsx"}:
         raise Http404(_("Exports are CSV or XLSX."))
-    _form, unit, date_from, date_to = _filters(request)
+    _form, unit, date_from, date_to = _filters(request, strict=True)
     results = selectors.survey_results(survey=survey, date_from=date_from, date_to=date_to)
     series = selectors.survey_series(survey=survey, unit=unit, date_from=date_from, date_to=date_to)
     name = f"survei-{survey.slug}-{date_from.isoformat()}-{date_to.isoformat()}"
