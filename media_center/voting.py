@@ -13,6 +13,7 @@ database: ``services.vote_cast``).
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import dataclass
 
@@ -108,8 +109,26 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def address_group(address: str) -> str:
+    """What the per-address limits count as one address: an IPv4 address, or the /64 network of
+    an IPv6 address (a subscriber is given a whole /64 and may vote from a new address of it
+    every time)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def address_hash(address: str) -> str:
-    return salted_hmac("media_center.survey.address", address, algorithm="sha256").hexdigest()
+    """The keyed hash of an address's group (``address_group``): the key of the limits."""
+    return salted_hmac(
+        "media_center.survey.address", address_group(address), algorithm="sha256"
+    ).hexdigest()
 
 
 def client_hash(address: str, user_agent: str) -> str:

@@ -279,3 +279,22 @@ def test_tallies_of_finished_periods_are_pruned(limits, kadis):
     assert address_tallies_prune() == 1
     assert AddressTally.objects.count() == 2
     assert Vote.objects.count() == 3  # the votes stay
+
+
+@pytest.mark.django_db
+def test_rotating_addresses_of_one_ipv6_network_share_one_allowance(limits, kadis):
+    """An IPv6 subscriber holds a whole /64: a new address for every vote is still one voter
+    network for the limits."""
+    survey = make_survey(kadis)
+    statuses = [
+        fresh_browser_vote(survey.slug, n, address=f"2001:db8:7:42::{n + 1:x}")["status"]
+        for n in range(ALLOWANCE + 5)
+    ]
+    assert statuses == ["counted"] * ALLOWANCE + ["held"] * 5
+    # The same person over IPv4-mapped IPv6 is the same IPv4 address.
+    for n in range(ALLOWANCE):
+        fresh_browser_vote(survey.slug, 100 + n, address="36.84.10.21")
+    mapped = fresh_browser_vote(survey.slug, 200, address="::ffff:36.84.10.21")
+    assert mapped["status"] == "held"
+    # Another /64 is another network.
+    assert fresh_browser_vote(survey.slug, 300, address="2001:db8:7:43::1")["status"] == "counted"
