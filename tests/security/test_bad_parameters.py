@@ -75,6 +75,10 @@ def _addresses(slug: str) -> list[str]:
         f"/registry/websites/{HUGE}/",
         f"/api/v1/posts/{HUGE}/",
         f"/api/v1/sync-rules/{HUGE}/",
+        "/accounts/audit/?date_from=0001-01-01",
+        "/accounts/audit/?date_to=9999-12-31",
+        "/accounts/audit/?date_from=2026-01-01&date_to=0001-01-01",
+        f"/accounts/audit/?page={HUGE}",
     ]
     return addresses
 
