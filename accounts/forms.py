@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config import params
+
 from .models import SECRET_FIELDS
 
 
@@ -48,6 +50,19 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, actions: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", _("All"))] + [(a, a) for a in sorted(actions)]
+
+    def _day(self, name: str):
+        # Year 1 or 9999 parses as a date but cannot become a moment in WIB (a 500 before).
+        try:
+            return params.check_day(self.cleaned_data.get(name), name=str(self.fields[name].label))
+        except params.BadParameter as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_date_from(self):
+        return self._day("date_from")
+
+    def clean_date_to(self):
+        return self._day("date_to")
 
 
 # --- the vault ----------------------------------------------------------------------------------

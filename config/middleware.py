@@ -46,3 +46,23 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class BadParameterMiddleware:
+    """Answer a ``config.params.BadParameter`` raised by a view with 400 and its message: a page
+    for people, JSON for API clients (also with ``DEBUG`` on, where Django would show its
+    technical page)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from config.params import BadParameter
+        from config.views import bad_request
+
+        if isinstance(exception, BadParameter):
+            return bad_request(request, exception)
+        return None

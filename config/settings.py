@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A bad number or date in the address (config.params) answers 400 with its reason.
+    "config.middleware.BadParameterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -474,6 +476,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # ``<id:pk>`` (config.converters): a row's id, an integer.
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
     # Every refusal (4xx) is documented too, with its shape (config/openapi.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -534,8 +538,14 @@ CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 PUBLIC_OFFICE_NAME = env.str("PUBLIC_OFFICE_NAME", default="Dinas Komunikasi dan Informatika")
 # One vote per survey per person per this many hours (periods start at 00:00 WIB).
 SURVEY_VOTE_PERIOD_HOURS = env.int("SURVEY_VOTE_PERIOD_HOURS", default=24)
-# Vote attempts one address may make per minute; people behind one NAT address share it.
+# Vote attempts one address may make per minute in one survey; people behind one NAT address
+# share it. Past it the answer is 429 "try again in a minute" and nothing is stored.
 SURVEY_VOTES_PER_ADDRESS_PER_MINUTE = env.int("SURVEY_VOTES_PER_ADDRESS_PER_MINUTE", default=30)
+# Votes one address may have counted in one survey per voting period, sized for an office or a
+# carrier's NAT where many honest people share one address. Votes past it are kept but held:
+# they count once an Editor or the Kepala Dinas accepts them. Both limits live in the database,
+# so every web process and machine shares them.
+SURVEY_VOTE_ALLOWANCE_PER_ADDRESS = env.int("SURVEY_VOTE_ALLOWANCE_PER_ADDRESS", default=50)
 # Seconds the public results of a survey are served from the cache.
 SURVEY_RESULTS_CACHE_SECONDS = env.int("SURVEY_RESULTS_CACHE_SECONDS", default=30)
 # Proxies in front of the portal whose X-Forwarded-For entries are trusted (0: use the peer).

@@ -52,3 +52,4 @@ if settings.SIMULATOR_ENABLED:
 
 # Under /api/ an unknown address answers JSON, like the rest of the API.
 handler404 = "config.views.page_not_found"
+handler400 = "config.views.bad_request"

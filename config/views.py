@@ -17,3 +17,18 @@ def page_not_found(request, exception=None):
             {"detail": _("There is nothing at this address of the API.")}, status=404
         )
     return render(request, "404.html", status=404)
+
+
+def bad_request(request, exception=None):
+    """A request the portal cannot take (a bad number or date in the address): 400 with the
+    reason when it is one of ours, a general sentence otherwise."""
+    from config.params import BadParameter
+
+    message = (
+        exception.message
+        if isinstance(exception, BadParameter)
+        else _("The request cannot be understood. Check the address and try again.")
+    )
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)

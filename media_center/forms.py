@@ -1,10 +1,12 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 
 from .models import DEFAULT_QUESTION
+from .origins import normalise_origin
 from .selectors import Unit
 
 
@@ -49,6 +51,12 @@ class ResultsFilterForm(forms.Form):
 class EmbedSiteForm(forms.Form):
     origin = forms.CharField(label=_("Site address"), max_length=200)
     name = forms.CharField(label=_("Name"), max_length=150, required=False)
+
+    def clean_origin(self) -> str:
+        try:
+            return normalise_origin(self.cleaned_data["origin"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["origin"]) from None
 
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):

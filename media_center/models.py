@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .origins import validate_origin
+
 
 class WorkerHeartbeat(models.Model):
     """The last time a background worker answered, so that people see when work is stuck."""
@@ -85,12 +87,24 @@ class Survey(models.Model):
         return self.slug
 
 
+class VoteState(models.TextChoices):
+    """Whether a vote is in the results. A vote is never deleted: a held or rejected one stays."""
+
+    COUNTED = "counted", _("counted")
+    HELD = "held", _("held for review")
+    REJECTED = "rejected", _("rejected")
+
+
 class Vote(models.Model):
     """One answer from one member of the public.
 
     ``voter_key`` is a keyed hash of the voter's signed cookie (or, without one, of their address
     and browser); with ``period`` it is unique per survey, so one person counts once per period.
-    ``client_hash`` is a keyed hash of address and browser: the raw address is never stored.
+    ``client_hash`` is a keyed hash of address and browser, ``address_hash`` of the address
+    alone: the raw address is never stored.
+
+    Past an address's allowance in a period a vote is kept but *held*: not in the results until
+    an Editor or the Kepala Dinas accepts it (``state``).
     """
 
     survey = models.ForeignKey(
@@ -101,7 +115,20 @@ class Vote(models.Model):
     period = models.IntegerField(_("voting period"))
     voter_key = models.CharField(_("voter"), max_length=64)
     client_hash = models.CharField(_("address and browser (hashed)"), max_length=64, blank=True)
+    address_hash = models.CharField(_("address (hashed)"), max_length=64, blank=True)
     site = models.CharField(_("embedding site"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=VoteState.choices, default=VoteState.COUNTED
+    )
+    reviewed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -112,10 +139,42 @@ class Vote(models.Model):
                 fields=["survey", "voter_key", "period"], name="vote_once_per_period"
             )
         ]
-        indexes = [models.Index(fields=["survey", "created_at"], name="vote_survey_time")]
+        indexes = [
+            models.Index(fields=["survey", "created_at"], name="vote_survey_time"),
+            models.Index(fields=["survey", "state", "created_at"], name="vote_survey_state"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.survey_id}:{self.answer}"
+
+
+class AddressTally(models.Model):
+    """How much one address (keyed hash) used of its allowance in a survey and voting period.
+
+    The row is the lock every web process takes before storing a vote from that address, so the
+    allowance holds across processes and machines (a per-process memory would not).
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    address_hash = models.CharField(max_length=64)
+    period = models.IntegerField()
+    counted = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    # Attempts in the current minute (``minute`` is its number since the epoch): the flood guard.
+    minute = models.BigIntegerField(default=0)
+    minute_attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("address tally")
+        verbose_name_plural = _("address tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "address_hash", "period"], name="address_tally_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}:{self.address_hash[:8]}:{self.period}"
 
 
 class EmbedSite(models.Model):
@@ -125,6 +184,7 @@ class EmbedSite(models.Model):
         _("site address"),
         max_length=200,
         unique=True,
+        validators=[validate_origin],
         help_text=_("Scheme and host, e.g. https://www.example.go.id"),
     )
     name = models.CharField(_("name"), max_length=150, blank=True)

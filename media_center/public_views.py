@@ -38,6 +38,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import selectors, voting
 from .models import Answer, Survey
+from .origins import is_clean_origin
 from .services import SurveyError, VoteStatus, vote_cast
 
 EMBED_SCRIPT = Path(__file__).parent / "static" / "media_center" / "survey-widget.js"
@@ -133,7 +134,9 @@ def framable_by_embed_sites(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        ancestors = [SELF, *sorted(selectors.embed_origins())]
+        # Checked again here, where the origins become a header: only a clean origin may be
+        # written into the policy, whatever the list holds.
+        ancestors = [SELF, *sorted(o for o in selectors.embed_origins() if is_clean_origin(o))]
         decorated = csp_replace({"frame-ancestors": ancestors})(xframe_options_exempt(view))
         return decorated(request, *args, **kwargs)
 
@@ -325,6 +328,10 @@ def widget_texts() -> dict[str, str]:
         "answers": _("answers"),
         "thanks": _("Thank you, your answer has been counted."),
         "already": _("You have already answered this survey. Thank you!"),
+        "held": _(
+            "Thank you, your answer has been received. Many answers came from your network "
+            "today, so it will be counted after the office checks it."
+        ),
         "closed": _("This survey is closed. Thank you for your interest."),
         "error": _("Your answer could not be sent. Please try again."),
         "total_one": ngettext("%(count)s answer", "%(count)s answers", 1),
@@ -338,6 +345,8 @@ def _status_message(status: str) -> dict | None:
         return {"kind": "success", "text": texts["thanks"]}
     if status == VoteStatus.ALREADY_VOTED.value:
         return {"kind": "info", "text": texts["already"]}
+    if status == VoteStatus.HELD.value:
+        return {"kind": "info", "text": texts["held"]}
     return None
 
 
@@ -437,12 +446,16 @@ def survey_vote(request, slug: str):
             "rate_limited",
         )
     texts = widget_texts()
+    message = {
+        VoteStatus.COUNTED: texts["thanks"],
+        VoteStatus.HELD: texts["held"],
+    }.get(status, texts["already"])
     if _wants_json(request):
         response = JsonResponse(
             {
                 "counted": status is VoteStatus.COUNTED,
                 "status": status.value,
-                "message": texts["thanks" if status is VoteStatus.COUNTED else "already"],
+                "message": message,
                 "results": selectors.public_results(survey=survey),
             }
         )

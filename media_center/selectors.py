@@ -25,7 +25,17 @@ from assets.models import Asset, Rendition
 from publishing.models import Delivery, DeliveryStatus, Post, PostMedia, PostStatus
 
 from . import ikm
-from .models import Answer, EmbedSite, GuidelineVersion, Survey, Vote, Website, WorkerHeartbeat
+from .models import (
+    Answer,
+    EmbedSite,
+    GuidelineVersion,
+    Survey,
+    Vote,
+    VoteState,
+    Website,
+    WorkerHeartbeat,
+)
+from .origins import is_clean_origin
 from .periodic import PORTAL_APPS
 from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
 
@@ -103,7 +113,10 @@ def survey_list(*, user) -> QuerySet[Survey]:
     """The surveys this person manages, each with its number of votes."""
     return (
         survey_policy.instances_user_has_permission_for(user, "view")
-        .annotate(vote_count=Count("votes"))
+        .annotate(
+            vote_count=Count("votes", filter=Q(votes__state=VoteState.COUNTED)),
+            held_count=Count("votes", filter=Q(votes__state=VoteState.HELD)),
+        )
         .select_related("created_by")
     )
 
@@ -139,10 +152,18 @@ def widget_survey() -> Survey | None:
 
 
 def embed_origins() -> frozenset[str]:
-    """Origins of the sites allowed to embed the widget (cached; cleared when the list changes)."""
+    """Origins of the sites allowed to embed the widget (cached; cleared when the list changes).
+
+    A stored row that is not a clean origin (written around the service) is left out, so that it
+    never reaches the frame policy or a CORS answer.
+    """
     origins = cache.get(EMBED_ORIGINS_CACHE_KEY)
     if origins is None:
-        origins = sorted(EmbedSite.objects.values_list("origin", flat=True))
+        origins = sorted(
+            origin
+            for origin in EmbedSite.objects.values_list("origin", flat=True)
+            if is_clean_origin(origin)
+        )
         cache.set(EMBED_ORIGINS_CACHE_KEY, origins, 300)
     return frozenset(origins)
 
@@ -198,8 +219,15 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _votes_between(survey: Survey, date_from: date | None, date_to: date | None):
-    votes = Vote.objects.filter(survey=survey)
+def _votes_between(
+    survey: Survey,
+    date_from: date | None,
+    date_to: date | None,
+    *,
+    state: str = VoteState.COUNTED,
+):
+    """The votes of a survey in a range of days (WIB); only counted ones unless ``state`` says."""
+    votes = Vote.objects.filter(survey=survey, state=state)
     if date_from:
         votes = votes.filter(created_at__gte=_day_start(date_from))
     if date_to:
@@ -208,11 +236,56 @@ def _votes_between(survey: Survey, date_from: date | None, date_to: date | None)
 
 
 def survey_results(
-    *, survey: Survey, date_from: date | None = None, date_to: date | None = None
+    *,
+    survey: Survey,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    state: str = VoteState.COUNTED,
 ) -> Results:
-    """Counts, whole-number shares and the index of a survey, in a range of days (WIB) or ever."""
-    rows = _votes_between(survey, date_from, date_to).values("answer").annotate(n=Count("id"))
+    """Counts, whole-number shares and the index of a survey, in a range of days (WIB) or ever.
+
+    Only counted votes, unless ``state`` asks for the held (or rejected) ones.
+    """
+    rows = (
+        _votes_between(survey, date_from, date_to, state=state)
+        .values("answer")
+        .annotate(n=Count("id"))
+    )
     return results_from_counts({row["answer"]: row["n"] for row in rows.order_by()})
+
+
+def held_votes(*, survey: Survey) -> QuerySet[Vote]:
+    """The votes of a survey held for review (past their address's allowance), oldest first."""
+    return Vote.objects.filter(survey=survey, state=VoteState.HELD).order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class HeldGroup:
+    """Held votes from one address (known only by the first characters of its keyed hash)."""
+
+    address: str
+    count: int
+    first: datetime
+    last: datetime
+    ids: list[int]
+
+
+def held_vote_groups(*, survey: Survey, limit: int = 500) -> list[HeldGroup]:
+    """The oldest ``limit`` held votes, grouped by address, largest group first."""
+    groups: dict[str, list[Vote]] = {}
+    for vote in held_votes(survey=survey).only("id", "created_at", "address_hash")[:limit]:
+        groups.setdefault(vote.address_hash, []).append(vote)
+    result = [
+        HeldGroup(
+            address=address[:10] or "-",
+            count=len(votes),
+            first=votes[0].created_at,
+            last=votes[-1].created_at,
+            ids=[vote.pk for vote in votes],
+        )
+        for address, votes in groups.items()
+    ]
+    return sorted(result, key=lambda group: (-group.count, group.first))
 
 
 class Unit(models.TextChoices):

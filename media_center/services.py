@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,14 +23,17 @@ from accounts.services import audit_record
 from . import middleware, voting
 from .models import (
     DEFAULT_QUESTION,
+    AddressTally,
     Answer,
     EmbedSite,
     GuidelineVersion,
     Survey,
     Vote,
+    VoteState,
     Website,
     WorkerHeartbeat,
 )
+from .origins import normalise_origin
 from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
 from .selectors import (
     EMBED_ORIGINS_CACHE_KEY,
@@ -177,36 +179,14 @@ def survey_feature(*, actor: User, survey: Survey, request: HttpRequest | None =
     return survey
 
 
-def normalise_origin(value: str) -> str:
-    """``https://www.Example.go.id/path`` → ``https://www.example.go.id``; ValidationError if no
-    scheme and host."""
-    parsed = urlsplit(value.strip())
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise ValidationError(
-            {
-                "origin": _(
-                    "Give the site's address with http:// or https://, e.g. https://www.example.go.id"
-                )
-            }
-        )
-    if parsed.username or parsed.password:
-        raise ValidationError({"origin": _("The address may not contain a user name.")})
-    host = parsed.hostname.lower()
-    if ":" in host:  # IPv6
-        host = f"[{host}]"
-    default_port = {"http": 80, "https": 443}[parsed.scheme]
-    try:
-        port = parsed.port
-    except ValueError as exc:
-        raise ValidationError({"origin": _("The port in this address is not valid.")}) from exc
-    suffix = f":{port}" if port and port != default_port else ""
-    return f"{parsed.scheme}://{host}{suffix}"
-
-
 def embed_site_add(
     *, actor: User, origin: str, name: str = "", request: HttpRequest | None = None
 ) -> EmbedSite:
-    """Allow one more site to embed the widget. Idempotent on the normalised origin."""
+    """Allow one more site to embed the widget. Idempotent on the normalised origin.
+
+    Guarantees: only scheme, host and port are stored (``origins.normalise_origin``), so the
+    origin cannot add anything to the frame policy or the CORS answer that it is copied into.
+    """
     _require(actor, embed_site_policy, "add")
     origin = normalise_origin(origin)
     with transaction.atomic():
@@ -237,6 +217,7 @@ def embed_site_remove(*, actor: User, site: EmbedSite, request: HttpRequest | No
 
 class VoteStatus(enum.Enum):
     COUNTED = "counted"
+    HELD = "held"
     ALREADY_VOTED = "already_voted"
     RATE_LIMITED = "rate_limited"
 
@@ -251,16 +232,20 @@ def vote_cast(
     site: str = "",
     at: datetime | None = None,
 ) -> VoteStatus:
-    """Count one answer from one member of the public, once per voting period.
+    """Take one answer from one member of the public, once per voting period.
 
     ``client`` is the keyed hash of address and browser, ``voter_id`` the signed cookie's id (when
-    the browser keeps cookies), ``address_key`` the keyed hash of the address for the rate limit
+    the browser keeps cookies), ``address_key`` the keyed hash of the address for the limits
     (``None`` for imports of past results, with their moment in ``at``).
 
-    Guarantees: an unknown answer or a closed survey raises ``SurveyError`` and stores nothing;
-    past the per-address limit nothing is stored (``RATE_LIMITED``); a second vote of the same
-    voter in the same period stores nothing (``ALREADY_VOTED``), even when both arrive at once
-    (a unique constraint decides, not a read-then-write).
+    Guarantees: an unknown answer or a closed survey raises ``SurveyError`` and stores nothing; a
+    second vote of the same voter in the same period stores nothing (``ALREADY_VOTED``), even when
+    both arrive at once (a unique constraint decides, not a read-then-write). Per address, survey
+    and period, the first ``SURVEY_VOTE_ALLOWANCE_PER_ADDRESS`` votes are counted and later ones
+    are stored but held (``HELD``) until reviewed (``votes_review``); more than
+    ``SURVEY_VOTES_PER_ADDRESS_PER_MINUTE`` attempts in a minute store nothing (``RATE_LIMITED``).
+    Both limits are kept in the database under a row lock (``AddressTally``), so every web
+    process and machine shares them.
     """
     if answer not in Answer.values:
         raise SurveyError(
@@ -268,27 +253,122 @@ def vote_cast(
         )
     if not survey.is_open:
         raise SurveyError(_("This survey is closed and no longer takes answers."))
-    if address_key is not None and voting.rate_limit_hit(address_key=address_key):
-        return VoteStatus.RATE_LIMITED
     moment = at or timezone.now()
+    period = voting.period_of(moment.timestamp())
     vote = Vote(
         survey=survey,
         answer=answer,
         created_at=moment,
-        period=voting.period_of(moment.timestamp()),
+        period=period,
         voter_key=voting.voter_key(voter_id=voter_id, client=client),
         client_hash=client,
+        address_hash=address_key or "",
         site=site[:200],
     )
+    if address_key is None:
+        status = VoteStatus.COUNTED if _vote_insert(vote) else VoteStatus.ALREADY_VOTED
+    else:
+        status = _vote_insert_within_allowance(vote, address_key=address_key, at=moment)
+    if status is VoteStatus.COUNTED:
+        # Votes come in autocommit (the blocks above are the whole transaction), so the row is
+        # committed here: clear at once, and the voter sees their vote in the answer.
+        results_cache_clear(survey=survey)
+    return status
+
+
+def _vote_insert(vote: Vote) -> bool:
+    """Insert the vote; ``False`` when this voter already voted in the period."""
     try:
         with transaction.atomic():
             vote.save(force_insert=True)
     except IntegrityError:
-        return VoteStatus.ALREADY_VOTED
-    # Votes come in autocommit (the block above is the whole transaction), so the row is
-    # committed here: clear at once, and the voter sees their vote in the answer.
-    results_cache_clear(survey=survey)
-    return VoteStatus.COUNTED
+        return False
+    return True
+
+
+def _vote_insert_within_allowance(vote: Vote, *, address_key: str, at: datetime) -> VoteStatus:
+    minute = int(at.timestamp() // 60)
+    with transaction.atomic():
+        # The tally row is locked until the vote is stored (PostgreSQL: FOR UPDATE; SQLite: the
+        # immediate transaction), so two processes never both take the last counted place.
+        tally, _created = AddressTally.objects.select_for_update().get_or_create(
+            survey_id=vote.survey_id, address_hash=address_key, period=vote.period
+        )
+        if tally.minute != minute:
+            tally.minute, tally.minute_attempts = minute, 0
+        tally.minute_attempts += 1
+        if tally.minute_attempts > settings.SURVEY_VOTES_PER_ADDRESS_PER_MINUTE:
+            tally.save(update_fields=["minute", "minute_attempts"])
+            return VoteStatus.RATE_LIMITED
+        counted = tally.counted < settings.SURVEY_VOTE_ALLOWANCE_PER_ADDRESS
+        vote.state = VoteState.COUNTED if counted else VoteState.HELD
+        if not _vote_insert(vote):
+            status = VoteStatus.ALREADY_VOTED
+        elif counted:
+            tally.counted += 1
+            status = VoteStatus.COUNTED
+        else:
+            tally.held += 1
+            status = VoteStatus.HELD
+        tally.save(update_fields=["minute", "minute_attempts", "counted", "held"])
+    return status
+
+
+def address_tallies_prune() -> int:
+    """Remove the per-address tallies of finished voting periods (the votes keep their hashes)."""
+    current = voting.period_of(timezone.now().timestamp())
+    removed, _per_model = AddressTally.objects.filter(period__lt=current - 1).delete()
+    return removed
+
+
+# One review acts on at most this many votes (the page shows as many at a time).
+REVIEW_BATCH = 500
+
+
+def votes_review(
+    *,
+    actor: User,
+    survey: Survey,
+    accept: bool,
+    vote_ids: Iterable[int] | None = None,
+    request: HttpRequest | None = None,
+) -> int:
+    """Accept (count) or reject the held votes ``vote_ids`` of a survey (``None``: every held
+    vote, oldest first, up to ``REVIEW_BATCH``); Editors and the Kepala Dinas.
+
+    Guarantees: only held votes of this survey change (others named are left alone); nothing is
+    deleted (a rejected vote stays, out of the results); who reviewed and when is kept on each
+    vote, and one audit event records the act with the number of votes. Returns how many changed.
+    """
+    _require(
+        actor,
+        survey_policy,
+        "change",
+        survey,
+        _("Only Editors and the Kepala Dinas review held votes."),
+    )
+    with transaction.atomic():
+        held = Vote.objects.select_for_update().filter(survey=survey, state=VoteState.HELD)
+        if vote_ids is not None:
+            held = held.filter(pk__in=list(vote_ids)[:REVIEW_BATCH])
+        ids = list(held.order_by("created_at", "id").values_list("pk", flat=True)[:REVIEW_BATCH])
+        if not ids:
+            return 0
+        Vote.objects.filter(pk__in=ids).update(
+            state=VoteState.COUNTED if accept else VoteState.REJECTED,
+            reviewed_by=actor,
+            reviewed_at=timezone.now(),
+        )
+        audit_record(
+            actor=actor,
+            action="survey.votes_accept" if accept else "survey.votes_reject",
+            target=survey,
+            request=request,
+            details={"votes": len(ids), "first": ids[0], "last": ids[-1]},
+        )
+    if accept:
+        transaction.on_commit(lambda: results_cache_clear(survey=survey))
+    return len(ids)
 
 
 def results_cache_clear(*, survey: Survey) -> None:

@@ -8,6 +8,9 @@ from .periodic import Every, PeriodicTask
 PERIODIC_TASKS = [
     PeriodicTask("worker heartbeat", "media_center.tasks.worker_heartbeat", Every(60)),
     PeriodicTask("prune broker messages", "media_center.tasks.prune_broker_messages", Every(3600)),
+    PeriodicTask(
+        "prune survey address tallies", "media_center.tasks.prune_address_tallies", Every(86400)
+    ),
 ]
 
 
@@ -21,3 +24,8 @@ def worker_heartbeat() -> str:
 @shared_task
 def prune_broker_messages() -> int:
     return services.broker_processed_prune()
+
+
+@shared_task
+def prune_address_tallies() -> int:
+    return services.address_tallies_prune()

@@ -1,5 +1,7 @@
 from django.urls import path
 
+import config.converters  # noqa: F401  (registers <id:…>)
+
 from . import feeds, public_views, views
 
 app_name = "media_center"
@@ -11,12 +13,13 @@ urlpatterns = [
     path("surveys/sites/", views.embed_sites, name="embed_sites"),
     path("surveys/<str:slug>/", views.survey_detail, name="survey_detail"),
     path("surveys/<str:slug>/action/", views.survey_action, name="survey_action"),
+    path("surveys/<str:slug>/held/", views.survey_held, name="survey_held"),
     path("surveys/<str:slug>/export.<str:fmt>", views.survey_export, name="survey_export"),
     # The public posts: each at its permanent address, their pictures, the feeds.
-    path("berita/<int:pk>-<str:slug>/", public_views.public_post, name="public_post"),
-    path("berita/<int:pk>/", public_views.public_post, name="public_post_short"),
+    path("berita/<id:pk>-<str:slug>/", public_views.public_post, name="public_post"),
+    path("berita/<id:pk>/", public_views.public_post, name="public_post_short"),
     path(
-        "berita/<int:pk>/foto/<int:asset_id>/<slug:rendition>.jpg",
+        "berita/<id:pk>/foto/<id:asset_id>/<slug:rendition>.jpg",
         public_views.public_post_image,
         name="public_post_image",
     ),
@@ -36,11 +39,11 @@ urlpatterns = [
         name="survey_results_json",
     ),
     path("guidelines/", views.guidelines, name="guidelines"),
-    path("guidelines/v<int:number>/", views.guidelines, name="guidelines_version"),
+    path("guidelines/v<id:number>/", views.guidelines, name="guidelines_version"),
     path("guidelines/edit/", views.guidelines_edit, name="guidelines_edit"),
     path("guidelines/preview/", views.guidelines_preview, name="guidelines_preview"),
     path("registry/", views.registry, name="registry"),
     path("registry/compliance/", views.compliance_view, name="compliance"),
     path("registry/websites/new/", views.website_create, name="website_create"),
-    path("registry/websites/<int:pk>/", views.website_edit, name="website_edit"),
+    path("registry/websites/<id:pk>/", views.website_edit, name="website_edit"),
 ]

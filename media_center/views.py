@@ -8,8 +8,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+
+from config import params
 
 from . import charts, exports, health, selectors, services
 from .forms import (
@@ -22,7 +25,7 @@ from .forms import (
 )
 from .guidelines import render as render_guidelines
 from .ikm import GRADES
-from .models import ANSWER_SCORES, Answer, EmbedSite, GuidelineVersion, Website
+from .models import ANSWER_SCORES, Answer, EmbedSite, GuidelineVersion, VoteState, Website
 from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
 from .registry import compliance, registry_rows
 
@@ -101,17 +104,42 @@ def survey_list(request):
     )
 
 
-def _filters(request):
-    form = ResultsFilterForm(request.GET or None)
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        unit = data.get("unit") or selectors.Unit.DAY
-        date_from, date_to = data.get("date_from"), data.get("date_to")
-    else:
-        unit, date_from, date_to = selectors.Unit.DAY, None, None
+# Days shown when the range is not given (or only one end of it is).
+DEFAULT_SPAN = {"day": 29, "week": 83, "month": 364}
+
+
+def _filters(request, *, strict: bool = False):
+    """The unit and range of days (WIB) asked for; a bad value answers 400 (``config.params``).
+
+    With no dates: the last 30 days (12 weeks, 12 months). With only one end: the other is
+    filled in (the range ends today, or starts that long before the given end). A start after
+    the end is shown on the page with the default range (``strict``, for exports: 400).
+    """
+    unit = request.GET.get("unit") or selectors.Unit.DAY
+    if unit not in selectors.Unit.values:
+        raise params.BadParameter(
+            _("Choose how to group the results: %(units)s.")
+            % {"units": ", ".join(selectors.Unit.values)}
+        )
+    date_from = params.day(request.GET.get("date_from"), name=_("From"))
+    date_to = params.day(request.GET.get("date_to"), name=_("To"))
+    span = timedelta(days=DEFAULT_SPAN[unit])
+    today = timezone.localdate()
     if date_from is None and date_to is None:
-        date_to = timezone.localdate()
-        date_from = date_to - timedelta(days={"day": 29, "week": 83, "month": 364}[unit])
+        date_to, date_from = today, today - span
+    elif date_from is None:
+        date_from = date_to - span
+    elif date_to is None:
+        date_to = max(date_from, today)
+    if date_from > date_to:
+        if strict:
+            raise params.BadParameter(_("The start date is after the end date."))
+        form = ResultsFilterForm(
+            {"unit": unit, "date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+        )
+        form.is_valid()  # shows why the range was not taken
+        return form, unit, today - span, today
+    form = ResultsFilterForm(initial={"unit": unit, "date_from": date_from, "date_to": date_to})
     return form, unit, date_from, date_to
 
 
@@ -120,6 +148,9 @@ def survey_detail(request, slug: str):
     survey = _survey_or_404(request, slug)
     form, unit, date_from, date_to = _filters(request)
     results = selectors.survey_results(survey=survey, date_from=date_from, date_to=date_to)
+    held = selectors.survey_results(
+        survey=survey, date_from=date_from, date_to=date_to, state=VoteState.HELD
+    )
     series = selectors.survey_series(survey=survey, unit=unit, date_from=date_from, date_to=date_to)
     query = f"unit={unit}&date_from={date_from.isoformat()}&date_to={date_to.isoformat()}"
     embed_url = request.build_absolute_uri(reverse("media_center:survey_embed", args=[slug]))
@@ -134,6 +165,8 @@ def survey_detail(request, slug: str):
             "date_from": date_from,
             "date_to": date_to,
             "results": results,
+            "held": held,
+            "held_all": selectors.held_votes(survey=survey).count(),
             "series": series,
             "chart": charts.stacked_bars(
                 series, date_format="YEAR_MONTH_FORMAT" if unit == "month" else "SHORT_DATE_FORMAT"
@@ -198,11 +231,69 @@ def survey_action(request, slug: str):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def survey_held(request, slug: str):
+    """The votes held past their address's allowance: accept (count) or reject them, in bulk."""
+    survey = _survey_or_404(request, slug)
+    can_review = survey_policy.user_has_permission_for_instance(request.user, "change", survey)
+    if request.method == "POST":
+        if not can_review:
+            raise PermissionDenied
+        decision = request.POST.get("decision")
+        if decision not in {"accept", "reject"}:
+            return HttpResponse(_("Unknown action."), status=400)
+        every = request.POST.get("scope") == "all"
+        ids = (
+            None
+            if every
+            else params.id_list(
+                request.POST.getlist("vote"), name="vote", limit=services.REVIEW_BATCH
+            )
+        )
+        if ids == []:
+            messages.error(request, _("Select at least one vote first."))
+            return redirect("media_center:survey_held", slug=survey.slug)
+        changed = services.votes_review(
+            actor=request.user,
+            survey=survey,
+            accept=decision == "accept",
+            vote_ids=ids,
+            request=request,
+        )
+        text = (
+            ngettext(
+                "%(count)d held vote is now counted.",
+                "%(count)d held votes are now counted.",
+                changed,
+            )
+            if decision == "accept"
+            else ngettext(
+                "%(count)d held vote is rejected (kept, not counted).",
+                "%(count)d held votes are rejected (kept, not counted).",
+                changed,
+            )
+        )
+        messages.success(request, text % {"count": changed})
+        return redirect("media_center:survey_held", slug=survey.slug)
+    return render(
+        request,
+        "media_center/survey_held.html",
+        {
+            "survey": survey,
+            "groups": selectors.held_vote_groups(survey=survey),
+            "held": selectors.survey_results(survey=survey, state=VoteState.HELD),
+            "can_review": can_review,
+            "batch": services.REVIEW_BATCH,
+        },
+    )
+
+
+@login_required
 def survey_export(request, slug: str, fmt: str):
     survey = _survey_or_404(request, slug)
     if fmt not in {"csv", "xlsx"}:
         raise Http404(_("Exports are CSV or XLSX."))
-    _form, unit, date_from, date_to = _filters(request)
+    _form, unit, date_from, date_to = _filters(request, strict=True)
     results = selectors.survey_results(survey=survey, date_from=date_from, date_to=date_to)
     series = selectors.survey_series(survey=survey, unit=unit, date_from=date_from, date_to=date_to)
     name = f"survei-{survey.slug}-{date_from.isoformat()}-{date_to.isoformat()}"
@@ -247,7 +338,8 @@ def embed_sites(request):
         elif request.POST.get("action") == "remove":
             if not embed_site_policy.user_has_permission(request.user, "delete"):
                 raise PermissionDenied
-            site = EmbedSite.objects.filter(pk=request.POST.get("site") or 0).first()
+            site_id = params.object_id(request.POST.get("site"), name="site", required=True)
+            site = EmbedSite.objects.filter(pk=site_id).first()
             if site is None:
                 raise Http404(_("That site is not on the list."))
             services.embed_site_remove(actor=request.user, site=site, request=request)

@@ -1,5 +1,6 @@
 """Who is voting, without knowing who they are: the widget token, the voter cookie, the keyed
-hash of address and browser, the per-address rate limit and the voting period.
+hash of address and browser, and the voting period (the per-address limits are kept in the
+database: ``services.vote_cast``).
 
 - The widget token is signed by the portal and names the survey and the voter it was given to; a
   vote without a valid, fresh token is refused. Together with the ``Origin`` check it replaces
@@ -12,13 +13,12 @@ hash of address and browser, the per-address rate limit and the voting period.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
@@ -109,8 +109,26 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def address_group(address: str) -> str:
+    """What the per-address limits count as one address: an IPv4 address, or the /64 network of
+    an IPv6 address (a subscriber is given a whole /64 and may vote from a new address of it
+    every time)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def address_hash(address: str) -> str:
-    return salted_hmac("media_center.survey.address", address, algorithm="sha256").hexdigest()
+    """The keyed hash of an address's group (``address_group``): the key of the limits."""
+    return salted_hmac(
+        "media_center.survey.address", address_group(address), algorithm="sha256"
+    ).hexdigest()
 
 
 def client_hash(address: str, user_agent: str) -> str:
@@ -128,21 +146,3 @@ def period_of(timestamp: float, *, hours: int | None = None) -> int:
     """The number of the voting period a moment falls in (periods start at 00:00 WIB)."""
     length = (hours or settings.SURVEY_VOTE_PERIOD_HOURS) * 3600
     return int((timestamp + WIB_OFFSET) // length)
-
-
-def rate_limit_hit(*, address_key: str, limit: int | None = None, window: int = 60) -> bool:
-    """Count one vote attempt from this address; ``True`` when it is over the limit.
-
-    A fixed window counter in the cache (Redis in production, where ``incr`` is atomic and shared
-    by every web process).
-    """
-    limit = settings.SURVEY_VOTES_PER_ADDRESS_PER_MINUTE if limit is None else limit
-    slot = int(time.time() // window)
-    key = f"survey:rate:{address_key}:{slot}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return count > limit

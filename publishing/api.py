@@ -19,6 +19,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>)
+
 from . import selectors
 from .models import Channel, Delivery, Platform, Post, PostStatus
 from .permissions import post_policy
@@ -305,10 +307,10 @@ class ChannelListView(APIView):
 
 urlpatterns = [
     path("posts/", PostListView.as_view(), name="post-list"),
-    path("posts/<int:pk>/", PostDetailView.as_view(), name="post-detail"),
-    path("posts/<int:pk>/submit/", PostSubmitView.as_view(), name="post-submit"),
-    path("posts/<int:pk>/approve/", PostApproveView.as_view(), name="post-approve"),
-    path("posts/<int:pk>/reject/", PostRejectView.as_view(), name="post-reject"),
-    path("deliveries/<int:pk>/retry/", DeliveryRetryView.as_view(), name="delivery-retry"),
+    path("posts/<id:pk>/", PostDetailView.as_view(), name="post-detail"),
+    path("posts/<id:pk>/submit/", PostSubmitView.as_view(), name="post-submit"),
+    path("posts/<id:pk>/approve/", PostApproveView.as_view(), name="post-approve"),
+    path("posts/<id:pk>/reject/", PostRejectView.as_view(), name="post-reject"),
+    path("deliveries/<id:pk>/retry/", DeliveryRetryView.as_view(), name="delivery-retry"),
     path("channels/", ChannelListView.as_view(), name="channel-list"),
 ]

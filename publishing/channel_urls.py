@@ -2,16 +2,18 @@
 
 from django.urls import path
 
+import config.converters  # noqa: F401  (registers <id:…>)
+
 from . import channel_views
 
 app_name = "channels"
 
 urlpatterns = [
     path("", channel_views.channel_list, name="channel_list"),
-    path("<int:pk>/", channel_views.channel_detail, name="channel_detail"),
-    path("<int:pk>/edit/", channel_views.channel_edit, name="channel_edit"),
-    path("<int:pk>/active/", channel_views.channel_active, name="channel_active"),
-    path("<int:pk>/connect/", channel_views.channel_connect, name="channel_connect"),
+    path("<id:pk>/", channel_views.channel_detail, name="channel_detail"),
+    path("<id:pk>/edit/", channel_views.channel_edit, name="channel_edit"),
+    path("<id:pk>/active/", channel_views.channel_active, name="channel_active"),
+    path("<id:pk>/connect/", channel_views.channel_connect, name="channel_connect"),
     path(
         "oauth/<str:platform>/callback/",
         channel_views.oauth_callback,

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config import params
+
 from .models import Platform, PostStatus
 
 VARIANT_FIELDS = {
@@ -92,13 +94,11 @@ class PostForm(forms.Form):
 
 
 def _ids(data, name: str) -> list[int]:
+    """The ids of a list field; an item that is no id answers 400 (``config.params``)."""
     values = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
-    ids = []
-    for value in values:
-        for part in str(value).split(","):
-            if part.strip().isdigit():
-                ids.append(int(part))
-    return list(dict.fromkeys(ids))[:50]
+    if isinstance(values, (str, int)):
+        values = [values]
+    return params.id_list([str(value) for value in values], name=name)
 
 
 def initial_for(post) -> dict:

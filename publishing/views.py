@@ -3,7 +3,7 @@ request, call a service or a selector, render."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assets.selectors import assets_for_user
+from config import params
 
 from . import selectors
 from .checks import check_post_content
@@ -156,12 +157,9 @@ def compose(request):
                 return redirect("publishing:post_detail", pk=post.pk)
     else:
         # From the library's "Use for publication": ?assets=1,2
-        form = PostForm(asset_ids=_query_ids(request.GET.get("assets", "")), channel_ids=[])
+        asset_ids = params.id_list(request.GET.get("assets", ""), name="assets")
+        form = PostForm(asset_ids=asset_ids, channel_ids=[])
     return render(request, "publishing/compose.html", _composer_context(request, form))
-
-
-def _query_ids(value: str) -> list[int]:
-    return list(dict.fromkeys(int(v) for v in value.split(",") if v.strip().isdigit()))[:50]
 
 
 @login_required
@@ -436,7 +434,7 @@ def approval_queue(request):
 def approve_many(request):
     if not post_policy.user_has_permission(request.user, "approve"):
         raise PermissionDenied
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    ids = params.id_list(request.POST.getlist("ids"), name="ids", limit=500)
     if not ids:
         messages.error(request, _("Select at least one post first."))
         return redirect("publishing:approval_queue")
@@ -460,12 +458,8 @@ def approve_many(request):
 def calendar(request):
     _require_view(request)
     view = "week" if request.GET.get("view") == "week" else "month"
-    try:
-        anchor = date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        anchor = timezone.localdate()
-    channel = request.GET.get("channel", "")
-    channel_id = int(channel) if channel.isdigit() else None
+    anchor = params.day(request.GET.get("date"), name="date") or timezone.localdate()
+    channel_id = params.object_id(request.GET.get("channel"), name="channel")
     start, end = selectors.calendar_range(view, anchor)
     by_day = selectors.calendar_posts(user=request.user, start=start, end=end, channel=channel_id)
     days = []

@@ -5,9 +5,12 @@ one transaction on a locked row, and writes one audit event (``post.create``, ``
 ``post.submit``, ``post.approve``, ``post.reject``, ``post.return``, ``post.reschedule``,
 ``post.delete``): the post's timeline is those events.
 
-An approval is for one **content version**: changing what is published (text, variants, media,
-channels, link, first comment, thread) bumps ``content_version`` and sends an approved or
-scheduled post back to approval; changing only its time does not.
+An approval is for one **content version**: changing anything the public or a platform sees
+(text, variants, media and their descriptions, channels, link, first comment, thread, whether it
+shows on the public pages and with its author's name, and its time) bumps ``content_version`` and
+sends an approved or scheduled post back to approval, with the fields that changed in the audit
+event. Only the working title, which is never published, changes freely. A post being sent or
+sent cannot change at all.
 """
 
 from __future__ import annotations
@@ -127,16 +130,40 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _snapshot(post: Post) -> dict[str, Any]:
-    """What is published: an approval holds for exactly this."""
+    """What the public and the platforms see, and when: an approval holds for exactly this."""
+    media = list(post.media.all())
     return {
         "text": post.text,
         "first_comment": post.first_comment,
         "link": post.link,
         "thread": post.thread,
         "variants": {v.platform: v.text for v in post.variants.all()},
-        "media": [m.asset_id for m in post.media.all()],
+        "media": [m.asset_id for m in media],
+        "alt_texts": [m.alt_text for m in media],
         "channels": sorted(c.pk for c in post.channels.all()),
+        "is_public": post.is_public,
+        "show_author": post.show_author,
+        "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
     }
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return sorted(key for key in after if before.get(key) != after[key])
+
+
+def _back_to_approval(post: Post, details: dict[str, Any]) -> None:
+    """A new content version: an approved or scheduled post waits for approval again."""
+    post.content_version += 1
+    details["content_version"] = post.content_version
+    if post.status in APPROVED_WAITING:
+        # The approval was for other content: it goes back to the Kepala Dinas.
+        post.status = PostStatus.SUBMITTED
+        post.submitted_at = timezone.now()
+        post.approved_by = None
+        post.approved_at = None
+        details["back_to_approval"] = True
+    post.save(update_fields=["content_version", "status", "submitted_at", "approved_by",
+                             "approved_at", "updated_at"])  # fmt: skip
 
 
 def _write_relations(
@@ -221,9 +248,9 @@ def post_update(
 ) -> Post:
     """Change a post that is not yet sent out; arguments left out stay as they are.
 
-    A change of what is published bumps ``content_version``; on an approved or scheduled post it
-    also sends the post back to approval (``submitted``). A change of the time alone keeps the
-    approval (but a new time of an approved post must be in the future).
+    A change of anything the public or a platform sees, its time included (``_snapshot``), bumps
+    ``content_version``; on an approved or scheduled post it also sends the post back to
+    approval (``submitted``). The working title alone changes freely.
     """
     post = _locked(post)
     _require(
@@ -259,20 +286,11 @@ def post_update(
     post.save()
     _write_relations(post, variants=cleaned_variants, assets=assets, channels=channels)
     post = Post.objects.get(pk=post.pk)  # relations as written
-    content_changed = _snapshot(post) != before
-    details: dict[str, Any] = {"content_changed": content_changed}
+    changed = _changed(before, _snapshot(post))
+    content_changed = bool(changed)
+    details: dict[str, Any] = {"content_changed": content_changed, "changed": changed}
     if content_changed:
-        post.content_version += 1
-        details["content_version"] = post.content_version
-        if post.status in APPROVED_WAITING:
-            # The approval was for other content: it goes back to the Kepala Dinas.
-            post.status = PostStatus.SUBMITTED
-            post.submitted_at = timezone.now()
-            post.approved_by = None
-            post.approved_at = None
-            details["back_to_approval"] = True
-        post.save(update_fields=["content_version", "status", "submitted_at", "approved_by",
-                                 "approved_at", "updated_at"])  # fmt: skip
+        _back_to_approval(post, details)
     if schedule_changed:
         if post.status in APPROVED_WAITING and (
             post.scheduled_at is None or post.scheduled_at <= timezone.now()
@@ -457,8 +475,9 @@ def post_return(*, actor: User, post: Post | int, comment: str = "") -> Post:
 
 @transaction.atomic
 def post_reschedule(*, actor: User, post: Post | int, scheduled_at: datetime) -> Post:
-    """Move a post to another time (the calendar's drag and drop). An approved post stays
-    approved; the new time must be in the future."""
+    """Move a post to another time (the calendar's drag and drop); the new time must be in the
+    future. The time is part of what the Kepala Dinas approved: an approved or scheduled post
+    that moves goes back to approval (``post.reschedule`` records it)."""
     post = _locked(post)
     _require(
         post_policy.user_has_permission_for_instance(actor, "change", post),
@@ -471,18 +490,14 @@ def post_reschedule(*, actor: User, post: Post | int, scheduled_at: datetime) ->
         raise ValidationError({"scheduled_at": _("Choose a time in the future.")})
     previous = post.scheduled_at
     post.scheduled_at = scheduled_at
-    if post.status == PostStatus.APPROVED:
-        post.status = PostStatus.SCHEDULED  # not yet released: it now waits for its time
-    post.save(update_fields=["scheduled_at", "status", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="post.reschedule",
-        target=post,
-        details={
-            "from": previous.isoformat() if previous else None,
-            "to": scheduled_at.isoformat(),
-        },
-    )
+    post.save(update_fields=["scheduled_at", "updated_at"])
+    details: dict[str, Any] = {
+        "from": previous.isoformat() if previous else None,
+        "to": scheduled_at.isoformat(),
+    }
+    if previous != scheduled_at:
+        _back_to_approval(post, details)
+    audit_record(actor=actor, action="post.reschedule", target=post, details=details)
     return post
 
 

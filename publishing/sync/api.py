@@ -16,6 +16,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>)
+
 from ..models import Channel
 from . import selectors, services
 from .models import RepostSuggestion, SyncKinds, SyncRule
@@ -216,15 +218,15 @@ class SuggestionDismissView(APIView):
 
 urlpatterns = [
     path("sync-rules/", SyncRuleListView.as_view(), name="sync-rule-list"),
-    path("sync-rules/<int:pk>/", SyncRuleDetailView.as_view(), name="sync-rule-detail"),
+    path("sync-rules/<id:pk>/", SyncRuleDetailView.as_view(), name="sync-rule-detail"),
     path("repost-suggestions/", SuggestionListView.as_view(), name="repost-suggestion-list"),
     path(
-        "repost-suggestions/<int:pk>/accept/",
+        "repost-suggestions/<id:pk>/accept/",
         SuggestionAcceptView.as_view(),
         name="repost-suggestion-accept",
     ),
     path(
-        "repost-suggestions/<int:pk>/dismiss/",
+        "repost-suggestions/<id:pk>/dismiss/",
         SuggestionDismissView.as_view(),
         name="repost-suggestion-dismiss",
     ),

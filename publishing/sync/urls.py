@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+import config.converters  # noqa: F401  (registers <id:…>)
+
 from . import views
 
 app_name = "sync"
@@ -9,9 +11,9 @@ app_name = "sync"
 urlpatterns = [
     path("", views.sync_page, name="index"),
     path("rules/new/", views.rule_form, name="rule_new"),
-    path("rules/<int:pk>/", views.rule_form, name="rule_edit"),
-    path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
+    path("rules/<id:pk>/", views.rule_form, name="rule_edit"),
+    path("rules/<id:pk>/delete/", views.rule_delete, name="rule_delete"),
     path("reposts/", views.repost_queue, name="reposts"),
-    path("reposts/<int:pk>/accept/", views.repost_accept, name="repost_accept"),
-    path("reposts/<int:pk>/dismiss/", views.repost_dismiss, name="repost_dismiss"),
+    path("reposts/<id:pk>/accept/", views.repost_accept, name="repost_accept"),
+    path("reposts/<id:pk>/dismiss/", views.repost_dismiss, name="repost_dismiss"),
 ]

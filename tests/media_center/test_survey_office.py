@@ -163,7 +163,7 @@ def test_managers_list_the_embedding_sites(request, client_for, who):
     client = client_for(request.getfixturevalue(who))
     client.post(
         "/surveys/sites/",
-        {"action": "add", "origin": "https://Desa.example.go.id/x", "name": "Desa"},
+        {"action": "add", "origin": "https://Desa.example.go.id/", "name": "Desa"},
     )
     site = EmbedSite.objects.get()
     assert site.origin == "https://desa.example.go.id"

@@ -149,7 +149,7 @@ def test_the_rate_limit_counts_attempts_per_address(editor, settings):
 @pytest.mark.parametrize(
     ("given", "stored"),
     [
-        ("https://www.Example.go.id/berita/", "https://www.example.go.id"),
+        ("https://www.Example.go.id/", "https://www.example.go.id"),
         ("http://kab.example.go.id:8080", "http://kab.example.go.id:8080"),
         ("https://kab.example.go.id:443", "https://kab.example.go.id"),
     ],

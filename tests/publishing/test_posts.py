@@ -300,24 +300,27 @@ def test_approve_many_approves_what_it_may_and_says_why_not_for_the_rest(
     assert Post.objects.filter(status=PostStatus.SCHEDULED).count() == 3
 
 
-def test_editing_approved_content_returns_it_to_approval_but_rescheduling_keeps_it(
-    editor, kadis, three, photo
-):
+def test_editing_approved_content_or_its_time_returns_it_to_approval(editor, kadis, three, photo):
     post = draft(editor, three, [photo], scheduled_at=later(5))
     post_submit(actor=editor, post=post)
     post_approve(actor=kadis, post=post)
-    moved = post_reschedule(actor=editor, post=post, scheduled_at=later(24))
-    assert moved.status == PostStatus.SCHEDULED and moved.approved_by == kadis
-    # Changing only the time through the editor keeps the approval too.
-    kept = post_update(actor=editor, post=post, scheduled_at=later(30), title="Banjir")
+    # The working title is the office's own: changing it keeps the approval.
+    kept = post_update(actor=editor, post=post, title="Banjir")
     assert kept.status == PostStatus.SCHEDULED and kept.content_version == 1
+    # The time is part of what was approved: moving the post asks for approval again.
+    moved = post_reschedule(actor=editor, post=post, scheduled_at=later(24))
+    assert moved.status == PostStatus.SUBMITTED and moved.approved_by is None
+    assert moved.content_version == 2 and moved.approved_version == 1
+    assert post_approve(actor=kadis, post=post).approved_version == 2
     changed = post_update(actor=editor, post=post, text="Teks baru tentang banjir.")
     assert changed.status == PostStatus.SUBMITTED
-    assert changed.content_version == 2 and changed.approved_version == 1
+    assert changed.content_version == 3 and changed.approved_version == 2
     assert changed.approved_by is None
     # The Kepala Dinas approves the new version.
-    assert post_approve(actor=kadis, post=post).approved_version == 2
-    assert actions(post)[-4:] == ["post.reschedule", "post.update", "post.update", "post.approve"]
+    assert post_approve(actor=kadis, post=post).approved_version == 3
+    assert actions(post)[-5:] == [
+        "post.update", "post.reschedule", "post.approve", "post.update", "post.approve"
+    ]  # fmt: skip
 
 
 def test_rescheduling_refuses_the_past_and_who_may_not_change(

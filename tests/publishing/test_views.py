@@ -139,7 +139,7 @@ def test_the_calendar_shows_scheduled_posts_and_moves_them(client_for, kadis, ed
     assert f'data-post="{submitted.pk}"' in month and 'draggable="true"' in month
     week = client.get(f"/publishing/calendar/?view=week&date={when:%Y-%m-%d}").content.decode()
     assert f'data-post="{submitted.pk}"' in week
-    # Drag and drop: the script posts the new moment; the approval stays.
+    # Drag and drop: the script posts the new moment; the new time needs a new approval.
     target = when + timedelta(days=2)
     answer = client.post(
         f"/publishing/posts/{submitted.pk}/reschedule/",
@@ -148,7 +148,7 @@ def test_the_calendar_shows_scheduled_posts_and_moves_them(client_for, kadis, ed
     )
     assert answer.status_code == 200
     post = Post.objects.get(pk=submitted.pk)
-    assert post.status == PostStatus.SCHEDULED and post.approved_by == kadis
+    assert post.status == PostStatus.SUBMITTED and post.approved_by is None
     assert timezone.localtime(post.scheduled_at).date() == target.date()
     # The keyboard alternative: a date field, same time of day.
     client.post(

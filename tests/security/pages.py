@@ -50,6 +50,7 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "assets:media": lambda d: {"token": _media_token(d)},
     "media_center:survey_detail": lambda d: {"slug": d.survey.slug},
     "media_center:survey_action": lambda d: {"slug": d.survey.slug},
+    "media_center:survey_held": lambda d: {"slug": d.survey.slug},
     "media_center:survey_export": lambda d: [
         {"slug": d.survey.slug, "fmt": "csv"},
         {"slug": d.survey.slug, "fmt": "xlsx"},
