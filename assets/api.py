@@ -2,7 +2,8 @@
 
 Every refusal is a 4xx with a reason for a person (Indonesian by default, English with
 ``Accept-Language: en``): 400 for a refused file or bad input, 403 without the right, 404 for
-what one may not see, 409 for a duplicate (with the existing asset's id), 413 when too large.
+what one may not see, 409 for a duplicate (with the existing asset's id when the caller may see it), 413 when too
+large.
 """
 
 from __future__ import annotations
@@ -279,8 +280,23 @@ class FolderDetailView(APIView):
 # --- assets -------------------------------------------------------------------------------------
 
 DUPLICATE_SCHEMA = inline_serializer(
-    "DuplicateAsset", {"detail": serializers.CharField(), "existing_id": serializers.IntegerField()}
+    "DuplicateAsset",
+    {
+        "detail": serializers.CharField(),
+        "existing_id": serializers.IntegerField(
+            required=False, help_text="only when the existing asset is open to the caller"
+        ),
+    },
 )
+
+
+def _duplicate(exc: services.DuplicateAsset, user) -> Response:
+    """409: the same bytes are in the library; their id only for a caller who may see them."""
+    answer = exc.answer_for(user)
+    body = {"detail": answer["message"]}
+    if "asset" in answer:
+        body["existing_id"] = answer["asset"]
+    return Response(body, status=status.HTTP_409_CONFLICT)
 
 
 class AssetListView(APIView):
@@ -335,10 +351,7 @@ class AssetListView(APIView):
                 location=data.get("location", ""),
             )
         except services.DuplicateAsset as exc:
-            return Response(
-                {"detail": exc.message, "existing_id": exc.existing.pk},
-                status=status.HTTP_409_CONFLICT,
-            )
+            return _duplicate(exc, request.user)
         except RefusedFile as exc:
             return Response({"file": [str(exc.message)]}, status=status.HTTP_400_BAD_REQUEST)
         except services.AssetTooLarge as exc:
@@ -406,10 +419,7 @@ class AssetRestoreView(APIView):
         try:
             services.asset_restore(actor=request.user, asset=asset, request=request)
         except services.DuplicateAsset as exc:
-            return Response(
-                {"detail": exc.message, "existing_id": exc.existing.pk},
-                status=status.HTTP_409_CONFLICT,
-            )
+            return _duplicate(exc, request.user)
         except DjangoPermissionDenied as exc:
             raise _as_drf(exc) from None
         return Response(AssetSerializer(selectors.asset_get_for_user(request.user, pk)).data)

@@ -399,8 +399,7 @@ def _pdf_risks_parsed(path: str) -> set[str]:
     """Every object of the PDF, read with pypdf (which undoes name escapes and opens compressed
     object streams): the names that mark scripts, launch actions, embedded files, rich media
     and XFA forms, wherever they are (document, pages, annotations, form fields, name trees)."""
-    from pypdf import PdfReader
-    from pypdf import PasswordType
+    from pypdf import PasswordType, PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
     try:

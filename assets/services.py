@@ -68,7 +68,11 @@ MAX_TAGS = 30
 
 
 class DuplicateAsset(Exception):
-    """The same bytes are already in the library, as ``existing``."""
+    """The same bytes are already in the library, as ``existing``.
+
+    ``existing`` may sit in a restricted folder the uploader cannot open: what a person is told
+    comes from ``answer_for`` (or ``message_for``), which names the asset only to someone who
+    may see it."""
 
     def __init__(self, existing: Asset):
         super().__init__(f"duplicate of asset {existing.pk}")
@@ -79,6 +83,31 @@ class DuplicateAsset(Exception):
         return _('This file is already in the library as "%(title)s".') % {
             "title": self.existing.title
         }
+
+    def visible_to(self, user: User | None) -> bool:
+        return user is None or asset_policy.user_has_permission_for_instance(
+            user, "view", self.existing
+        )
+
+    def message_for(self, user: User | None) -> str:
+        if self.visible_to(user):
+            return self.message
+        return _(
+            "A file with the same content is already in the library, in a folder you cannot "
+            "open. If you need it, ask the Head of Department or the administrator, who see "
+            "every folder."
+        )
+
+    def answer_for(self, user: User | None) -> dict:
+        """The message, with the existing asset's id, title and address when ``user`` may see it."""
+        answer: dict = {"message": self.message_for(user)}
+        if self.visible_to(user):
+            answer |= {
+                "asset": self.existing.pk,
+                "title": self.existing.title,
+                "url": reverse("assets:asset_detail", args=[self.existing.pk]),
+            }
+        return answer
 
 
 class StorageUnavailable(Exception):
@@ -1200,13 +1229,7 @@ def upload_finish(*, session: UploadSession) -> dict:
             "url": reverse("assets:asset_detail", args=[asset.pk]),
         }
     except DuplicateAsset as exc:
-        result = {
-            "status": "duplicate",
-            "asset": exc.existing.pk,
-            "title": exc.existing.title,
-            "url": reverse("assets:asset_detail", args=[exc.existing.pk]),
-            "message": exc.message,
-        }
+        result = {"status": "duplicate", **exc.answer_for(session.user)}
     except RefusedFile as exc:
         result = {"status": "refused", "message": str(exc.message)}
     except StorageUnavailable as exc:

@@ -193,7 +193,7 @@ def asset_restore(request, pk: int):
     try:
         services.asset_restore(actor=request.user, asset=asset, request=request)
     except services.DuplicateAsset as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message_for(request.user))
         return redirect("assets:trash")
     messages.success(request, _('"%(title)s" is back in the library.') % {"title": asset.title})
     return redirect("assets:asset_detail", pk=asset.pk)
@@ -338,8 +338,11 @@ def upload(request):
                     location=data["location"],
                 )
             except services.DuplicateAsset as exc:
-                messages.warning(request, exc.message)
-                return redirect("assets:asset_detail", pk=exc.existing.pk)
+                if not exc.visible_to(request.user):
+                    form.add_error("file", exc.message_for(request.user))
+                else:
+                    messages.warning(request, exc.message)
+                    return redirect("assets:asset_detail", pk=exc.existing.pk)
             except (
                 services.RefusedFile,
                 services.AssetTooLarge,
