@@ -1155,35 +1155,61 @@ def _pipe(source: BodySource, fd: int, digest, remaining: int) -> int:
     return written
 
 
-def upload_append(
+def upload_receive(
     *, session: UploadSession, offset: int, source: BodySource, content_length: int | None
 ) -> int:
-    """Append the bytes of one PATCH at ``offset``, straight to disk. Returns the new offset.
-    A dropped connection keeps what arrived, so the client resumes from there."""
+    """Append the bytes of one PATCH at ``offset``, straight to disk, and store the file when
+    they were the last ones. Returns the new offset.
+
+    Guarantees: the whole of it (append, then finish) runs under an exclusive lock on the
+    upload's part file, so two PATCHes of one upload never write or finish at once, whichever
+    web process each reaches; a PATCH that finds the upload busy, finished or not at ``offset``
+    raises ``UploadConflict`` (``offset`` -1 when busy) and writes nothing. A dropped connection
+    keeps what arrived, so the client resumes from there. Raises ``UploadSession.DoesNotExist``
+    when the upload was given up meanwhile.
+    """
     import fcntl
 
     path = upload_part_path(session)
-    if session.result is not None:
-        raise UploadConflict(session.length)
-    key = str(session.pk)
-    with open(path, "ab", buffering=0) as handle:
+    try:
+        # Never created here: a part file that is gone belongs to a finished or abandoned upload.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    except FileNotFoundError:
+        session.refresh_from_db(fields=["result"])
+        raise UploadConflict(session.length if session.result is not None else -1) from None
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise UploadConflict(-1) from None
-        current = handle.seek(0, os.SEEK_END)
+        # The one who held the lock before may have finished the upload (and moved the file).
+        try:
+            same_file = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same_file = False
+        session.refresh_from_db(fields=["result"])
+        if session.result is not None:
+            raise UploadConflict(session.length)
+        if not same_file:
+            raise UploadConflict(-1)
+        current = os.lseek(fd, 0, os.SEEK_END)
         if offset != current:
             raise UploadConflict(current)
         room = session.length - current
         if content_length is not None and content_length > room:
             raise ValidationError(_("This chunk goes past the announced length of the file."))
         remaining = room if content_length is None else content_length
+        key = str(session.pk)
         digest = _running_hash(key, current)
         # (After an error the running hash is dropped: the whole file is hashed when it is done.)
-        new_offset = current + _pipe(source, handle.fileno(), digest, remaining)
-    if digest is not None:
-        _keep_running_hash(key, new_offset, digest)
-    # No database write per chunk: the part file's own time tells when the upload last moved.
+        new_offset = current + _pipe(source, fd, digest, remaining)
+        if digest is not None:
+            _keep_running_hash(key, new_offset, digest)
+        # No database write per chunk: the part file's own time tells when the upload last moved.
+        if new_offset >= session.length:
+            upload_finish(session=session)
+    finally:
+        os.close(fd)  # and with it the lock
     return new_offset
 
 
