@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -26,9 +27,12 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Division
+
 from . import selectors, services, tus
 from .inspection import RefusedFile
 from .models import Asset, Folder, Theme
+from .params import IdRelatedField, id_serializer_field, parse_optional_id
 
 
 def _as_drf(exc: Exception):
@@ -117,7 +121,7 @@ class AssetSerializer(serializers.ModelSerializer):
 
 class AssetCreateSerializer(serializers.Serializer):
     file = serializers.FileField()
-    folder = serializers.IntegerField()
+    folder = id_serializer_field()
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     theme = serializers.CharField(required=False, allow_blank=True, help_text="id or name")
     date = serializers.DateField(required=False, allow_null=True)
@@ -135,7 +139,7 @@ class AssetUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     credit = serializers.CharField(required=False, allow_blank=True, max_length=150)
     location = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    folder = serializers.IntegerField(required=False)
+    folder = id_serializer_field(required=False)
 
 
 class AssetFilterSerializer(serializers.Serializer):
@@ -145,13 +149,24 @@ class AssetFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Asset.Status.choices, required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
-    folder = serializers.IntegerField(required=False)
+    folder = id_serializer_field(required=False)
     include_subfolders = serializers.BooleanField(required=False, default=True)
     sort = serializers.ChoiceField(choices=list(selectors.SORTS), required=False)
     trashed = serializers.BooleanField(required=False, default=False)
 
 
 class FolderSerializer(serializers.ModelSerializer):
+    parent = IdRelatedField(
+        queryset=Folder.objects.all(),
+        required=False,
+        allow_null=True,
+        # The same words for a folder that does not exist and one that is not open to the caller.
+        error_messages={
+            "does_not_exist": _lazy("This folder does not exist or is not open to you.")
+        },
+    )
+    division = IdRelatedField(queryset=Division.objects.all(), required=False)
+
     class Meta:
         model = Folder
         fields = ["id", "name", "parent", "division", "restricted", "path", "created_at"]
@@ -200,11 +215,12 @@ class FolderListView(APIView):
     )
     def get(self, request):
         folders = selectors.folder_list(user=request.user).order_by("path")
-        parent = request.query_params.get("parent")
-        if parent:
-            if not parent.isdigit():
-                raise ValidationError({"parent": [_("A folder id is a number.")]})
-            folders = folders.filter(parent_id=int(parent))
+        try:
+            parent = parse_optional_id(request.query_params.get("parent"), field="parent")
+        except ValueError as exc:
+            raise ValidationError({"parent": [str(exc)]}) from None
+        if parent is not None:
+            folders = folders.filter(parent_id=parent)
         paginator = LibraryPagination()
         page = paginator.paginate_queryset(folders, request, view=self)
         return paginator.get_paginated_response(FolderSerializer(page, many=True).data)
@@ -222,7 +238,8 @@ class FolderListView(APIView):
                 actor=request.user,
                 name=data["name"],
                 parent=parent,
-                division=data.get("division") or request.user.division,
+                # Not given: the parent's division, or the caller's own for a top-level folder.
+                division=data.get("division") or (None if parent else request.user.division),
                 restricted=data.get("restricted", False),
             )
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
@@ -427,10 +444,10 @@ class AssetRestoreView(APIView):
 
 urlpatterns = [
     path("folders/", FolderListView.as_view(), name="folder-list"),
-    path("folders/<int:pk>/", FolderDetailView.as_view(), name="folder-detail"),
+    path("folders/<libid:pk>/", FolderDetailView.as_view(), name="folder-detail"),
     path("assets/", AssetListView.as_view(), name="asset-list"),
-    path("assets/<int:pk>/", AssetDetailView.as_view(), name="asset-detail"),
-    path("assets/<int:pk>/restore/", AssetRestoreView.as_view(), name="asset-restore"),
+    path("assets/<libid:pk>/", AssetDetailView.as_view(), name="asset-detail"),
+    path("assets/<libid:pk>/restore/", AssetRestoreView.as_view(), name="asset-restore"),
     # Resumable uploads for API clients speak tus, as the upload page does.
     path("uploads/", tus.uploads, name="asset-uploads"),
     path("uploads/<uuid:upload_id>/", tus.upload_detail, name="asset-upload-detail"),

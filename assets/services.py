@@ -242,18 +242,21 @@ def folder_create(
     division: Division | None = None,
     restricted: bool = False,
 ) -> Folder:
-    """Create a folder under ``parent`` (or at the top). Names are unique among siblings."""
+    """Create a folder under ``parent`` (or at the top) for ``division`` (the parent's when not
+    given). Names are unique among siblings. Who may create which folder is the folder policy's
+    ``folder_create_refusal``: e.g. nobody but the Kepala Dinas and the Admin creates a folder
+    owned by another division."""
     name = clean_folder_name(name)
     if parent is not None:
         division = division or parent.division
     if division is None:
         raise ValidationError({"division": _("Choose the division the folder belongs to.")})
     if actor is not None:
-        _require(actor.has_perm("assets.add_folder"), _("Only editors organise folders."))
-        if parent is not None:
-            _require(folder_policy.user_has_permission_for_instance(actor, "manage", parent))
-        else:
-            _require(folder_policy.user_may_create_root(actor, division.pk))
+        refusal = folder_policy.folder_create_refusal(
+            actor, parent=parent, division_id=division.pk, restricted=restricted
+        )
+        if refusal:
+            raise PermissionDenied(refusal)
     with transaction.atomic():
         if _sibling_exists(name, parent):
             raise _name_taken_error(name)
@@ -1214,12 +1217,15 @@ def upload_receive(
 
 
 def _theme_from(value: str) -> Theme | None:
+    """The theme named by its id or its name; ``None`` when there is no such theme."""
+    from .params import is_id
+
     value = (value or "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if is_id(value):
         return Theme.objects.filter(pk=int(value)).first()
-    return Theme.objects.filter(name__iexact=value).first()
+    return Theme.objects.filter(name__iexact=value[:80]).first()
 
 
 def upload_finish(*, session: UploadSession) -> dict:

@@ -25,6 +25,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from . import selectors, services
 from .bodyreader import body_source
 from .models import UploadSession
+from .params import is_id
 from .permissions import is_senior
 
 TUS_VERSION = "1.0.0"
@@ -114,7 +115,7 @@ def uploads(request):
     except ValidationError as exc:
         return _reply(400, " ".join(exc.messages))
     folder_id = meta.get("folder", "")
-    folder = selectors.folder_get_for_user(user, int(folder_id)) if folder_id.isdigit() else None
+    folder = selectors.folder_get_for_user(user, int(folder_id)) if is_id(folder_id) else None
     if folder is None:
         return _reply(400, _("Choose the folder to upload into."))
     filename = meta.get("filename") or meta.get("name") or "file"
