@@ -565,7 +565,7 @@ def folder_access(request, folder_pk: int):
 # --- files --------------------------------------------------------------------------------------
 
 _INLINE_KINDS = ("image/", "video/", "audio/", "application/pdf")
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"bytes=([0-9]{0,19})-([0-9]{0,19})$")
 
 
 def _file_response(request, name: str, content_type: str, filename: str, *, download: bool):

@@ -142,6 +142,8 @@ def test_no_number_anywhere_makes_a_server_error(world, role):
             else:
                 response = client.patch(url, json.dumps(data), content_type="application/json")
             no_server_error(response, (method, url, bad))
+        ranged = client.get(f"/library/assets/{asset.pk}/download/", HTTP_RANGE=f"bytes={bad}-")
+        no_server_error(ranged, ("range", bad))
         api = client.post(
             "/api/v1/assets/",
             {"file": io.BytesIO(media.jpeg(color=(1, 1, 1))), "folder": bad},
