@@ -15,6 +15,7 @@ urlpatterns = [
     path("folders/<libid:folder_pk>/edit/", views.folder_edit, name="folder_edit"),
     path("folders/<libid:folder_pk>/delete/", views.folder_delete, name="folder_delete"),
     path("folders/<libid:folder_pk>/access/", views.folder_access, name="folder_access"),
+    path("folders/<libid:folder_pk>/download/", views.folder_download, name="folder_download"),
     path("assets/<libid:pk>/", views.asset_detail, name="asset_detail"),
     path("assets/<libid:pk>/status/", views.asset_status, name="asset_status"),
     path("assets/<libid:pk>/edit/", views.asset_edit, name="asset_edit"),
