@@ -434,7 +434,7 @@ def folder_create(request):
     division's open folders (the folder policy decides, the service checks again)."""
     user = request.user
     choices = selectors.folder_choices(user=user, action="subfolder")
-    may_create_root = folder_policy.user_may_create_root(user, user.division_id) or is_senior(user)
+    may_create_root = folder_policy.user_may_create_root(user, user.division_id)
     if not choices and not may_create_root:
         raise PermissionDenied(_("You may not create folders."))
     try:
