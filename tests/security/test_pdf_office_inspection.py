@@ -441,3 +441,15 @@ def test_ordinary_office_files_are_still_accepted(staf_client, pkp_folder, uploa
     for kind in ("xlsx", "pptx"):
         answer = api_upload(staf_client, pkp_folder, media.office(kind), f"b.{kind}")
         assert answer.status_code == 201, answer.content
+
+
+def test_a_pdf_that_cannot_be_read_through_is_refused(staf_client, pkp_folder, upload_dir):
+    """The viewer (pdfium) opens it, the parser cannot read it through (5,000 nested arrays):
+    what cannot be read cannot be shown to be harmless, so it is refused and says why."""
+    deep = pdf(
+        [CATALOG.format(extra=" /X " + "[" * 5000 + "]" * 5000), PAGES, PAGE.format(extra="")]
+    )
+    answer = api_upload(staf_client, pkp_folder, deep, "dalam.pdf")
+    assert answer.status_code == 400
+    assert "tidak dapat dibaca seluruhnya" in " ".join(answer.json()["file"])
+    assert not Asset.objects.exists()
