@@ -2,7 +2,8 @@
 
 Every refusal is a 4xx with a reason for a person (Indonesian by default, English with
 ``Accept-Language: en``): 400 for a refused file or bad input, 403 without the right, 404 for
-what one may not see, 409 for a duplicate (with the existing asset's id), 413 when too large.
+what one may not see, 409 for a duplicate (with the existing asset's id when the caller may see it), 413 when too
+large.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -25,9 +27,12 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Division
+
 from . import selectors, services, tus
 from .inspection import RefusedFile
 from .models import Asset, Folder, Theme
+from .params import IdRelatedField, id_serializer_field, parse_optional_id
 
 
 def _as_drf(exc: Exception):
@@ -116,7 +121,7 @@ class AssetSerializer(serializers.ModelSerializer):
 
 class AssetCreateSerializer(serializers.Serializer):
     file = serializers.FileField()
-    folder = serializers.IntegerField()
+    folder = id_serializer_field()
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     theme = serializers.CharField(required=False, allow_blank=True, help_text="id or name")
     date = serializers.DateField(required=False, allow_null=True)
@@ -134,7 +139,7 @@ class AssetUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     credit = serializers.CharField(required=False, allow_blank=True, max_length=150)
     location = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    folder = serializers.IntegerField(required=False)
+    folder = id_serializer_field(required=False)
 
 
 class AssetFilterSerializer(serializers.Serializer):
@@ -144,13 +149,24 @@ class AssetFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Asset.Status.choices, required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
-    folder = serializers.IntegerField(required=False)
+    folder = id_serializer_field(required=False)
     include_subfolders = serializers.BooleanField(required=False, default=True)
     sort = serializers.ChoiceField(choices=list(selectors.SORTS), required=False)
     trashed = serializers.BooleanField(required=False, default=False)
 
 
 class FolderSerializer(serializers.ModelSerializer):
+    parent = IdRelatedField(
+        queryset=Folder.objects.all(),
+        required=False,
+        allow_null=True,
+        # The same words for a folder that does not exist and one that is not open to the caller.
+        error_messages={
+            "does_not_exist": _lazy("This folder does not exist or is not open to you.")
+        },
+    )
+    division = IdRelatedField(queryset=Division.objects.all(), required=False)
+
     class Meta:
         model = Folder
         fields = ["id", "name", "parent", "division", "restricted", "path", "created_at"]
@@ -199,11 +215,12 @@ class FolderListView(APIView):
     )
     def get(self, request):
         folders = selectors.folder_list(user=request.user).order_by("path")
-        parent = request.query_params.get("parent")
-        if parent:
-            if not parent.isdigit():
-                raise ValidationError({"parent": [_("A folder id is a number.")]})
-            folders = folders.filter(parent_id=int(parent))
+        try:
+            parent = parse_optional_id(request.query_params.get("parent"), field="parent")
+        except ValueError as exc:
+            raise ValidationError({"parent": [str(exc)]}) from None
+        if parent is not None:
+            folders = folders.filter(parent_id=parent)
         paginator = LibraryPagination()
         page = paginator.paginate_queryset(folders, request, view=self)
         return paginator.get_paginated_response(FolderSerializer(page, many=True).data)
@@ -221,7 +238,8 @@ class FolderListView(APIView):
                 actor=request.user,
                 name=data["name"],
                 parent=parent,
-                division=data.get("division") or request.user.division,
+                # Not given: the parent's division, or the caller's own for a top-level folder.
+                division=data.get("division") or (None if parent else request.user.division),
                 restricted=data.get("restricted", False),
             )
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
@@ -279,8 +297,23 @@ class FolderDetailView(APIView):
 # --- assets -------------------------------------------------------------------------------------
 
 DUPLICATE_SCHEMA = inline_serializer(
-    "DuplicateAsset", {"detail": serializers.CharField(), "existing_id": serializers.IntegerField()}
+    "DuplicateAsset",
+    {
+        "detail": serializers.CharField(),
+        "existing_id": serializers.IntegerField(
+            required=False, help_text="only when the existing asset is open to the caller"
+        ),
+    },
 )
+
+
+def _duplicate(exc: services.DuplicateAsset, user) -> Response:
+    """409: the same bytes are in the library; their id only for a caller who may see them."""
+    answer = exc.answer_for(user)
+    body = {"detail": answer["message"]}
+    if "asset" in answer:
+        body["existing_id"] = answer["asset"]
+    return Response(body, status=status.HTTP_409_CONFLICT)
 
 
 class AssetListView(APIView):
@@ -335,10 +368,7 @@ class AssetListView(APIView):
                 location=data.get("location", ""),
             )
         except services.DuplicateAsset as exc:
-            return Response(
-                {"detail": exc.message, "existing_id": exc.existing.pk},
-                status=status.HTTP_409_CONFLICT,
-            )
+            return _duplicate(exc, request.user)
         except RefusedFile as exc:
             return Response({"file": [str(exc.message)]}, status=status.HTTP_400_BAD_REQUEST)
         except services.AssetTooLarge as exc:
@@ -406,10 +436,7 @@ class AssetRestoreView(APIView):
         try:
             services.asset_restore(actor=request.user, asset=asset, request=request)
         except services.DuplicateAsset as exc:
-            return Response(
-                {"detail": exc.message, "existing_id": exc.existing.pk},
-                status=status.HTTP_409_CONFLICT,
-            )
+            return _duplicate(exc, request.user)
         except DjangoPermissionDenied as exc:
             raise _as_drf(exc) from None
         return Response(AssetSerializer(selectors.asset_get_for_user(request.user, pk)).data)
@@ -417,10 +444,10 @@ class AssetRestoreView(APIView):
 
 urlpatterns = [
     path("folders/", FolderListView.as_view(), name="folder-list"),
-    path("folders/<int:pk>/", FolderDetailView.as_view(), name="folder-detail"),
+    path("folders/<libid:pk>/", FolderDetailView.as_view(), name="folder-detail"),
     path("assets/", AssetListView.as_view(), name="asset-list"),
-    path("assets/<int:pk>/", AssetDetailView.as_view(), name="asset-detail"),
-    path("assets/<int:pk>/restore/", AssetRestoreView.as_view(), name="asset-restore"),
+    path("assets/<libid:pk>/", AssetDetailView.as_view(), name="asset-detail"),
+    path("assets/<libid:pk>/restore/", AssetRestoreView.as_view(), name="asset-restore"),
     # Resumable uploads for API clients speak tus, as the upload page does.
     path("uploads/", tus.uploads, name="asset-uploads"),
     path("uploads/<uuid:upload_id>/", tus.upload_detail, name="asset-upload-detail"),

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Division, User
 
 from .models import Asset
+from .params import IdModelChoiceField, parse_id
 from .selectors import SORTS, theme_list, uploader_list
 from .services import FOLDER_RIGHTS
 
@@ -48,7 +49,7 @@ class DateInput(forms.DateInput):
 
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = IdModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *Asset.Kind.choices], required=False
     )
@@ -57,10 +58,10 @@ class LibraryFilterForm(forms.Form):
     )
     date_from = forms.DateField(label=_("Event from"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Event until"), required=False, widget=DateInput())
-    uploader = forms.ModelChoiceField(
+    uploader = IdModelChoiceField(
         label=_("Uploaded by"), queryset=User.objects.none(), required=False
     )
-    division = forms.ModelChoiceField(
+    division = IdModelChoiceField(
         label=_("Division"), queryset=Division.objects.all(), required=False
     )
     include_subfolders = forms.BooleanField(label=_("Include subfolders"), required=False)
@@ -99,7 +100,7 @@ class LibraryFilterForm(forms.Form):
 class AssetForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     folder = forms.TypedChoiceField(label=_("Folder"), coerce=int, widget=FolderSelect)
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = IdModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
     tags = forms.CharField(
         label=_("Tags"),
         required=False,
@@ -129,7 +130,7 @@ class UploadForm(forms.Form):
         max_length=200,
         help_text=_("Left blank, each file's name becomes its title."),
     )
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = IdModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000)
     date = forms.DateField(
         label=_("Event date"),
@@ -160,12 +161,12 @@ BULK_ACTIONS = [
 
 
 class BulkForm(forms.Form):
-    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
+    ids = forms.TypedMultipleChoiceField(coerce=parse_id, choices=[], required=True)
     action = forms.ChoiceField(label=_("With the selected"), choices=BULK_ACTIONS)
     folder = forms.TypedChoiceField(
         label=_("Folder"), coerce=int, required=False, empty_value=None, widget=FolderSelect
     )
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = IdModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000)
     event_date = forms.DateField(label=_("Event date"), required=False, widget=DateInput())
 
@@ -192,7 +193,7 @@ class FolderForm(forms.Form):
     parent = forms.TypedChoiceField(
         label=_("Inside folder"), coerce=int, required=False, empty_value=None, widget=FolderSelect
     )
-    division = forms.ModelChoiceField(
+    division = IdModelChoiceField(
         label=_("Division"), queryset=Division.objects.all(), required=False
     )
     restricted = forms.BooleanField(
@@ -203,17 +204,25 @@ class FolderForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, folder_choices=(), allow_top=True, **kwargs):
+    def __init__(
+        self, *args, folder_choices=(), allow_top=True, divisions=None, may_restrict=True, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         top = [("", _("— top level —"))] if allow_top else []
         self.fields["parent"].choices = [*top, *folder_choices]
+        if not allow_top:
+            self.fields["parent"].required = True
+        if divisions is not None:  # people other than the Kepala Dinas and the Admin: their own
+            self.fields["division"].queryset = divisions
+        if not may_restrict:
+            del self.fields["restricted"]
 
 
 class FolderAccessForm(forms.Form):
-    user = forms.ModelChoiceField(
+    user = IdModelChoiceField(
         label=_("Person"), queryset=User.objects.filter(is_active=True), required=False
     )
-    group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.all(), required=False)
+    group = IdModelChoiceField(label=_("Group"), queryset=Group.objects.all(), required=False)
     rights = forms.MultipleChoiceField(
         label=_("Rights"),
         required=False,

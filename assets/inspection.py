@@ -4,10 +4,18 @@
 understands it (Pillow for photos, PyAV for video and sound, mutagen for sound tags, pypdfium2 for
 PDF, zipfile for Office files). A file that is not what an accepted format must be is refused
 with a reason a person understands; nothing of it is kept.
+
+A PDF is also read through with pypdf, a parser that undoes the escapes PDF allows in names and
+opens compressed object streams: JavaScript anywhere, launch actions, embedded files, rich media
+and XFA forms are refused, and so is a PDF that cannot be read through (locked with a password,
+or damaged), since what cannot be read cannot be shown to be harmless. An Office file is refused
+when its parts would unpack to an absurd size or ratio, when it holds too many parts, macros or
+ActiveX controls, or loads a template or object from outside when opened.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 import zipfile
@@ -321,28 +329,149 @@ def _audio_tags(path: str, facts: FileFacts) -> None:
 
 # --- documents ----------------------------------------------------------------------------------
 
-_JS_MARKERS = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/JS\n", b"/JS\r")
+# What a PDF may carry that acts when it is opened, by the PDF name that marks it. Names are
+# compared after the parser has undone "#xx" escapes (``/#4Aava#53cript`` is ``/JavaScript``).
+_PDF_RISKS = {
+    "/JavaScript": "javascript",
+    "/JS": "javascript",
+    "/Launch": "launch",
+    "/EmbeddedFiles": "embedded",
+    "/EmbeddedFile": "embedded",
+    "/EF": "embedded",
+    "/FileAttachment": "embedded",
+    "/GoToE": "embedded",
+    "/RichMedia": "richmedia",
+    "/RichMediaContent": "richmedia",
+    "/RichMediaSettings": "richmedia",
+    "/XFA": "xfa",
+}
+# The raw bytes are read too, for what the parser does not reach (an older revision of the file,
+# an object outside the cross-reference table that a viewer's repair might find). Short names
+# count there only when written with escapes: "/JS" occurs by chance in compressed data, an
+# escaped "/J#53" does not, and long names such as "/JavaScript" never do.
+_PDF_RAW_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]{1,127})")
+_PDF_RAW_ALWAYS = {name for name in _PDF_RISKS if len(name) > 5}
+# A PDF with more objects than this is refused rather than read for minutes.
+PDF_MAX_OBJECTS = 500_000
 
 
-def _pdf_has_javascript(path: str, document) -> bool:
-    import pypdfium2.raw as pdfium_c
+def _pdf_risk_words() -> dict[str, str]:
+    return {
+        "javascript": _("JavaScript"),
+        "launch": _("an action that starts a program or opens a file"),
+        "embedded": _("files embedded in it"),
+        "richmedia": _("rich media (Flash, video or 3D that plays inside the PDF)"),
+        "xfa": _("an XFA form (a form that runs its own scripts)"),
+    }
 
-    if pdfium_c.FPDFDoc_GetJavaScriptActionCount(document) > 0:
-        return True
-    # Actions on open, on pages or on form fields are not in the document's name tree: look for
-    # the action's marker in the bytes (read in slices, overlapping so no marker is cut).
+
+def _unescape_pdf_name(raw: bytes) -> str:
+    def hex_byte(match: re.Match) -> bytes:
+        return bytes([int(match[1], 16)])
+
+    return "/" + re.sub(rb"#([0-9A-Fa-f]{2})", hex_byte, raw).decode("latin-1")
+
+
+def _pdf_risks_in_bytes(path: str) -> set[str]:
+    found: set[str] = set()
     tail = b""
     with open(path, "rb") as handle:
-        while chunk := handle.read(1024 * 1024):
+        while chunk := handle.read(4 * 1024 * 1024):
             window = tail + chunk
-            if any(marker in window for marker in _JS_MARKERS):
-                return True
-            tail = window[-16:]
-    return False
+            for match in _PDF_RAW_NAME.finditer(window):
+                raw = match[1]
+                name = _unescape_pdf_name(raw) if b"#" in raw else "/" + raw.decode("latin-1")
+                if name in _PDF_RAW_ALWAYS or (b"#" in raw and name in _PDF_RISKS):
+                    found.add(_PDF_RISKS[name])
+            tail = window[-130:]
+    return found
+
+
+class _UnreadablePdf(Exception):
+    pass
+
+
+class _LockedPdf(Exception):
+    pass
+
+
+def _pdf_risks_parsed(path: str) -> set[str]:
+    """Every object of the PDF, read with pypdf (which undoes name escapes and opens compressed
+    object streams): the names that mark scripts, launch actions, embedded files, rich media
+    and XFA forms, wherever they are (document, pages, annotations, form fields, name trees)."""
+    from pypdf import PasswordType, PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except Exception as exc:  # an encryption pypdf cannot undo
+                raise _LockedPdf from exc
+            if opened == PasswordType.NOT_DECRYPTED:
+                raise _LockedPdf
+        stack: list = [reader.trailer]
+        # Every object the cross-reference table knows, whether or not the document uses it.
+        for generation, entries in reader.xref.items():
+            stack.extend(IndirectObject(num, generation, reader) for num in entries)
+        stack.extend(IndirectObject(num, 0, reader) for num in reader.xref_objStm)
+        found: set[str] = set()
+        seen: set[tuple[int, int]] = set()
+        while stack:
+            item = stack.pop()
+            if isinstance(item, IndirectObject):
+                key = (item.idnum, item.generation)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if len(seen) > PDF_MAX_OBJECTS:
+                    raise _UnreadablePdf("too many objects")
+                item = reader.get_object(item)
+            if isinstance(item, DictionaryObject):  # streams too: their dictionary is read
+                for name, value in item.items():
+                    if str(name) in _PDF_RISKS:
+                        found.add(_PDF_RISKS[str(name)])
+                    stack.append(value)
+            elif isinstance(item, ArrayObject):
+                stack.extend(item)
+            elif isinstance(item, NameObject) and str(item) in _PDF_RISKS:
+                found.add(_PDF_RISKS[str(item)])
+    except _LockedPdf:
+        raise
+    # A damaged PDF fails in many ways inside pypdf (its own errors, and Python's on odd input).
+    except Exception as exc:
+        raise _UnreadablePdf(str(exc)) from exc
+    return found
+
+
+def pdf_risks(path: str) -> set[str]:
+    """What in the PDF could act when it is opened: ``javascript``, ``launch``, ``embedded``,
+    ``richmedia``, ``xfa``. Raises ``RefusedFile`` when the PDF cannot be read through, since
+    what cannot be read cannot be shown to be harmless."""
+    try:
+        found = _pdf_risks_parsed(path)
+    except _LockedPdf:
+        raise RefusedFile(
+            _(
+                "This PDF is locked with a password or an encryption the portal cannot read, so "
+                "it cannot be checked for scripts. Save it without protection and upload that."
+            )
+        ) from None
+    except _UnreadablePdf:
+        raise RefusedFile(
+            _(
+                "The inside of this PDF cannot be read through (it is damaged or built in an "
+                "unusual way), so it cannot be checked for scripts. Save it again as a new PDF "
+                '(for example with "Print to PDF") and upload that.'
+            )
+        ) from None
+    return found | _pdf_risks_in_bytes(path)
 
 
 def _inspect_pdf(path: str) -> FileFacts:
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     try:
         document = pdfium.PdfDocument(path)
@@ -357,12 +486,17 @@ def _inspect_pdf(path: str) -> FileFacts:
         page_count = len(document)
         if page_count < 1:
             raise RefusedFile(_("This PDF has no pages."))
-        if _pdf_has_javascript(path, document):
+        risks = pdf_risks(path)
+        if pdfium_c.FPDFDoc_GetJavaScriptActionCount(document) > 0:
+            risks.add("javascript")
+        if risks:
+            words = _pdf_risk_words()
             raise RefusedFile(
                 _(
-                    "This PDF contains JavaScript, which could run when someone opens it. Save "
-                    'it again without scripts (for example with "Print to PDF") and upload that.'
+                    "This PDF contains %(what)s, which could act when someone opens it. Save it "
+                    'again as a plain PDF (for example with "Print to PDF") and upload that.'
                 )
+                % {"what": ", ".join(str(words[risk]) for risk in sorted(risks))}
             )
         metadata = document.get_metadata_dict(skip_empty=True)
     finally:
@@ -381,22 +515,91 @@ def _inspect_pdf(path: str) -> FileFacts:
     )
 
 
+# Office files are ZIP archives: what they hold is bounded before anything is decompressed (the
+# sizes in the archive's directory; zipfile stops at the declared size and checks the CRC).
+OFFICE_MAX_ENTRIES = 5_000
+OFFICE_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
+# Text XML deflates 10 to 30 times; a ratio past this on a sizeable file is a "zip bomb".
+OFFICE_MAX_RATIO = 100
+OFFICE_RATIO_FROM = 16 * 1024 * 1024
+_OFFICE_ACTIVE_PARTS = re.compile(r"(^|/)(vbaproject\.bin|vbadata\.xml|activex/[^/]*\.bin)$", re.I)
+# Relationships that fetch something from outside when the document opens (a remote template
+# with macros, an OLE object, a frame): a hyperlink is the only outside target accepted.
+_OFFICE_EXTERNAL_ACTIVE = re.compile(
+    r"<Relationship\b[^>]*?\bType=\"[^\"]*/(attachedTemplate|oleObject|subDocument|frame)\""
+    r"[^>]*?\bTargetMode=\"External\"|"
+    r"<Relationship\b[^>]*?\bTargetMode=\"External\"[^>]*?"
+    r"\bType=\"[^\"]*/(attachedTemplate|oleObject|subDocument|frame)\"",
+    re.I,
+)
+
+
+def _office_bomb(entries: list[zipfile.ZipInfo], archive_size: int) -> str | None:
+    if len(entries) > OFFICE_MAX_ENTRIES:
+        return _(
+            "This Office file holds %(count)d parts; an ordinary document holds far fewer."
+        ) % {"count": len(entries)}
+    total = sum(info.file_size for info in entries)
+    limit_mb = OFFICE_MAX_UNCOMPRESSED // (1024 * 1024)
+    if total > OFFICE_MAX_UNCOMPRESSED:
+        return _("Unpacked, this Office file would take %(size)d MB (more than %(limit)d MB).") % {
+            "size": total // (1024 * 1024),
+            "limit": limit_mb,
+        }
+    if total > OFFICE_RATIO_FROM and total > OFFICE_MAX_RATIO * max(archive_size, 1):
+        return _(
+            "Unpacked, this Office file would grow %(ratio)d times (%(size)d MB from a file of "
+            "%(packed)d KB), which ordinary documents never do."
+        ) % {
+            "ratio": total // max(archive_size, 1),
+            "size": total // (1024 * 1024),
+            "packed": archive_size // 1024,
+        }
+    return None
+
+
 def _inspect_office(path: str) -> FileFacts:
     not_office = _(
         "This ZIP archive is not a Word, Excel or PowerPoint file (DOCX, XLSX, PPTX), whatever "
         "its name says."
     )
+    damaged = _("This Office file is damaged.")
     try:
         with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            bomb = _office_bomb(entries, os.path.getsize(path))
+            if bomb:
+                raise RefusedFile(
+                    _("This Office file is refused to protect the server and its readers: %(why)s")
+                    % {"why": bomb}
+                )
+            if any(_OFFICE_ACTIVE_PARTS.search(info.filename) for info in entries):
+                raise RefusedFile(
+                    _(
+                        "Office files with macros or ActiveX controls are not accepted. Save it "
+                        "as a normal DOCX, XLSX or PPTX."
+                    )
+                )
             if archive.testzip() is not None:
-                raise RefusedFile(_("This Office file is damaged."))
+                raise RefusedFile(damaged)
             try:
                 listing = archive.getinfo("[Content_Types].xml")
             except KeyError:
                 raise RefusedFile(not_office) from None
             if listing.file_size > 1024 * 1024:  # a list of content types is a few KB
-                raise RefusedFile(_("This Office file is damaged."))
+                raise RefusedFile(damaged)
             types = archive.read(listing).decode("utf-8", errors="replace")
+            for info in entries:
+                if info.filename.lower().endswith(".rels") and info.file_size <= 1024 * 1024:
+                    relations = archive.read(info).decode("utf-8", errors="replace")
+                    if _OFFICE_EXTERNAL_ACTIVE.search(relations):
+                        raise RefusedFile(
+                            _(
+                                "This Office file loads a template or an object from the internet "
+                                "when it is opened (a way to bring in macros). Save it as a "
+                                "normal document and upload that."
+                            )
+                        )
     # A damaged archive fails in many ways inside zipfile and zlib (found by fuzzing).
     except (
         zipfile.BadZipFile,
@@ -407,7 +610,7 @@ def _inspect_office(path: str) -> FileFacts:
         RuntimeError,
         ValueError,
     ):
-        raise RefusedFile(_("This Office file is damaged.")) from None
+        raise RefusedFile(damaged) from None
     if "macroEnabled" in types or "vbaProject" in types:
         raise RefusedFile(
             _("Office files with macros are not accepted. Save it as a normal DOCX, XLSX or PPTX.")

@@ -9,6 +9,11 @@
   it) open the same to people of other divisions.
 * Editors organise the folders of their division (create, rename, move, restrict); the Kepala
   Dinas and the Admin organise every folder. Emptying the trash is for Editors and up.
+* Creating a folder (``folder_create_refusal``): the Kepala Dinas and the Admin anywhere, for
+  any division; an Editor at the top or inside their division's folders, for their division
+  only; a Staf inside their division's folders that are not restricted (nor inside a restricted
+  one), for their division only, never at the top and never a restricted folder (a folder for
+  today's event without waiting for an Editor).
 
 Role rights come from ``accounts.roles.ROLE_PERMISSIONS``; the policies below add the division
 and the per-folder grants on top.
@@ -19,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
@@ -127,6 +133,10 @@ class FolderPermissionPolicy(ModelPermissionPolicy):
                 rights.add(action)
         if user.has_perm("assets.change_folder") and (senior or own):
             rights.add("manage")
+        if user.has_perm("assets.add_folder") and (senior or own):
+            rights.add("subfolder")
+        elif own and "add" in rights and folder.access_root_id is None:
+            rights.add("subfolder")  # a Staf, in an open folder of their division
         return rights
 
     def instances_user_has_permission_for(self, user: Any, action: str) -> QuerySet:
@@ -139,6 +149,12 @@ class FolderPermissionPolicy(ModelPermissionPolicy):
             if not user.has_perm("assets.change_folder"):
                 return Folder.objects.none()
             return folders.filter(division_id=user.division_id)
+        if action == "subfolder":
+            if user.has_perm("assets.add_folder"):
+                return folders.filter(division_id=user.division_id)
+            if not user.has_perm("assets.add_asset"):
+                return Folder.objects.none()
+            return folders.filter(division_id=user.division_id, access_root__isnull=True)
         perm = _ASSET_ACTION_PERMS.get(action)
         if perm is None or not user.has_perm(f"assets.{perm}"):
             return Folder.objects.none()
@@ -154,6 +170,32 @@ class FolderPermissionPolicy(ModelPermissionPolicy):
         if not _active(user) or not user.has_perm("assets.add_folder"):
             return False
         return is_senior(user) or (bool(division_id) and division_id == user.division_id)
+
+    def folder_create_refusal(
+        self, user: Any, *, parent: Folder | None, division_id: int | None, restricted: bool
+    ) -> str | None:
+        """Why the person may not create this folder, or ``None`` when they may (see the
+        module's docstring for the rule)."""
+        if not _active(user):
+            return _("Sign in first.")
+        if is_senior(user):
+            return None if user.has_perm("assets.add_folder") else _("You may not create folders.")
+        if not user.division_id or division_id != user.division_id:
+            return _("You may create folders only for your own division.")
+        if parent is None:
+            if self.user_may_create_root(user, division_id):
+                return None
+            return _(
+                "Top-level folders are made by Editors; create your folder inside one of your "
+                "division's folders."
+            )
+        if "subfolder" not in self.rights(user, parent):
+            if parent.access_root_id is not None and not user.has_perm("assets.add_folder"):
+                return _("Inside a restricted folder, only Editors create folders.")
+            return _("You may not create a folder inside this folder.")
+        if restricted and not user.has_perm("assets.change_folder"):
+            return _("Only Editors restrict folders.")
+        return None
 
 
 class AssetPermissionPolicy(ModelPermissionPolicy):

@@ -292,3 +292,31 @@ def storage_check_report(*, user: User) -> StorageCheckReport | None:
         if problem["asset"] in visible
     ]
     return StorageCheckReport(check=check, problems=problems)
+
+
+# --- archive ------------------------------------------------------------------------------------
+
+
+def folder_archive_contents(*, user: User, folder: Folder) -> tuple[list[Folder], list[Asset]]:
+    """The folder and the subfolders below it that the person may see, each reached through
+    folders they may see (a folder inside one they may not open is left out, so that the name of
+    the hidden one never shows), top first; and the assets in them (not the trash), in order."""
+    folders = (
+        folder_list(user=user)
+        .filter(path__startswith=folder.path)
+        .select_related(None)
+        .order_by("depth", "name", "pk")
+        .only("pk", "name", "parent_id", "path", "depth", "access_root_id")
+    )
+    kept: dict[int, Folder] = {}
+    for candidate in folders:
+        if candidate.pk == folder.pk or candidate.parent_id in kept:
+            kept[candidate.pk] = candidate
+    assets = (
+        asset_policy.instances_user_has_permission_for(user, "view")
+        .alive()
+        .filter(folder__path__startswith=folder.path)
+        .order_by("folder__path", "title", "pk")
+        .only("pk", "title", "file", "size", "folder_id", "original_name", "created_at")
+    )
+    return list(kept.values()), [asset for asset in assets if asset.folder_id in kept]

@@ -68,7 +68,11 @@ MAX_TAGS = 30
 
 
 class DuplicateAsset(Exception):
-    """The same bytes are already in the library, as ``existing``."""
+    """The same bytes are already in the library, as ``existing``.
+
+    ``existing`` may sit in a restricted folder the uploader cannot open: what a person is told
+    comes from ``answer_for`` (or ``message_for``), which names the asset only to someone who
+    may see it."""
 
     def __init__(self, existing: Asset):
         super().__init__(f"duplicate of asset {existing.pk}")
@@ -79,6 +83,31 @@ class DuplicateAsset(Exception):
         return _('This file is already in the library as "%(title)s".') % {
             "title": self.existing.title
         }
+
+    def visible_to(self, user: User | None) -> bool:
+        return user is None or asset_policy.user_has_permission_for_instance(
+            user, "view", self.existing
+        )
+
+    def message_for(self, user: User | None) -> str:
+        if self.visible_to(user):
+            return self.message
+        return _(
+            "A file with the same content is already in the library, in a folder you cannot "
+            "open. If you need it, ask the Head of Department or the administrator, who see "
+            "every folder."
+        )
+
+    def answer_for(self, user: User | None) -> dict:
+        """The message, with the existing asset's id, title and address when ``user`` may see it."""
+        answer: dict = {"message": self.message_for(user)}
+        if self.visible_to(user):
+            answer |= {
+                "asset": self.existing.pk,
+                "title": self.existing.title,
+                "url": reverse("assets:asset_detail", args=[self.existing.pk]),
+            }
+        return answer
 
 
 class StorageUnavailable(Exception):
@@ -213,18 +242,21 @@ def folder_create(
     division: Division | None = None,
     restricted: bool = False,
 ) -> Folder:
-    """Create a folder under ``parent`` (or at the top). Names are unique among siblings."""
+    """Create a folder under ``parent`` (or at the top) for ``division`` (the parent's when not
+    given). Names are unique among siblings. Who may create which folder is the folder policy's
+    ``folder_create_refusal``: e.g. nobody but the Kepala Dinas and the Admin creates a folder
+    owned by another division."""
     name = clean_folder_name(name)
     if parent is not None:
         division = division or parent.division
     if division is None:
         raise ValidationError({"division": _("Choose the division the folder belongs to.")})
     if actor is not None:
-        _require(actor.has_perm("assets.add_folder"), _("Only editors organise folders."))
-        if parent is not None:
-            _require(folder_policy.user_has_permission_for_instance(actor, "manage", parent))
-        else:
-            _require(folder_policy.user_may_create_root(actor, division.pk))
+        refusal = folder_policy.folder_create_refusal(
+            actor, parent=parent, division_id=division.pk, restricted=restricted
+        )
+        if refusal:
+            raise PermissionDenied(refusal)
     with transaction.atomic():
         if _sibling_exists(name, parent):
             raise _name_taken_error(name)
@@ -398,6 +430,95 @@ def folder_delete(*, actor: User, folder: Folder) -> None:
     with transaction.atomic():
         audit_record(actor=actor, action="folder.delete", target=folder)
         folder.delete()
+
+
+# --- folder archives ----------------------------------------------------------------------------
+
+# Characters that file systems (Windows above all) do not take in a name.
+_ARCHIVE_UNSAFE = re.compile(r'[\\/:*?"<>|]+')
+
+
+def _archive_name(text: str, fallback: str, limit: int = 120) -> str:
+    name = _ARCHIVE_UNSAFE.sub("-", _without_invisible(text)).strip(" .-")
+    return name[:limit].strip(" .") or fallback
+
+
+def _unique(name: str, extension: str, taken: set[str]) -> str:
+    """``name + extension``, or ``name (2) + extension`` and so on, unused (ignoring case)."""
+    candidate, number = f"{name}{extension}", 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{name} ({number}){extension}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _stored_chunks(name: str) -> Iterable[bytes]:
+    """The stored file, read a slice at a time, only when the archive reaches it."""
+    with default_storage.open(name, "rb") as handle:
+        while chunk := handle.read(COPY_CHUNK):
+            yield chunk
+
+
+@dataclass
+class FolderArchive:
+    filename: str
+    stream: Any  # a zipstream.ZipStream: iterate for the bytes, len() for their number
+    files: int
+    size: int  # bytes of the files in it
+
+    def __len__(self) -> int:
+        return len(self.stream)
+
+
+def folder_archive(
+    *, actor: User, folder: Folder, request: HttpRequest | None = None
+) -> FolderArchive:
+    """The folder with its subfolders as one ZIP archive, written as it is read: nothing of it
+    is built in memory or on disk first (``zipstream-ng``), and the originals are stored as they
+    are, not compressed again. Each file is named after its title with its extension (made safe
+    for any file system, numbered when two share a name) in the folders' own structure.
+
+    Guarantees: only what the actor may see is in it (a restricted subfolder they may not open
+    is left out with everything below it; the trash never is); the download is audited with the
+    number of files and bytes."""
+    from zipstream import ZIP_STORED, ZipStream
+
+    from .selectors import folder_archive_contents
+
+    _require(folder_policy.user_has_permission_for_instance(actor, "view", folder))
+    folders, assets = folder_archive_contents(user=actor, folder=folder)
+    stream = ZipStream(compress_type=ZIP_STORED, sized=True)
+    directories: dict[int, str] = {}
+    taken: dict[int | None, set[str]] = {}
+    for each in folders:
+        parent_dir = directories.get(each.parent_id, "") if each.pk != folder.pk else ""
+        siblings = taken.setdefault(each.parent_id if each.pk != folder.pk else None, set())
+        name = _unique(_archive_name(each.name, _("folder")), "", siblings)
+        directories[each.pk] = f"{parent_dir}{name}/"
+        taken.setdefault(each.pk, set())
+        stream.mkdir(directories[each.pk])
+    size = 0
+    for asset in assets:
+        extension = os.path.splitext(asset.file.name)[1].lower()[:10]
+        name = _unique(_archive_name(asset.title, _("file")), extension, taken[asset.folder_id])
+        stream.add(
+            _stored_chunks(asset.file.name), directories[asset.folder_id] + name, size=asset.size
+        )
+        size += asset.size
+    audit_record(
+        actor=actor,
+        action="folder.download",
+        target=folder,
+        request=request,
+        details={"files": len(assets), "folders": len(folders), "bytes": size},
+    )
+    return FolderArchive(
+        filename=f"{_archive_name(folder.name, _('folder'))}.zip",
+        stream=stream,
+        files=len(assets),
+        size=size,
+    )
 
 
 # --- assets: storing files ----------------------------------------------------------------------
@@ -1126,45 +1247,74 @@ def _pipe(source: BodySource, fd: int, digest, remaining: int) -> int:
     return written
 
 
-def upload_append(
+def upload_receive(
     *, session: UploadSession, offset: int, source: BodySource, content_length: int | None
 ) -> int:
-    """Append the bytes of one PATCH at ``offset``, straight to disk. Returns the new offset.
-    A dropped connection keeps what arrived, so the client resumes from there."""
+    """Append the bytes of one PATCH at ``offset``, straight to disk, and store the file when
+    they were the last ones. Returns the new offset.
+
+    Guarantees: the whole of it (append, then finish) runs under an exclusive lock on the
+    upload's part file, so two PATCHes of one upload never write or finish at once, whichever
+    web process each reaches; a PATCH that finds the upload busy, finished or not at ``offset``
+    raises ``UploadConflict`` (``offset`` -1 when busy) and writes nothing. A dropped connection
+    keeps what arrived, so the client resumes from there. Raises ``UploadSession.DoesNotExist``
+    when the upload was given up meanwhile.
+    """
     import fcntl
 
     path = upload_part_path(session)
-    if session.result is not None:
-        raise UploadConflict(session.length)
-    key = str(session.pk)
-    with open(path, "ab", buffering=0) as handle:
+    try:
+        # Never created here: a part file that is gone belongs to a finished or abandoned upload.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    except FileNotFoundError:
+        session.refresh_from_db(fields=["result"])
+        raise UploadConflict(session.length if session.result is not None else -1) from None
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise UploadConflict(-1) from None
-        current = handle.seek(0, os.SEEK_END)
+        # The one who held the lock before may have finished the upload (and moved the file).
+        try:
+            same_file = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same_file = False
+        session.refresh_from_db(fields=["result"])
+        if session.result is not None:
+            raise UploadConflict(session.length)
+        if not same_file:
+            raise UploadConflict(-1)
+        current = os.lseek(fd, 0, os.SEEK_END)
         if offset != current:
             raise UploadConflict(current)
         room = session.length - current
         if content_length is not None and content_length > room:
             raise ValidationError(_("This chunk goes past the announced length of the file."))
         remaining = room if content_length is None else content_length
+        key = str(session.pk)
         digest = _running_hash(key, current)
         # (After an error the running hash is dropped: the whole file is hashed when it is done.)
-        new_offset = current + _pipe(source, handle.fileno(), digest, remaining)
-    if digest is not None:
-        _keep_running_hash(key, new_offset, digest)
-    # No database write per chunk: the part file's own time tells when the upload last moved.
+        new_offset = current + _pipe(source, fd, digest, remaining)
+        if digest is not None:
+            _keep_running_hash(key, new_offset, digest)
+        # No database write per chunk: the part file's own time tells when the upload last moved.
+        if new_offset >= session.length:
+            upload_finish(session=session)
+    finally:
+        os.close(fd)  # and with it the lock
     return new_offset
 
 
 def _theme_from(value: str) -> Theme | None:
+    """The theme named by its id or its name; ``None`` when there is no such theme."""
+    from .params import is_id
+
     value = (value or "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if is_id(value):
         return Theme.objects.filter(pk=int(value)).first()
-    return Theme.objects.filter(name__iexact=value).first()
+    return Theme.objects.filter(name__iexact=value[:80]).first()
 
 
 def upload_finish(*, session: UploadSession) -> dict:
@@ -1200,13 +1350,7 @@ def upload_finish(*, session: UploadSession) -> dict:
             "url": reverse("assets:asset_detail", args=[asset.pk]),
         }
     except DuplicateAsset as exc:
-        result = {
-            "status": "duplicate",
-            "asset": exc.existing.pk,
-            "title": exc.existing.title,
-            "url": reverse("assets:asset_detail", args=[exc.existing.pk]),
-            "message": exc.message,
-        }
+        result = {"status": "duplicate", **exc.answer_for(session.user)}
     except RefusedFile as exc:
         result = {"status": "refused", "message": str(exc.message)}
     except StorageUnavailable as exc:

@@ -3,7 +3,7 @@
 Uppy's Tus plugin in the browser (and any tus client, e.g. ``tuspy``) sends a file in chunks;
 each chunk goes straight to a file on shared disk, so a dropped connection resumes where the
 last byte landed and no web process ever holds a whole file. The last chunk turns the upload into
-an asset (``services.upload_finish``); ``GET`` on the upload's address then tells what became of
+an asset (``services.upload_receive``, under a lock per upload); ``GET`` on the upload's address then tells what became of
 it. No maintained Django tus server exists, so this module speaks the protocol itself.
 """
 
@@ -25,6 +25,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from . import selectors, services
 from .bodyreader import body_source
 from .models import UploadSession
+from .params import is_id
 from .permissions import is_senior
 
 TUS_VERSION = "1.0.0"
@@ -114,7 +115,7 @@ def uploads(request):
     except ValidationError as exc:
         return _reply(400, " ".join(exc.messages))
     folder_id = meta.get("folder", "")
-    folder = selectors.folder_get_for_user(user, int(folder_id)) if folder_id.isdigit() else None
+    folder = selectors.folder_get_for_user(user, int(folder_id)) if is_id(folder_id) else None
     if folder is None:
         return _reply(400, _("Choose the folder to upload into."))
     filename = meta.get("filename") or meta.get("name") or "file"
@@ -178,12 +179,21 @@ def upload_detail(request, upload_id):
         return _reply(400, _("Upload-Offset must be a number of bytes."))
     source = body_source(request, content_length if content_length is not None else 0)
     try:
-        new_offset = services.upload_append(
+        new_offset = services.upload_receive(
             session=session, offset=offset, source=source, content_length=content_length
         )
+    except UploadSession.DoesNotExist:
+        return _reply(404, _("This upload does not exist (it may have expired)."))
     except services.UploadConflict as exc:
         if exc.offset < 0:
-            return _reply(423, _("Another part of this upload is being sent right now."))
+            # Another PATCH of this upload holds it: where it will stand is not known yet.
+            return _reply(
+                409,
+                _(
+                    "Another part of this upload is being sent right now. Ask where the upload "
+                    "stands and go on from there."
+                ),
+            )
         return _reply(
             409,
             _(
@@ -200,6 +210,4 @@ def upload_detail(request, upload_id):
         return _reply(400, _("The connection broke off; resume the upload."))
     finally:
         source.close()
-    if new_offset >= session.length:
-        services.upload_finish(session=session)
     return _reply(204, Upload_Offset=str(new_offset))

@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import Division
+
 from . import selectors, services
 from .forms import (
     AssetForm,
@@ -34,7 +36,8 @@ from .forms import (
     UploadForm,
 )
 from .models import Asset
-from .permissions import asset_policy, folder_policy, storage_check_policy
+from .params import BadId, parse_ids, parse_optional_id
+from .permissions import asset_policy, folder_policy, is_senior, storage_check_policy
 
 PER_PAGE = 48
 
@@ -51,6 +54,40 @@ def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(str(m) for m in exc.messages)
     return str(getattr(exc, "message", "") or exc)
+
+
+def _bad_request(request, message: str, back: str | None = None):
+    """400, with what was wrong and a way back (a crafted or stale request, not a form error)."""
+    return render(
+        request,
+        "assets/bad_request.html",
+        {"message": message, "back": back or reverse("assets:library")},
+        status=400,
+    )
+
+
+def _back(request) -> str:
+    back = request.POST.get("next") or reverse("assets:library")
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+        back = reverse("assets:library")
+    return back
+
+
+def _selected_assets(request) -> tuple[list[Asset] | None, str | None]:
+    """The assets ticked on a page (``ids``), all of them open to the person; or a reason why
+    not. An id that does not exist and one the person may not see get the same words."""
+    raw = request.POST.getlist("ids")
+    try:
+        ids = parse_ids(raw, field=_("A selected asset"))
+    except BadId as exc:
+        return None, exc.message
+    assets = selectors.assets_for_user(request.user, ids)
+    if len(assets) != len(ids):
+        return None, _(
+            "One or more of the selected assets do not exist (any more) or are not open to "
+            "you. Go back, reload the page and select again."
+        )
+    return assets, None
 
 
 def _folder_or_404(request, pk: int):
@@ -104,7 +141,11 @@ def library(request, folder_pk: int | None = None):
             "can_upload": bool(fillable) if folder is None else "add" in rights,
             "bulk_form": BulkForm(folder_choices=fillable),
             "publication_url": publication_url(),
-            "can_create_folder": request.user.has_perm("assets.add_folder"),
+            "can_create_folder": (
+                "subfolder" in rights
+                if folder
+                else folder_policy.user_may_create_root(request.user, request.user.division_id)
+            ),
         },
     )
 
@@ -193,7 +234,7 @@ def asset_restore(request, pk: int):
     try:
         services.asset_restore(actor=request.user, asset=asset, request=request)
     except services.DuplicateAsset as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message_for(request.user))
         return redirect("assets:trash")
     messages.success(request, _('"%(title)s" is back in the library.') % {"title": asset.title})
     return redirect("assets:asset_detail", pk=asset.pk)
@@ -225,7 +266,10 @@ def trash(request):
 @login_required
 @require_POST
 def trash_empty(request):
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()] or None
+    try:
+        ids = parse_ids(request.POST.getlist("ids"), field=_("A selected asset")) or None
+    except BadId as exc:
+        return _bad_request(request, exc.message, reverse("assets:trash"))
     count = services.trash_empty(actor=request.user, asset_ids=ids, request=request)
     messages.success(
         request,
@@ -242,11 +286,13 @@ def trash_empty(request):
 @login_required
 @require_POST
 def bulk(request):
+    back = _back(request)
+    if request.POST.getlist("ids"):  # none at all: the form says "select at least one"
+        _assets, refusal = _selected_assets(request)
+        if refusal:
+            return _bad_request(request, refusal, back)
     choices = selectors.folder_choices(user=request.user, action="add")
     form = BulkForm(request.POST, folder_choices=choices)
-    back = request.POST.get("next") or reverse("assets:library")
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("assets:library")
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -289,8 +335,9 @@ def bulk(request):
 def use_for_publication(request):
     """Hand the selected assets to the composer: ``?assets=<id>,<id>``."""
     target = publication_url()
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
-    assets = selectors.assets_for_user(request.user, ids)
+    assets, refusal = _selected_assets(request)
+    if refusal:
+        return _bad_request(request, refusal, _back(request))
     if target is None:
         messages.error(request, _("Publishing is not available yet."))
         return redirect("assets:library")
@@ -306,12 +353,15 @@ def upload(request):
     choices = selectors.folder_choices(user=request.user, action="add")
     if not choices:
         raise PermissionDenied(_("There is no folder you may upload into."))
-    initial_folder = request.GET.get("folder")
+    try:
+        initial_folder = parse_optional_id(request.GET.get("folder"), field=_("The folder"))
+    except BadId as exc:
+        return _bad_request(request, exc.message)
     form = UploadForm(
         request.POST or None,
         request.FILES or None,
         folder_choices=choices,
-        initial={"folder": int(initial_folder) if (initial_folder or "").isdigit() else None},
+        initial={"folder": initial_folder},
     )
     if request.method == "POST" and form.is_valid():
         # The form without JavaScript: one file, sent whole (Django streams it to a temporary file).
@@ -338,8 +388,11 @@ def upload(request):
                     location=data["location"],
                 )
             except services.DuplicateAsset as exc:
-                messages.warning(request, exc.message)
-                return redirect("assets:asset_detail", pk=exc.existing.pk)
+                if not exc.visible_to(request.user):
+                    form.add_error("file", exc.message_for(request.user))
+                else:
+                    messages.warning(request, exc.message)
+                    return redirect("assets:asset_detail", pk=exc.existing.pk)
             except (
                 services.RefusedFile,
                 services.AssetTooLarge,
@@ -377,30 +430,35 @@ def upload(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def folder_create(request):
-    if not request.user.has_perm("assets.add_folder"):
-        raise PermissionDenied(_("Only editors organise folders."))
-    choices = selectors.folder_choices(user=request.user, action="manage")
-    parent_initial = request.GET.get("parent")
+    """A new folder: Editors and up at the top or inside their folders; a Staf inside their
+    division's open folders (the folder policy decides, the service checks again)."""
+    user = request.user
+    choices = selectors.folder_choices(user=user, action="subfolder")
+    may_create_root = folder_policy.user_may_create_root(user, user.division_id)
+    if not choices and not may_create_root:
+        raise PermissionDenied(_("You may not create folders."))
+    try:
+        parent_initial = parse_optional_id(request.GET.get("parent"), field=_("The folder"))
+    except BadId as exc:
+        return _bad_request(request, exc.message)
     form = FolderForm(
         request.POST or None,
         folder_choices=choices,
-        initial={
-            "parent": int(parent_initial) if (parent_initial or "").isdigit() else None,
-            "division": request.user.division,
-        },
+        allow_top=may_create_root,
+        divisions=None if is_senior(user) else Division.objects.filter(pk=user.division_id),
+        may_restrict=user.has_perm("assets.change_folder"),
+        initial={"parent": parent_initial, "division": user.division},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        parent = (
-            selectors.folder_get_for_user(request.user, data["parent"]) if data["parent"] else None
-        )
+        parent = selectors.folder_get_for_user(user, data["parent"]) if data["parent"] else None
         try:
             folder = services.folder_create(
-                actor=request.user,
+                actor=user,
                 name=data["name"],
                 parent=parent,
-                division=data["division"] or request.user.division,
-                restricted=data["restricted"],
+                division=data["division"] or (None if parent else user.division),
+                restricted=data.get("restricted", False),
             )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, _error_text(exc))
@@ -473,6 +531,20 @@ def folder_delete(request, folder_pk: int):
 
 
 @login_required
+@require_GET
+def folder_download(request, folder_pk: int):
+    """The folder and its subfolders as one ZIP, streamed as it is written (for a journalist who
+    asks for an event's photos): only what the person may see, audited."""
+    folder = _folder_or_404(request, folder_pk)
+    archive = services.folder_archive(actor=request.user, folder=folder, request=request)
+    response = StreamingHttpResponse(archive.stream, content_type="application/zip")
+    response["Content-Length"] = str(len(archive))
+    response["Content-Disposition"] = content_disposition_header(True, archive.filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def folder_access(request, folder_pk: int):
     from guardian.shortcuts import get_groups_with_perms, get_users_with_perms
@@ -507,7 +579,7 @@ def folder_access(request, folder_pk: int):
 # --- files --------------------------------------------------------------------------------------
 
 _INLINE_KINDS = ("image/", "video/", "audio/", "application/pdf")
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"bytes=([0-9]{0,19})-([0-9]{0,19})$")
 
 
 def _file_response(request, name: str, content_type: str, filename: str, *, download: bool):

@@ -190,9 +190,10 @@ def test_folders(api_for, editor, staf, staf_other, pkp_folder):
         api_for(staf).patch(f"/api/v1/folders/{year}/", {"name": "x"}, format="json").status_code
         == 403
     )
+    # A Staf makes subfolders inside an open folder of their division, not inside a restricted one.
     assert (
         api_for(staf)
-        .post("/api/v1/folders/", {"name": "x", "parent": pkp_folder.pk}, format="json")
+        .post("/api/v1/folders/", {"name": "x", "parent": year}, format="json")
         .status_code
         == 403
     )

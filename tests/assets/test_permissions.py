@@ -25,7 +25,13 @@ def test_open_folders_are_seen_by_every_division(staf, staf_other, pkp_folder, u
     asset = upload(staf, pkp_folder, media.jpeg(), "a.jpg")
     assert asset_get_for_user(staf_other, asset.pk) == asset
     assert folder_policy.rights(staf_other, pkp_folder) == {"view"}
-    assert folder_policy.rights(staf, pkp_folder) == {"view", "add", "change", "delete"}
+    assert folder_policy.rights(staf, pkp_folder) == {
+        "view",
+        "add",
+        "change",
+        "delete",
+        "subfolder",
+    }
 
 
 def test_staf_of_another_division_cannot_change_or_trash(staf, staf_other, pkp_folder, upload):

@@ -91,8 +91,11 @@ def test_get_or_create_path_reuses_existing_folders(divisions):
 
 
 def test_staf_does_not_organise_folders(staf, pkp_folder):
+    """A Staf creates subfolders (tests/assets/test_staf_folders.py) but does not organise."""
     with pytest.raises(PermissionDenied):
-        folder_create(actor=staf, name="Baru", parent=pkp_folder)
+        folder_create(actor=staf, name="Baru", division=pkp_folder.division)
+    with pytest.raises(PermissionDenied):
+        folder_create(actor=staf, name="Baru", parent=pkp_folder, restricted=True)
 
 
 # --- uploads and metadata -----------------------------------------------------------------------

@@ -179,9 +179,12 @@ def test_use_for_publication_hands_the_selection_to_the_composer(
     assert (
         "/library/use-for-publication/" in client.get(f"/library/assets/{a.pk}/").content.decode()
     )
-    response = client.post("/library/use-for-publication/", {"ids": [a.pk, b.pk, 999999]})
+    response = client.post("/library/use-for-publication/", {"ids": [a.pk, b.pk]})
     assert response.status_code == 302
     assert response["Location"] == f"/publishing/compose/?assets={a.pk},{b.pk}"
+    # An id that does not exist (any more) is refused, not silently dropped.
+    response = client.post("/library/use-for-publication/", {"ids": [a.pk, b.pk, 999999]})
+    assert response.status_code == 400
     clear_url_caches()
 
 
@@ -264,7 +267,7 @@ def test_search_and_filters_on_the_page(staf, pkp_folder, upload, client_for, th
 
 
 def test_folder_pages_per_role(staf, editor, staf_other, kadis, pkp_folder, client_for):
-    assert client_for(staf).get("/library/folders/new/").status_code == 403
+    assert client_for(staf_other).get("/library/folders/new/").status_code == 403  # no folder
     assert client_for(staf).get(f"/library/folders/{pkp_folder.pk}/edit/").status_code == 403
     assert (
         client_for(staf_other).get(f"/library/folders/{pkp_folder.pk}/access/").status_code == 403

@@ -31,6 +31,11 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
         {"folder_pk": d.restricted_folder.pk},
         {"folder_pk": d.other_division_folder.pk},
     ],
+    "assets:folder_download": lambda d: [
+        {"folder_pk": d.open_folder.pk},
+        {"folder_pk": d.restricted_folder.pk},
+        {"folder_pk": d.other_division_folder.pk},
+    ],
     "assets:folder_edit": lambda d: {"folder_pk": d.open_folder.pk},
     "assets:folder_delete": lambda d: {"folder_pk": d.subfolder.pk},
     "assets:folder_access": lambda d: {"folder_pk": d.restricted_folder.pk},
