@@ -401,12 +401,25 @@ def _post_json(request, post: Post, fields: str) -> dict:
         body["like_count"] = 0
         body["comments_count"] = post.children.filter(kind="comment").count()
         return body
-    attachments = [
-        {"type": "photo" if m.kind == "image" else "video_inline",
-         "media": {"image": {"src": media_url(request, m), "width": m.width, "height": m.height}},
-         **({"media_type": "video", "url": media_url(request, m)} if m.kind == "video" else {"media_type": "photo"})}
-        for m in post.media.all()
-    ]  # fmt: skip
+    # As the Graph API's story attachments: ``media`` holds ``image`` (a photo, or a video's
+    # picture) and, for a video, ``source``, its file; ``url`` is the attachment's page address.
+    attachments = []
+    for m in post.media.all():
+        if m.kind == "video":
+            attachments.append({
+                "type": "video_inline", "media_type": "video",
+                "media": {"image": {"src": request.build_absolute_uri("/static/img/favicon.svg"),
+                                    "width": 64, "height": 64},
+                          "source": media_url(request, m)},
+                "url": f"https://www.facebook.com/{post.account.external_id}/videos/{m.pk}/",
+            })  # fmt: skip
+        else:
+            attachments.append({
+                "type": "photo", "media_type": "photo",
+                "media": {"image": {"src": media_url(request, m), "width": m.width,
+                                    "height": m.height}},
+                "url": f"https://www.facebook.com/photo.php?fbid={m.pk}",
+            })  # fmt: skip
     if attachments and "attachments" in fields:
         if len(attachments) > 1:
             body["attachments"] = {
