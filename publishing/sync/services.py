@@ -38,6 +38,7 @@ from assets.models import Asset
 from assets.services import DuplicateAsset, asset_create_from_file, folder_get_or_create_path
 
 from ..drivers.base import (
+    FETCH_ALL_MAX_PAGES,
     DriverError,
     MediaItem,
     MediaKind,
@@ -326,12 +327,12 @@ _WALK_FIELDS = ["cursor_id", "walk_cursor", "walk_since", "walk_top", "walk_top_
 
 
 def _walk_pages(
-    channel: Channel, since: datetime | None, cursor: str, *, used_by: str
+    channel: Channel, since: datetime | None, cursor: str, *, used_by: str, bound: int = 0
 ) -> tuple[list[NativePost], str]:
     """Read ``channel``'s listing from ``cursor`` (the newest post when empty) down to ``since``,
-    at most :func:`poll_max_pages` pages. Returns the posts, newest first, and where the listing
-    goes on (``""`` when it is over)."""
-    bound = poll_max_pages()
+    at most ``bound`` pages (:func:`poll_max_pages` by default). Returns the posts, newest first,
+    and where the listing goes on (``""`` when it is over)."""
+    bound = bound or poll_max_pages()
 
     def walk(driver, credential) -> tuple[list[NativePost], str]:
         posts: list[NativePost] = []
@@ -448,9 +449,6 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
         result.error = str(exc)
         return result
     result.found = len(natives)
-    # The platform's order, newest first, continued across the polls of one walk.
-    top_rank = state.walk_rank if resuming and state.walk_rank is not None else _rank_now(now)
-    ranks = {native.external_id: top_rank - index for index, native in enumerate(natives)}
     ids = [n.external_id for n in natives]
     wanted = Q(external_id__in=ids) | Q(status=SeenStatus.PENDING)
     if propagate:
@@ -459,8 +457,9 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
         row["external_id"]: row
         for row in SeenNativePost.objects.filter(channel=channel)
         .filter(wanted)
-        .values("id", "external_id", "status", "created_at")
+        .values("id", "external_id", "status", "created_at", "rank")
     }
+    ranks = _ranks(natives, known, state.walk_rank if resuming else None, now)
     new = [n for n in natives if n.external_id not in known]
     deferred: list[NativePost] = []
     if new:
@@ -529,7 +528,7 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
     else:
         state.walk_cursor, state.walk_since = following, fetch_since
         state.walk_top, state.walk_top_id = top, top_id
-        state.walk_rank = top_rank - len(natives)
+        state.walk_rank = (min(ranks.values()) if ranks else state.walk_rank or _rank_now(now)) - 1
         _record_success(state, state.cursor, now)
     state.save(update_fields=_WALK_FIELDS)
     pending_before = any(row["status"] == SeenStatus.PENDING for row in known.values())
@@ -541,9 +540,27 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
 
 
 def _rank_now(now: datetime) -> int:
-    """The rank of the first post of a new walk: above every rank of an earlier walk (a walk
-    reads fewer posts than microseconds pass between two polls)."""
+    """The rank of the first post of a walk that meets no post already remembered: above every
+    rank given before (a walk reads fewer posts than microseconds pass between two polls)."""
     return int(now.timestamp() * 1_000_000)
+
+
+def _ranks(
+    natives: list[NativePost], known: dict[str, dict[str, Any]], resume: int | None, now: datetime
+) -> dict[str, int]:
+    """Each post's rank in the platform's own order (``natives`` is newest first). A walk that
+    goes on continues from ``resume``; a new walk is anchored on the first post it meets that is
+    already remembered, so a post of this walk ranks against those of earlier walks as the
+    platform orders them (many posts share a second)."""
+    top = resume
+    if top is None:
+        top = _rank_now(now)
+        for index, native in enumerate(natives):
+            row = known.get(native.external_id)
+            if row and row["rank"]:
+                top = row["rank"] + index
+                break
+    return {native.external_id: top - index for index, native in enumerate(natives)}
 
 
 def _first_status(
@@ -861,7 +878,9 @@ def sync_mirror_channel(*, channel_id: int, confirm: bool = True) -> list[int]:
     if confirm:
         oldest = min(seen.created_at for seen in pending) - timedelta(seconds=1)
         try:
-            natives, following = _walk_pages(channel, oldest, "", used_by=f"sync:{channel.pk}")
+            natives, following = _walk_pages(
+                channel, oldest, "", used_by=f"sync:{channel.pk}", bound=FETCH_ALL_MAX_PAGES
+            )
         except DriverError as exc:
             logger.info("sync: source %s did not answer before mirroring: %s", channel.pk, exc)
             return []
