@@ -25,6 +25,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import api as strict
+
 from . import selectors, services, tus
 from .inspection import RefusedFile
 from .models import Asset, Folder, Theme
@@ -114,7 +116,7 @@ class AssetSerializer(serializers.ModelSerializer):
         ]
 
 
-class AssetCreateSerializer(serializers.Serializer):
+class AssetCreateSerializer(strict.Serializer):
     file = serializers.FileField()
     folder = serializers.IntegerField()
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -126,7 +128,7 @@ class AssetCreateSerializer(serializers.Serializer):
     location = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class AssetUpdateSerializer(serializers.Serializer):
+class AssetUpdateSerializer(strict.Serializer):
     title = serializers.CharField(required=False, max_length=200)
     theme = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     date = serializers.DateField(required=False)
@@ -150,7 +152,7 @@ class AssetFilterSerializer(serializers.Serializer):
     trashed = serializers.BooleanField(required=False, default=False)
 
 
-class FolderSerializer(serializers.ModelSerializer):
+class FolderSerializer(strict.ModelSerializer):
     class Meta:
         model = Folder
         fields = ["id", "name", "parent", "division", "restricted", "path", "created_at"]

@@ -474,6 +474,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.document_refusals",
+        "config.openapi.forbid_unknown_fields",
     ],
     # Several models have a "kind"; give each choice set its own name in the schema.
     "ENUM_NAME_OVERRIDES": {

@@ -19,6 +19,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import api as strict
+
 from . import selectors
 from .models import Channel, Delivery, Platform, Post, PostStatus
 from .permissions import post_policy
@@ -95,13 +97,13 @@ class PostSerializer(serializers.ModelSerializer):
         return {v.platform: v.text for v in post.variants.all()}
 
 
-class VariantsSerializer(serializers.Serializer):
+class VariantsSerializer(strict.Serializer):
     facebook = serializers.CharField(required=False, allow_blank=True, max_length=63206)
     x = serializers.CharField(required=False, allow_blank=True, max_length=25000)
     instagram = serializers.CharField(required=False, allow_blank=True, max_length=2200)
 
 
-class PostWriteSerializer(serializers.Serializer):
+class PostWriteSerializer(strict.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     text = serializers.CharField(required=False, allow_blank=True, max_length=63206)
     variants = VariantsSerializer(required=False)
@@ -135,7 +137,7 @@ class PostWriteSerializer(serializers.Serializer):
         return arguments
 
 
-class CommentSerializer(serializers.Serializer):
+class CommentSerializer(strict.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 

@@ -16,6 +16,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import api as strict
+
 from ..models import Channel
 from . import selectors, services
 from .models import RepostSuggestion, SyncKinds, SyncRule
@@ -28,14 +30,14 @@ def _drf_error(exc: DjangoValidationError) -> ValidationError:
     return ValidationError({"detail": exc.messages})
 
 
-class TargetSerializer(serializers.Serializer):
+class TargetSerializer(strict.Serializer):
     channel = serializers.PrimaryKeyRelatedField(queryset=Channel.objects.all())
     add_hashtag = serializers.CharField(required=False, allow_blank=True, default="")
     link_back = serializers.BooleanField(required=False, default=False)
     shorten_for_x = serializers.BooleanField(required=False, default=False)
 
 
-class SyncRuleSerializer(serializers.Serializer):
+class SyncRuleSerializer(strict.Serializer):
     id = serializers.IntegerField(read_only=True)
     source = serializers.PrimaryKeyRelatedField(queryset=Channel.objects.all())
     targets = TargetSerializer(many=True)
@@ -167,7 +169,7 @@ class SuggestionListView(generics.ListAPIView):
         )
 
 
-class AcceptSerializer(serializers.Serializer):
+class AcceptSerializer(strict.Serializer):
     channels = serializers.PrimaryKeyRelatedField(queryset=Channel.objects.all(), many=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
