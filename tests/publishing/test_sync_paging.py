@@ -49,9 +49,7 @@ def natives(platform: str, handle: str, count: int, *, prefix: str = "Kabar", sp
 
 
 def listing_requests(simulator, part: str) -> int:
-    return sum(
-        1 for r in simulator.log()["requests"] if r["method"] == "GET" and part in r["path"]
-    )
+    return sum(1 for r in simulator.log()["requests"] if r["method"] == "GET" and part in r["path"])
 
 
 def poll_and_mirror(channel):
