@@ -428,12 +428,14 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
     now = timezone.now()
     propagate = any(rule["propagate_deletions"] for rule in rules)
     resuming = bool(state.walk_cursor)
+    # Down to here the walk looks for new posts; with deletions propagated the listing goes on
+    # down the deletion window, as far as the bound allows.
+    since = min(rule["active_since"] for rule in rules) - poll_overlap()
+    if state.cursor:
+        since = max(since, state.cursor - poll_overlap())
     if resuming:
         fetch_since = state.walk_since
     else:
-        since = min(rule["active_since"] for rule in rules) - poll_overlap()
-        if state.cursor:
-            since = max(since, state.cursor - poll_overlap())
         fetch_since = min(since, now - deletion_window()) if propagate else since
     try:
         natives, following = _walk_pages(
@@ -492,8 +494,11 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
             if seen.status == SeenStatus.PENDING:
                 result.pending.append(seen.pk)
     result.deferred = len(deferred)
-    complete = not following
-    if propagate and complete and not resuming:
+    # The walk is complete at the end of the listing, or once it has read past ``since`` (what is
+    # below is already known; a deletion check that needs more pages waits for another poll).
+    whole = not following
+    complete = whole or bool(natives and natives[-1].created_at < since)
+    if propagate and whole and not resuming:
         # Only a listing read whole in this poll tells what is no longer there.
         present = set(ids)
         gone = [

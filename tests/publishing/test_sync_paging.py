@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from django.db import models
 from django.utils import timezone
 
 from publishing.drivers._graph import graph_api, graph_page
@@ -290,3 +291,22 @@ def test_a_page_cursor_the_platform_no_longer_takes_restarts_the_walk(
     PollState.objects.filter(channel=x).update(next_poll_at=None)
     poll_and_mirror(x)
     assert mirrored_texts(x) == texts
+
+
+def test_deletions_watched_over_a_long_window_do_not_hold_new_posts_back(
+    channels, kadis, simulator, settings
+):
+    """With deletions propagated the listing reaches back over the deletion window; when the
+    bound stops it there, the new posts (all above the mark) are still mirrored in that poll."""
+    x, fb = channels("x"), channels("fb")
+    natives("x", "mediacenterBJN", 250, prefix="Lama", spread=timedelta(hours=5))
+    SimPost.objects.filter(text__startswith="Lama").update(
+        created_at=models.F("created_at") - timedelta(hours=1)
+    )
+    services.sync_rule_create(actor=kadis, source=x, targets=[fb], propagate_deletions=True)
+    time.sleep(1)
+    fresh = natives("x", "mediacenterBJN", 3, prefix="Baru")
+    settings.SYNC_POLL_MAX_PAGES = 1
+    poll_and_mirror(x)
+    assert mirrored_texts(x) == fresh
+    assert PollState.objects.get(channel=x).walk_cursor == ""
