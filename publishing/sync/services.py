@@ -304,7 +304,9 @@ def _record_failure(state: PollState, exc: DriverError, now: datetime) -> None:
     state.save(update_fields=["failures", "last_poll_at", "last_error", "next_poll_at"])
 
 
-def _record_success(state: PollState, cursor: datetime | None, now: datetime) -> None:
+def _record_success(
+    state: PollState, cursor: datetime | None, now: datetime, *, also: Sequence[str] = ()
+) -> None:
     state.cursor = cursor
     state.failures = 0
     state.last_poll_at = now
@@ -319,6 +321,7 @@ def _record_success(state: PollState, cursor: datetime | None, now: datetime) ->
             "last_success_at",
             "last_error",
             "next_poll_at",
+            *also,
         ]
     )
 
@@ -529,13 +532,12 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
         state.cursor_id = top_id
         state.walk_cursor, state.walk_since, state.walk_top = "", None, None
         state.walk_top_id, state.walk_rank = "", None
-        _record_success(state, top, now)
+        _record_success(state, top, now, also=_WALK_FIELDS)
     else:
         state.walk_cursor, state.walk_since = following, fetch_since
         state.walk_top, state.walk_top_id = top, top_id
         state.walk_rank = (min(ranks.values()) if ranks else state.walk_rank or _rank_now(now)) - 1
-        _record_success(state, state.cursor, now)
-    state.save(update_fields=_WALK_FIELDS)
+        _record_success(state, state.cursor, now, also=_WALK_FIELDS)
     pending_before = any(row["status"] == SeenStatus.PENDING for row in known.values())
     if complete and (result.pending or pending_before):
         from .tasks import sync_mirror_channel
