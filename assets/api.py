@@ -402,6 +402,7 @@ class AssetDetailView(APIView):
 class AssetRestoreView(APIView):
     @extend_schema(request=None, responses={200: AssetSerializer, 409: DUPLICATE_SCHEMA})
     def post(self, request, pk: int):
+        strict.refuse_body(request)
         asset = selectors.asset_get_for_user(request.user, pk, trashed=True)
         if asset is None:
             raise NotFound(_("There is no such asset in the trash."))

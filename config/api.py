@@ -47,3 +47,13 @@ class Serializer(StrictFieldsMixin, serializers.Serializer):
 
 class ModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     pass
+
+
+def refuse_body(request) -> None:
+    """For a write operation that reads no body (submit, approve, retry, restore, dismiss):
+    whatever field is sent is unknown, and refused (400) by name rather than dropped."""
+    data = request.data
+    if isinstance(data, Mapping) and data:
+        raise serializers.ValidationError(
+            {str(name): [_("Unknown field. This operation takes no fields.")] for name in data}
+        )

@@ -217,10 +217,14 @@ class PostDetailView(APIView):
 class _TransitionView(APIView):
     """POST without a body (or with a comment) moves the post one step."""
 
+    takes_body = False
+
     def transition(self, request, pk: int) -> None:
         raise NotImplementedError
 
     def post(self, request, pk: int):
+        if not self.takes_body:
+            strict.refuse_body(request)
         _post(request, pk)
         try:
             self.transition(request, pk)
@@ -252,6 +256,8 @@ class PostApproveView(_TransitionView):
 
 
 class PostRejectView(_TransitionView):
+    takes_body = True
+
     @extend_schema(request=CommentSerializer, responses=PostSerializer)
     def post(self, request, pk: int):
         return super().post(request, pk)
@@ -267,6 +273,7 @@ class PostRejectView(_TransitionView):
 class DeliveryRetryView(APIView):
     @extend_schema(request=None, responses=DeliverySerializer)
     def post(self, request, pk: int):
+        strict.refuse_body(request)
         _require_view(request)
         delivery = Delivery.objects.filter(pk=pk).select_related("channel").first()
         if delivery is None:

@@ -204,6 +204,7 @@ class SuggestionAcceptView(APIView):
 class SuggestionDismissView(APIView):
     @extend_schema(request=None, responses=SuggestionSerializer)
     def post(self, request, pk: int):
+        strict.refuse_body(request)
         suggestion = get_object_or_404(
             selectors.repost_suggestions_for(request.user, status=""), pk=pk
         )
