@@ -47,6 +47,11 @@ class SyncRuleSerializer(strict.Serializer):
     propagate_deletions = serializers.BooleanField(default=False)
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
     created_at = serializers.DateTimeField(read_only=True)
+    active_since = serializers.DateTimeField(
+        read_only=True,
+        help_text="Posts made before this moment (the rule was set or last switched on) are "
+        "history and are not mirrored.",
+    )
 
     def to_representation(self, rule: SyncRule) -> dict:
         return {
@@ -67,6 +72,7 @@ class SyncRuleSerializer(strict.Serializer):
             "propagate_deletions": rule.propagate_deletions,
             "created_by": rule.created_by.username if rule.created_by else None,
             "created_at": rule.created_at.isoformat(),
+            "active_since": rule.active_since.isoformat(),
         }
 
 

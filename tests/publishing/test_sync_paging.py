@@ -205,6 +205,8 @@ def test_posts_made_while_a_rule_was_off_are_history(channels, kadis, simulator)
     assert mirrored_texts(fb) == ["Saat aturan menyala", "Setelah aturan menyala lagi"]
     off = SeenNativePost.objects.get(channel=fb, text="Saat aturan mati")
     assert off.status == SeenStatus.SKIPPED
+    rule.refresh_from_db()
+    assert rule.active_since > timezone.now() - timedelta(seconds=3)  # moved when switched on
     # Another change of the rule (not switching it on) moves nothing.
     rule.refresh_from_db()
     since = rule.active_since

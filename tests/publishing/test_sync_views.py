@@ -174,6 +174,12 @@ def test_the_api_sets_changes_and_removes_rules_with_the_same_checks(
         f"/api/v1/sync-rules/{rule_id}/", {"enabled": False}, content_type="application/json"
     )
     assert changed.status_code == 200 and changed.json()["enabled"] is False
+    # Switched on again: what was posted while it was off is history.
+    before = made.json()["active_since"]
+    again = client_for(editor).patch(
+        f"/api/v1/sync-rules/{rule_id}/", {"enabled": True}, content_type="application/json"
+    )
+    assert again.status_code == 200 and again.json()["active_since"] > before
     assert outsider.delete(f"/api/v1/sync-rules/{rule_id}/").status_code == 403
     assert client_for(editor).delete(f"/api/v1/sync-rules/{rule_id}/").status_code == 204
     assert not SyncRule.objects.exists()
