@@ -243,7 +243,7 @@ def test_250_native_posts_between_two_polls_are_all_mirrored_once_in_order(
     ("fb", "facebook", "MediaCenterBJN"),
 ])  # fmt: skip
 def test_a_worker_stopped_for_an_hour_misses_nothing_and_sends_nothing_twice(
-    channels, kadis, simulator, settings, source_key, platform, handle
+    channels, kadis, simulator, settings, source_key, platform, handle, client_for
 ):
     source = channels(source_key)
     target = channels("fb_pemkab" if source_key == "x" else "x")
@@ -263,6 +263,8 @@ def test_a_worker_stopped_for_an_hour_misses_nothing_and_sends_nothing_twice(
             # Mid-walk nothing is mirrored (the backlog goes out oldest first), and posts made
             # meanwhile are read by the next walk.
             assert state.walk_cursor and mirrored_texts(source) == []
+            page = client_for(kadis).get("/publishing/sync/").content.decode()
+            assert "membaca postingan yang lebih lama" in page  # the sync page says so
             texts += natives(platform, handle, 5, prefix="Sementara")
         if not state.walk_cursor:
             break
