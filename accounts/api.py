@@ -5,9 +5,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers, status
+from rest_framework.authtoken import serializers as authtoken_serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+
+from config import api as strict
 
 from . import selectors, services, vault_targets
 from .models import CredentialKind, CredentialState, HealthState
@@ -19,8 +22,14 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+class AuthTokenSerializer(strict.StrictFieldsMixin, authtoken_serializers.AuthTokenSerializer):
+    pass
+
+
 class TokenObtainView(ObtainAuthToken):
     """Exchange a username and password for an API token (accounts without 2FA only)."""
+
+    serializer_class = AuthTokenSerializer
 
     @extend_schema(responses=TokenResponseSerializer)
     def post(self, request, *args, **kwargs):
@@ -92,7 +101,7 @@ def _when(value):
     return serializers.DateTimeField().to_representation(value) if value else None
 
 
-class CredentialCreateSerializer(serializers.Serializer):
+class CredentialCreateSerializer(strict.Serializer):
     """A new credential. ``secret`` is write-only; at most one target field (e.g. ``website``)
     says what it unlocks, and the new credential replaces that target's current one."""
 

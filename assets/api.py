@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Division
+from config import api as strict
 
 from . import selectors, services, tus
 from .inspection import RefusedFile
@@ -119,7 +120,7 @@ class AssetSerializer(serializers.ModelSerializer):
         ]
 
 
-class AssetCreateSerializer(serializers.Serializer):
+class AssetCreateSerializer(strict.Serializer):
     file = serializers.FileField()
     folder = id_serializer_field()
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -131,7 +132,7 @@ class AssetCreateSerializer(serializers.Serializer):
     location = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class AssetUpdateSerializer(serializers.Serializer):
+class AssetUpdateSerializer(strict.Serializer):
     title = serializers.CharField(required=False, max_length=200)
     theme = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     date = serializers.DateField(required=False)
@@ -155,7 +156,7 @@ class AssetFilterSerializer(serializers.Serializer):
     trashed = serializers.BooleanField(required=False, default=False)
 
 
-class FolderSerializer(serializers.ModelSerializer):
+class FolderSerializer(strict.ModelSerializer):
     parent = IdRelatedField(
         queryset=Folder.objects.all(),
         required=False,
@@ -430,6 +431,7 @@ class AssetDetailView(APIView):
 class AssetRestoreView(APIView):
     @extend_schema(request=None, responses={200: AssetSerializer, 409: DUPLICATE_SCHEMA})
     def post(self, request, pk: int):
+        strict.refuse_body(request)
         asset = selectors.asset_get_for_user(request.user, pk, trashed=True)
         if asset is None:
             raise NotFound(_("There is no such asset in the trash."))

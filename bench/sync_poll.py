@@ -97,7 +97,8 @@ def setup(count: int):
         channels.append(channel)
     for index, channel in enumerate(channels):
         sync_rule_create(actor=head, source=channel, targets=[channels[(index + 1) % count]])
-    SyncRule.objects.update(created_at=timezone.now() - timedelta(seconds=5))
+    earlier = timezone.now() - timedelta(seconds=5)
+    SyncRule.objects.update(created_at=earlier, active_since=earlier)
     # Three posts on each account, found by a first poll and mirrored already: each poll of the
     # cycle gets them again (they are inside its overlap window) and finds nothing new.
     for channel in channels:

@@ -56,3 +56,36 @@ def document_refusals(result, generator, request, public):
                     },
                 )
     return result
+
+
+def forbid_unknown_fields(result, generator, request, public):
+    """Request bodies take only the fields they list (``additionalProperties: false``), as the
+    API refuses any other (``config.api.StrictFieldsMixin``): every component a request body
+    uses, and the components nested in it."""
+    components = result.get("components", {}).get("schemas", {})
+    pending: list[dict] = []
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                for content in (operation.get("requestBody") or {}).get("content", {}).values():
+                    pending.append(content.get("schema") or {})
+    done: set[str] = set()
+    while pending:
+        schema = pending.pop()
+        reference = schema.get("$ref", "")
+        if reference:
+            name = reference.rsplit("/", 1)[-1]
+            if name in done or name not in components:
+                continue
+            done.add(name)
+            schema = components[name]
+        if schema.get("type") == "object" and "properties" in schema:
+            schema["additionalProperties"] = False
+        for value in schema.get("properties", {}).values():
+            pending.append(value)
+        for key in ("items", "additionalProperties"):
+            if isinstance(schema.get(key), dict):
+                pending.append(schema[key])
+        for key in ("allOf", "oneOf", "anyOf"):
+            pending.extend(s for s in schema.get(key, []) if isinstance(s, dict))
+    return result

@@ -446,6 +446,8 @@ INSTAGRAM_PRIVATE_DELAY = env.float("INSTAGRAM_PRIVATE_DELAY", default=1.0)
 # (seconds), and for how long after a source post its deletion still removes the mirrors.
 SYNC_POLL_SECONDS = env.int("SYNC_POLL_SECONDS", default=180)
 SYNC_DELETION_WINDOW_HOURS = env.int("SYNC_DELETION_WINDOW_HOURS", default=48)
+# Pages of an account's listing one sync poll reads at most; a longer backlog goes on next poll.
+SYNC_POLL_MAX_PAGES = env.int("SYNC_POLL_MAX_PAGES", default=10)
 # Delivery of posts: tries per delivery, the first pause between tries (doubled each time, with
 # jitter; a platform's Retry-After wins when longer), and how long a delivery may stay "sending"
 # before it is taken for lost with its worker (then it is looked up on the platform and resumed).
@@ -482,6 +484,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.document_refusals",
+        "config.openapi.forbid_unknown_fields",
     ],
     # Several models have a "kind"; give each choice set its own name in the schema.
     "ENUM_NAME_OVERRIDES": {

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import config.converters  # noqa: F401  (registers <id:…>)
+from config import api as strict
 
 from . import selectors
 from .models import Channel, Delivery, Platform, Post, PostStatus
@@ -97,13 +98,13 @@ class PostSerializer(serializers.ModelSerializer):
         return {v.platform: v.text for v in post.variants.all()}
 
 
-class VariantsSerializer(serializers.Serializer):
+class VariantsSerializer(strict.Serializer):
     facebook = serializers.CharField(required=False, allow_blank=True, max_length=63206)
     x = serializers.CharField(required=False, allow_blank=True, max_length=25000)
     instagram = serializers.CharField(required=False, allow_blank=True, max_length=2200)
 
 
-class PostWriteSerializer(serializers.Serializer):
+class PostWriteSerializer(strict.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     text = serializers.CharField(required=False, allow_blank=True, max_length=63206)
     variants = VariantsSerializer(required=False)
@@ -137,7 +138,7 @@ class PostWriteSerializer(serializers.Serializer):
         return arguments
 
 
-class CommentSerializer(serializers.Serializer):
+class CommentSerializer(strict.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
@@ -217,10 +218,14 @@ class PostDetailView(APIView):
 class _TransitionView(APIView):
     """POST without a body (or with a comment) moves the post one step."""
 
+    takes_body = False
+
     def transition(self, request, pk: int) -> None:
         raise NotImplementedError
 
     def post(self, request, pk: int):
+        if not self.takes_body:
+            strict.refuse_body(request)
         _post(request, pk)
         try:
             self.transition(request, pk)
@@ -252,6 +257,8 @@ class PostApproveView(_TransitionView):
 
 
 class PostRejectView(_TransitionView):
+    takes_body = True
+
     @extend_schema(request=CommentSerializer, responses=PostSerializer)
     def post(self, request, pk: int):
         return super().post(request, pk)
@@ -267,6 +274,7 @@ class PostRejectView(_TransitionView):
 class DeliveryRetryView(APIView):
     @extend_schema(request=None, responses=DeliverySerializer)
     def post(self, request, pk: int):
+        strict.refuse_body(request)
         _require_view(request)
         delivery = Delivery.objects.filter(pk=pk).select_related("channel").first()
         if delivery is None:

@@ -8,6 +8,7 @@ import json
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +84,58 @@ def graph_call(
             platform=platform,
             platform_message=redact(str(exc), credential)[:300],
         ) from None
+
+
+GRAPH_HOSTS = ("https://graph.facebook.com/", "https://graph-video.facebook.com/")
+# Parameters the session adds to every call itself: never taken from a ``next`` address.
+_SESSION_PARAMS = ("access_token", "appsecret_proof")
+
+
+def graph_page(
+    api: FacebookAdsApi,
+    path: tuple[str, str],
+    params: dict[str, Any],
+    cursor: str,
+    *,
+    platform: str,
+) -> tuple[list[dict[str, Any]], str]:
+    """One page of a Graph API edge and where the next one starts.
+
+    Graph pages in two ways (https://developers.facebook.com/docs/graph-api/results): by cursor
+    (``paging.cursors.after`` with ``paging.next``: the same request again with ``after``) and by
+    time (only ``paging.next``, an address carrying ``until`` / ``since`` and a paging token: that
+    address is requested as it is). No ``next`` means the last page, however full. The returned
+    cursor is ``after:<cursor>``, ``next:<address>`` or ``""``.
+    """
+    if cursor.startswith("next:"):
+        answer = api.call("GET", _next_address(cursor[5:], platform=platform))
+    else:
+        query = dict(params)
+        if cursor.startswith("after:"):
+            query["after"] = cursor[6:]
+        answer = api.call("GET", path, params=query)
+    body = answer.json()
+    paging = body.get("paging") or {}
+    after = (paging.get("cursors") or {}).get("after")
+    if not paging.get("next"):
+        following = ""
+    elif after:
+        following = f"after:{after}"
+    else:
+        following = f"next:{paging['next']}"
+    return list(body.get("data") or []), following
+
+
+def _next_address(address: str, *, platform: str) -> str:
+    """A ``paging.next`` address, checked to be the Graph API's own (the session sends the token
+    there) and without the token it carries (the session adds its own)."""
+    if not address.startswith(GRAPH_HOSTS):
+        raise PermanentError(
+            _("The platform's next page is not on its own address."), platform=platform
+        )
+    parts = urlsplit(address)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in _SESSION_PARAMS]
+    return platform_url(urlunsplit(parts._replace(query=urlencode(query))))
 
 
 def regain_seconds(headers) -> float | None:

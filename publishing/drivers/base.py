@@ -254,6 +254,20 @@ class NativePost:
         return [m.url for m in self.media]
 
 
+@dataclass(frozen=True)
+class NativePage:
+    """One page of an account's posts, newest first, as the platform lists them.
+
+    ``cursor`` is where the next (older) page starts, in the driver's own words (an X
+    ``next_token``, a Graph ``after`` cursor or ``next`` address, instagrapi's ``end_cursor``);
+    empty when the listing is over: the platform has no older page, or the page reached ``since``.
+    The same ``since`` must be given again with the cursor.
+    """
+
+    posts: tuple[NativePost, ...] = ()
+    cursor: str = ""
+
+
 class HealthState(enum.StrEnum):
     VALID = "valid"
     EXPIRING = "expiring"  # valid, but expires within the warning period
@@ -461,7 +475,14 @@ class Driver(Protocol):
     def find_existing(self, payload: PostPayload, credential: Credential) -> PublishResult | None:
         """The post an earlier try of ``payload`` made, if the platform has it."""
 
-    def fetch_recent(self, credential: Credential, since: datetime | None) -> list[NativePost]: ...
+    def fetch_page(
+        self, credential: Credential, since: datetime | None, cursor: str = ""
+    ) -> NativePage:
+        """One page of the account's posts made at or after ``since``, newest first; ``cursor``
+        (from the previous page) continues the listing where that page ended."""
+
+    def fetch_recent(self, credential: Credential, since: datetime | None) -> list[NativePost]:
+        """Every post made at or after ``since`` (:func:`fetch_all` over :meth:`fetch_page`)."""
 
     def delete(self, external_id: str, credential: Credential) -> None: ...
 
@@ -555,6 +576,29 @@ def call_with_refresh(
     except TokenExpired as exc:
         exc.refreshable = False
         raise
+
+
+# At most this many pages for one ``fetch_recent`` (a safety net: sync walks pages itself).
+FETCH_ALL_MAX_PAGES = 100
+
+
+def fetch_all(
+    fetch_page: Callable[[Credential, datetime | None, str], NativePage],
+    credential: Credential,
+    since: datetime | None,
+    *,
+    max_pages: int = FETCH_ALL_MAX_PAGES,
+) -> list[NativePost]:
+    """Every post ``fetch_page`` lists from ``since``, following the platform's paging."""
+    posts: list[NativePost] = []
+    cursor = ""
+    for _page in range(max_pages):
+        page = fetch_page(credential, since, cursor)
+        posts.extend(page.posts)
+        cursor = page.cursor
+        if not cursor:
+            break
+    return posts
 
 
 # --- shared plumbing of the drivers ------------------------------------------------------------

@@ -24,7 +24,7 @@ from facebook_business.adobjects.user import User
 from facebook_business.api import FacebookAdsApi
 from facebook_business.session import FacebookSession
 
-from ._graph import graph_api, graph_call
+from ._graph import graph_api, graph_call, graph_page
 from .base import (
     CredentialHealth,
     DriverError,
@@ -32,6 +32,7 @@ from .base import (
     MediaItem,
     MediaKind,
     NativeMedia,
+    NativePage,
     NativePost,
     PermanentError,
     Platform,
@@ -44,6 +45,7 @@ from .base import (
     Stopwatch,
     TokenExpired,
     api_timeout,
+    fetch_all,
     parse_time,
     platform_url,
     register,
@@ -228,19 +230,39 @@ class FacebookPageDriver:
         return None
 
     def fetch_recent(self, credential, since: datetime | None) -> list[NativePost]:
-        fields = ["id", "message", "created_time", "permalink_url", "attachments"]
+        return fetch_all(self.fetch_page, credential, since)
+
+    def fetch_page(self, credential, since: datetime | None, cursor: str = "") -> NativePage:
+        """One page (up to 100) of the Page's published posts, newest first, following Graph's
+        paging by cursor or by ``next`` address (:func:`graph_page`). A video's file is its
+        attachment's ``media.source``; the attachment's ``url`` is the video's page."""
+        page = self._page(credential)
+        params: dict[str, Any] = {
+            "fields": "id,message,created_time,permalink_url,attachments",
+            "limit": 100,
+        }
+        if since is not None:
+            params["since"] = int(since.timestamp())
+        data, following = self._call(
+            credential,
+            lambda: graph_page(
+                page.get_api_assured(),
+                (page.get_id_assured(), "published_posts"),
+                params,
+                cursor,
+                platform="facebook",
+            ),
+            write=False,
+        )
         result = []
-        for post in self._posts(credential, since, fields):
+        for post in data:
             media = []
             for attachment in (post.get("attachments") or {}).get("data", []):
                 items = (attachment.get("subattachments") or {}).get("data") or [attachment]
                 for item in items:
-                    is_video = item.get("media_type") == "video"
-                    url = (
-                        item.get("url")
-                        if is_video
-                        else item.get("media", {}).get("image", {}).get("src")
-                    )
+                    is_video = str(item.get("media_type", "")).startswith("video")
+                    found = item.get("media") or {}
+                    url = found.get("source") if is_video else found.get("image", {}).get("src")
                     if url:
                         media.append(
                             NativeMedia(
@@ -256,7 +278,7 @@ class FacebookPageDriver:
                     media=tuple(media),
                 )
             )
-        return result
+        return NativePage(posts=tuple(result), cursor=following)
 
     def delete(self, external_id: str, credential) -> None:
         post = PagePost(external_id, api=graph_api(credential, platform="facebook"))

@@ -24,7 +24,7 @@ from facebook_business.adobjects.igmedia import IGMedia
 from facebook_business.adobjects.iguser import IGUser
 from facebook_business.adobjects.shadowigmediabuilder import ShadowIGMediaBuilder
 
-from ._graph import graph_api, graph_call
+from ._graph import graph_api, graph_call, graph_page
 from .base import (
     CredentialHealth,
     DriverError,
@@ -32,6 +32,7 @@ from .base import (
     MediaItem,
     MediaKind,
     NativeMedia,
+    NativePage,
     NativePost,
     PermanentError,
     Platform,
@@ -43,6 +44,7 @@ from .base import (
     RetryableError,
     Stopwatch,
     TokenExpired,
+    fetch_all,
     parse_time,
     register,
     same_text,
@@ -257,17 +259,32 @@ class InstagramGraphDriver:
         return None
 
     def fetch_recent(self, credential, since: datetime | None) -> list[NativePost]:
-        fields = [
-            "id",
-            "caption",
-            "timestamp",
-            "permalink",
-            "media_type",
-            "media_url",
+        return fetch_all(self.fetch_page, credential, since)
+
+    def fetch_page(self, credential, since: datetime | None, cursor: str = "") -> NativePage:
+        """One page of the account's media, newest first (``since`` in Unix seconds, paging by
+        ``cursors.after`` / ``next`` as every Graph edge: :func:`graph_page`)."""
+        user = self._user(credential)
+        params: dict[str, Any] = {
+            "fields": "id,caption,timestamp,permalink,media_type,media_url,"
             "children{media_type,media_url}",
-        ]
+            "limit": 50,
+        }
+        if since is not None:
+            params["since"] = int(since.timestamp())
+        data, following = self._call(
+            credential,
+            lambda: graph_page(
+                user.get_api_assured(),
+                (user.get_id_assured(), "media"),
+                params,
+                cursor,
+                platform="instagram",
+            ),
+            write=False,
+        )
         posts = []
-        for media in self._media(credential, since, fields):
+        for media in data:
             items = (media.get("children") or {}).get("data") or [media]
             posts.append(
                 NativePost(
@@ -287,7 +304,7 @@ class InstagramGraphDriver:
                     ),
                 )
             )
-        return posts
+        return NativePage(posts=tuple(posts), cursor=following)
 
     def delete(self, external_id: str, credential) -> None:
         media = IGMedia(external_id, api=graph_api(credential, platform="instagram"))

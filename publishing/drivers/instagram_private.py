@@ -36,6 +36,7 @@ from .base import (
     MediaItem,
     MediaKind,
     NativeMedia,
+    NativePage,
     NativePost,
     PermanentError,
     Platform,
@@ -47,6 +48,7 @@ from .base import (
     Stopwatch,
     TokenExpired,
     UncertainSend,
+    fetch_all,
     mount_platform_adapter,
     parse_time,
     platform_url,
@@ -262,10 +264,33 @@ class InstagramPrivateDriver:
         return None
 
     def fetch_recent(self, credential, since: datetime | None) -> list[NativePost]:
+        return fetch_all(self.fetch_page, credential, since)
+
+    def fetch_page(self, credential, since: datetime | None, cursor: str = "") -> NativePage:
+        """One page of the account's feed, newest first, as Instagram sends it (the page size is
+        Instagram's: nothing is cut off, so ``next_max_id`` continues right after it). The private
+        feed has no ``since``: the listing ends at the first post older than ``since``."""
+        client = self._client(credential)
+        medias, following = self._call(
+            credential,
+            lambda: client.user_medias_paginated_v1(client.user_id, amount=0, end_cursor=cursor),
+            write=False,
+        )
+        if following is None:
+            # instagrapi answers ([], None) when it swallowed a failure (a dropped connection,
+            # an unreadable answer); a listing that really ends gives "" instead.
+            raise RetryableError(
+                gettext_lazy(
+                    "Instagram's list of posts could not be read; it will be tried again."
+                ),
+                platform="instagram",
+            )
         posts = []
-        for media in self._medias(credential, amount=50):
+        reached_since = False
+        for media in medias:
             created = parse_time(media.taken_at)
             if since is not None and created < since:
+                reached_since = True
                 continue
             items = media.resources or [media]
             posts.append(
@@ -284,7 +309,7 @@ class InstagramPrivateDriver:
                     ),
                 )
             )
-        return posts
+        return NativePage(posts=tuple(posts), cursor="" if reached_since else str(following or ""))
 
     def delete(self, external_id: str, credential) -> None:
         client = self._client(credential)

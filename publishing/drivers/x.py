@@ -37,6 +37,7 @@ from .base import (
     MediaItem,
     MediaKind,
     NativeMedia,
+    NativePage,
     NativePost,
     PermanentError,
     Platform,
@@ -51,6 +52,7 @@ from .base import (
     TokenExpired,
     UncertainSend,
     excerpt_of,
+    fetch_all,
     mount_platform_adapter,
     platform_url,
     redact,
@@ -404,21 +406,30 @@ class XDriver:
         return None
 
     def fetch_recent(self, credential, since: datetime | None) -> list[NativePost]:
+        return fetch_all(self.fetch_page, credential, since)
+
+    def fetch_page(self, credential, since: datetime | None, cursor: str = "") -> NativePage:
+        """One page (up to 100, the endpoint's largest) of the account's posts, newest first.
+        X pages with ``meta.next_token``, given back as ``pagination_token`` with the same
+        ``start_time``; no ``next_token`` means the last page. A video's files come only with
+        ``media.fields=variants`` (a photo's with ``url``)."""
         client = self._client(credential)
         user_id = credential.get("user_id") or self._me(client, credential)["id"]
         params: dict[str, Any] = {
             "max_results": 100,
             "tweet_fields": ["created_at", "referenced_tweets", "attachments"],
             "expansions": ["attachments.media_keys"],
-            "media_fields": ["url", "type", "preview_image_url", "width", "height"],
+            "media_fields": ["url", "type", "preview_image_url", "width", "height", "variants"],
             "user_auth": False,
         }
         if since is not None:
             params["start_time"] = since
+        if cursor:
+            params["pagination_token"] = cursor
         response = self._call(
             credential, lambda: client.get_users_tweets(user_id, **params), write=False
         )
-        media_by_key = {m.media_key: m for m in response.includes.get("media", [])}
+        media_by_key = {m.media_key: m for m in (response.includes or {}).get("media", [])}
         posts = []
         for tweet in response.data or []:
             references = {ref.type for ref in (tweet.referenced_tweets or [])}
@@ -428,12 +439,14 @@ class XDriver:
                 if item is None:
                     continue
                 is_video = item.type in ("video", "animated_gif")
+                url, mime = (
+                    _best_variant(item.data.get("variants")) if is_video else (item.url or "", "")
+                )
                 media.append(
                     NativeMedia(
                         kind=MediaKind.VIDEO if is_video else MediaKind.IMAGE,
-                        url=(item.data.get("variants") or [{}])[0].get("url", "")
-                        if is_video
-                        else item.url or "",
+                        url=url,
+                        mime_type=mime,
                         width=item.width,
                         height=item.height,
                     )
@@ -450,7 +463,9 @@ class XDriver:
                     author=credential.get("username", ""),
                 )
             )
-        return posts
+        return NativePage(
+            posts=tuple(posts), cursor=str((response.meta or {}).get("next_token") or "")
+        )
 
     def delete(self, external_id: str, credential) -> None:
         client = self._client(credential)
@@ -680,3 +695,13 @@ def oauth_finish(
     me = XDriver()._me(XDriver()._client(secret), secret)
     secret.update(user_id=me["id"], username=me["username"])
     return secret
+
+
+def _best_variant(variants: Any) -> tuple[str, str]:
+    """The address and type of a video's best MP4 file among X's ``variants`` (the HLS playlist,
+    ``application/x-mpegURL``, has no ``bit_rate`` and is no file to download)."""
+    files = [v for v in variants or [] if v.get("url") and v.get("content_type") == "video/mp4"]
+    if not files:
+        return "", ""
+    best = max(files, key=lambda v: v.get("bit_rate") or 0)
+    return best["url"], "video/mp4"

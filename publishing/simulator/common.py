@@ -171,3 +171,33 @@ def staff_required(view=None, *, api: bool = False):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+# --- paging -------------------------------------------------------------------------------------
+# The platforms' page tokens point at a post, not at a count: posts made while a reader pages
+# through the older ones shift nothing. Here a token names the last post of a page (its time and
+# row), opaque to the reader.
+
+
+def position_token(post) -> str:
+    import base64
+
+    raw = f"{post.created_at.isoformat()}|{post.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def older_than(posts, token: str):
+    """``posts`` (newest first) after the post ``token`` names; ``None`` for a token that is not
+    one of ours (the platforms answer 400 to it)."""
+    import base64
+    from datetime import datetime
+
+    from django.db.models import Q
+
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        when, pk = raw.rsplit("|", 1)
+        moment, row = datetime.fromisoformat(when), int(pk)
+    except ValueError:
+        return None
+    return posts.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=row))

@@ -5,7 +5,6 @@ accounts: JSON answers, the ``{"error": {...}}`` envelope with Meta's codes (190
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import math
@@ -30,6 +29,8 @@ from .common import (
     json_answer,
     media_url,
     registered_redirect,
+    older_than,
+    position_token,
     request_data,
     staff_required,
     take_fault,
@@ -409,12 +410,25 @@ def _post_json(request, post: Post, fields: str) -> dict:
         body["like_count"] = 0
         body["comments_count"] = post.children.filter(kind="comment").count()
         return body
-    attachments = [
-        {"type": "photo" if m.kind == "image" else "video_inline",
-         "media": {"image": {"src": media_url(request, m), "width": m.width, "height": m.height}},
-         **({"media_type": "video", "url": media_url(request, m)} if m.kind == "video" else {"media_type": "photo"})}
-        for m in post.media.all()
-    ]  # fmt: skip
+    # As the Graph API's story attachments: ``media`` holds ``image`` (a photo, or a video's
+    # picture) and, for a video, ``source``, its file; ``url`` is the attachment's page address.
+    attachments = []
+    for m in post.media.all():
+        if m.kind == "video":
+            attachments.append({
+                "type": "video_inline", "media_type": "video",
+                "media": {"image": {"src": request.build_absolute_uri("/static/img/favicon.svg"),
+                                    "width": 64, "height": 64},
+                          "source": media_url(request, m)},
+                "url": f"https://www.facebook.com/{post.account.external_id}/videos/{m.pk}/",
+            })  # fmt: skip
+        else:
+            attachments.append({
+                "type": "photo", "media_type": "photo",
+                "media": {"image": {"src": media_url(request, m), "width": m.width,
+                                    "height": m.height}},
+                "url": f"https://www.facebook.com/photo.php?fbid={m.pk}",
+            })  # fmt: skip
     if attachments and "attachments" in fields:
         if len(attachments) > 1:
             body["attachments"] = {
@@ -433,41 +447,51 @@ def _post_json(request, post: Post, fields: str) -> dict:
 
 
 def _feed_list(request, account: Account, data, caller):
+    """A Page's posts or an Instagram account's media, newest first, paged as the Graph API
+    pages (https://developers.facebook.com/docs/graph-api/results): ``published_posts`` and
+    Instagram's ``media`` by cursor (``paging.cursors`` and ``paging.next`` with ``after``, no
+    ``next`` on the last page), a Page's ``feed`` / ``posts`` by time (``paging.next`` with
+    ``until`` and ``__paging_token``, no cursors). ``since`` / ``until`` are Unix seconds."""
     posts = services.visible_posts(account).filter(parent__isnull=True)
     since = _epoch(data.get("since"))
     if since:
         posts = posts.filter(created_at__gte=since)
-    limit = min(int(data.get("limit") or 25), 100)
-    offset = _cursor_offset(data.get("after"))
-    fields = str(data.get("fields", ""))
-    page = list(posts[offset : offset + limit + 1])
-    items = [_post_json(request, post, fields) for post in page[:limit]]
-    body = {"data": items}
-    if account.platform == "facebook":
-        after = _cursor(offset + len(items))
-        body["paging"] = {"cursors": {"before": _cursor(offset), "after": after}}
-        if len(page) > limit:
-            # As the Graph API does: the address of the next page (the token is sent apart).
-            query = {k: v for k, v in data.items() if k not in ("access_token", "appsecret_proof")}
-            query["after"] = after
-            body["paging"]["next"] = (
-                request.build_absolute_uri(request.path) + "?" + urlencode(query)
-            )
-    return json_answer(body)
-
-
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
-
-
-def _cursor_offset(value) -> int:
-    if not value:
-        return 0
+    until = _epoch(data.get("until"))
+    if until:
+        posts = posts.filter(created_at__lt=until + timedelta(seconds=1))
     try:
-        text = base64.urlsafe_b64decode(str(value) + "=" * (-len(str(value)) % 4)).decode()
-        return max(0, int(text.removeprefix("offset:")))
+        limit = max(1, min(int(data.get("limit") or 25), 100))
     except ValueError:
-        return 0
+        return _error("(#100) The parameter limit must be an integer", 100)
+    edge = request.resolver_match.kwargs["path"].rstrip("/").rsplit("/", 1)[-1]
+    by_time = account.platform == "facebook" and edge in ("feed", "posts")
+    token = str(data.get("__paging_token" if by_time else "after") or "")
+    if token:
+        posts = older_than(posts, token)
+        if posts is None:
+            return _error("(#100) Invalid cursor", 100)
+    fields = str(data.get("fields", ""))
+    page = list(posts[: limit + 1])
+    items = [_post_json(request, post, fields) for post in page[:limit]]
+    body: dict = {"data": items}
+    query = {k: v for k, v in data.items() if k not in ("access_token", "appsecret_proof")}
+    address = "https://graph.facebook.com/{version}/{path}".format(**request.resolver_match.kwargs)
+    if page[:limit]:
+        last = page[:limit][-1]
+        if by_time:
+            body["paging"] = {}
+            if len(page) > limit:
+                query.pop("after", None)
+                query["until"] = int(last.created_at.timestamp())
+                query["__paging_token"] = position_token(last)
+                body["paging"]["next"] = f"{address}?{urlencode(query)}"
+        else:
+            body["paging"] = {"cursors": {"before": position_token(page[0]),
+                                          "after": position_token(last)}}  # fmt: skip
+            if len(page) > limit:
+                query["after"] = position_token(last)
+                body["paging"]["next"] = f"{address}?{urlencode(query)}"
+    return json_answer(body)
 
 
 def _post_node(request, post: Post, data, caller):

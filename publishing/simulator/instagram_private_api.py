@@ -20,10 +20,20 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from . import services
-from .common import after_accept, endpoint, json_answer, media_url, take_fault
+from .common import (
+    after_accept,
+    endpoint,
+    json_answer,
+    media_url,
+    older_than,
+    position_token,
+    take_fault,
+)
 from .models import Account, Fault, Post, Upload
 
 KEY_ID = 41
+# Posts in one page of a user's feed when instagrapi asks for no count (its own chunks are 33).
+FEED_PAGE = 33
 
 
 def _fail(message: str, status: int = 400, **extra):
@@ -299,14 +309,30 @@ def _login(request, data):
 
 
 def _user_feed(request, user_id: str):
+    """``feed/user/<id>/``: newest first, a page of ``count`` posts (Instagram's own size, 33,
+    when none is asked), ``next_max_id`` and ``more_available`` while older posts remain, given
+    back as ``max_id``."""
     owner = Account.objects.filter(platform="instagram", external_id=user_id).first()
     if owner is None:
         return _fail("User not found", 404)
-    posts = list(services.visible_posts(owner)[:50])
-    return json_answer({
-        "items": [_media_json(request, post) for post in posts],
-        "num_results": len(posts), "more_available": False, "status": "ok",
-    })  # fmt: skip
+    posts = services.visible_posts(owner)
+    max_id = request.GET.get("max_id", "")
+    if max_id:
+        posts = older_than(posts, max_id)
+        if posts is None:
+            return _fail("Invalid max_id", 400)
+    count = request.GET.get("count", "")
+    size = min(int(count), 50) if count.isdigit() and int(count) > 0 else FEED_PAGE
+    page = list(posts[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    body = {
+        "items": [_media_json(request, post) for post in page],
+        "num_results": len(page), "more_available": more, "status": "ok",
+    }  # fmt: skip
+    if more:
+        body["next_max_id"] = position_token(page[-1])
+    return json_answer(body)
 
 
 @endpoint("instagram", "write")

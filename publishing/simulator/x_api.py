@@ -27,6 +27,8 @@ from .common import (
     json_answer,
     media_url,
     registered_redirect,
+    older_than,
+    position_token,
     request_data,
     staff_required,
     take_fault,
@@ -134,17 +136,20 @@ def _tweet_json(request, post: Post, fields: set[str]) -> dict:
     return data
 
 
-def _media_json(request, media) -> dict:
-    data = {
-        "media_key": f"3_{media.pk}",
-        "type": "video" if media.kind == "video" else "photo",
-        "width": media.width,
-        "height": media.height,
-    }
+def _media_json(request, media, asked: set[str] | None = None) -> dict:
+    """A media object: ``media_key`` and ``type`` always, the rest only when ``media.fields``
+    asks for it (``asked``; everything when ``None``)."""
+    data = {"media_key": f"3_{media.pk}", "type": "video" if media.kind == "video" else "photo"}
+    extra = {"width": media.width, "height": media.height}
     if media.kind == "video":
-        data["variants"] = [{"content_type": media.mime_type, "url": media_url(request, media)}]
+        # X serves every video as MP4 files of several bit rates and an HLS playlist.
+        extra["variants"] = [
+            {"content_type": "application/x-mpegURL", "url": media_url(request, media) + "#m3u8"},
+            {"bit_rate": 2176000, "content_type": "video/mp4", "url": media_url(request, media)},
+        ]
     else:
-        data["url"] = media_url(request, media)
+        extra["url"] = media_url(request, media)
+    data.update({k: v for k, v in extra.items() if asked is None or k in asked})
     return data
 
 
@@ -235,19 +240,33 @@ def me(request, account: Account):
 
 @authenticated("read")
 def user_tweets(request, account: Account, user_id: str):
+    """``GET /2/users/:id/tweets`` as X answers it: newest first, ``max_results`` 5 to 100
+    (default 10), ``start_time`` / ``end_time`` (RFC 3339, inclusive), ``meta.next_token`` while
+    older posts remain, given back as ``pagination_token``; media objects (``includes.media``)
+    hold ``media_key`` and ``type``, and only the ``media.fields`` asked for (a photo's ``url``,
+    a video's ``variants``)."""
     owner = Account.objects.filter(platform="x", external_id=user_id).first()
     if owner is None:
         return _problem(404, "Not Found Error", "Could not find user with id: " + user_id)
     posts = services.visible_posts(owner)
-    start = (
-        parse_datetime(request.GET.get("start_time", "")) if request.GET.get("start_time") else None
-    )
-    if start:
-        posts = posts.filter(created_at__gte=start)
-    limit = min(int(request.GET.get("max_results") or 10), 100)
+    for name, lookup in (("start_time", "created_at__gte"), ("end_time", "created_at__lte")):
+        if request.GET.get(name):
+            moment = parse_datetime(request.GET[name])
+            if moment is None:
+                return _invalid(f"The `{name}` query parameter value [{request.GET[name]}] is "
+                                "not a valid RFC 3339 date-time")  # fmt: skip
+            posts = posts.filter(**{lookup: moment})
+    raw_limit = request.GET.get("max_results") or "10"
+    if not raw_limit.isdigit() or not 5 <= int(raw_limit) <= 100:
+        return _invalid(f"The `max_results` query parameter value [{raw_limit}] is not between "
+                        "5 and 100")  # fmt: skip
+    limit = int(raw_limit)
     token = request.GET.get("pagination_token", "")
-    offset = int(token) if token.isdigit() else 0
-    posts = list(posts[offset : offset + limit + 1])
+    if token:
+        posts = older_than(posts, token)
+        if posts is None:
+            return _invalid(f"The `pagination_token` query parameter value [{token}] is not valid")
+    posts = list(posts[: limit + 1])
     more = len(posts) > limit
     posts = posts[:limit]
     if not posts:
@@ -262,10 +281,11 @@ def user_tweets(request, account: Account, user_id: str):
         },
     }
     if more:
-        body["meta"]["next_token"] = str(offset + limit)
+        body["meta"]["next_token"] = position_token(posts[-1])
     media = [m for post in posts for m in post.media.all()]
-    if media and "attachments.media_keys" in request.GET.get("expansions", ""):
-        body["includes"] = {"media": [_media_json(request, m) for m in media]}
+    if media and "attachments.media_keys" in request.GET.get("expansions", "").split(","):
+        asked = set(request.GET.get("media.fields", "").split(","))
+        body["includes"] = {"media": [_media_json(request, m, asked) for m in media]}
     return json_answer(body)
 
 

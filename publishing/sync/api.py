@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import config.converters  # noqa: F401  (registers <id:…>)
+from config import api as strict
 
 from ..models import Channel
 from . import selectors, services
@@ -30,14 +31,14 @@ def _drf_error(exc: DjangoValidationError) -> ValidationError:
     return ValidationError({"detail": exc.messages})
 
 
-class TargetSerializer(serializers.Serializer):
+class TargetSerializer(strict.Serializer):
     channel = serializers.PrimaryKeyRelatedField(queryset=Channel.objects.all())
     add_hashtag = serializers.CharField(required=False, allow_blank=True, default="")
     link_back = serializers.BooleanField(required=False, default=False)
     shorten_for_x = serializers.BooleanField(required=False, default=False)
 
 
-class SyncRuleSerializer(serializers.Serializer):
+class SyncRuleSerializer(strict.Serializer):
     id = serializers.IntegerField(read_only=True)
     source = serializers.PrimaryKeyRelatedField(queryset=Channel.objects.all())
     targets = TargetSerializer(many=True)
@@ -47,6 +48,11 @@ class SyncRuleSerializer(serializers.Serializer):
     propagate_deletions = serializers.BooleanField(default=False)
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
     created_at = serializers.DateTimeField(read_only=True)
+    active_since = serializers.DateTimeField(
+        read_only=True,
+        help_text="Posts made before this moment (the rule was set or last switched on) are "
+        "history and are not mirrored.",
+    )
 
     def to_representation(self, rule: SyncRule) -> dict:
         return {
@@ -67,6 +73,7 @@ class SyncRuleSerializer(serializers.Serializer):
             "propagate_deletions": rule.propagate_deletions,
             "created_by": rule.created_by.username if rule.created_by else None,
             "created_at": rule.created_at.isoformat(),
+            "active_since": rule.active_since.isoformat(),
         }
 
 
@@ -169,7 +176,7 @@ class SuggestionListView(generics.ListAPIView):
         )
 
 
-class AcceptSerializer(serializers.Serializer):
+class AcceptSerializer(strict.Serializer):
     channels = serializers.PrimaryKeyRelatedField(queryset=Channel.objects.all(), many=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -204,6 +211,7 @@ class SuggestionAcceptView(APIView):
 class SuggestionDismissView(APIView):
     @extend_schema(request=None, responses=SuggestionSerializer)
     def post(self, request, pk: int):
+        strict.refuse_body(request)
         suggestion = get_object_or_404(
             selectors.repost_suggestions_for(request.user, status=""), pk=pk
         )

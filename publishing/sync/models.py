@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -57,6 +58,9 @@ class SyncRule(models.Model):
         _("which posts"), max_length=20, choices=SyncKinds.choices, default=SyncKinds.ALL
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    # When the rule was set or last switched on: a native post made before it (by the platform's
+    # own time) is history and is not mirrored by this rule.
+    active_since = models.DateTimeField(_("mirrors posts made from"), default=timezone.now)
     needs_approval = models.BooleanField(
         _("mirrored posts wait for approval"),
         default=False,
@@ -122,10 +126,14 @@ class SyncTarget(models.Model):
 
 
 class PollState(models.Model):
-    """Where the polling of one account stands: the cursor, the last try, the back-off.
+    """Where the polling of one account stands: the high-water mark, a walk under way, the last
+    try, the back-off.
 
-    ``cursor`` is the creation time of the newest post found by the last *successful* poll; it
-    never moves on a failure, so a platform answering 429 or 500 for a while loses nothing.
+    ``cursor`` / ``cursor_id`` (the high-water mark) name the newest post of the last *complete*
+    walk down the account's listing: everything up to it has been read. A poll walks the
+    platform's pages from the newest post down to the mark; when the per-poll bound stops it
+    first, the walk's platform cursor, lower bound and top are kept (``walk_*``) and the next poll
+    continues it, so nothing between is skipped. Nothing moves on a failure.
     """
 
     channel = models.OneToOneField(
@@ -139,6 +147,12 @@ class PollState(models.Model):
         blank=True,
     )
     cursor = models.DateTimeField(_("newest post seen"), null=True, blank=True)
+    cursor_id = models.CharField(_("id of the newest post seen"), max_length=200, blank=True)
+    walk_cursor = models.TextField(_("where the unfinished walk continues"), blank=True)
+    walk_since = models.DateTimeField(null=True, blank=True)
+    walk_top = models.DateTimeField(null=True, blank=True)
+    walk_top_id = models.CharField(max_length=200, blank=True)
+    walk_rank = models.BigIntegerField(null=True, blank=True)
     last_poll_at = models.DateTimeField(_("last poll"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last successful poll"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -180,6 +194,9 @@ class SeenNativePost(models.Model):
     permalink = models.URLField(_("address on the platform"), max_length=500, blank=True)
     media = models.JSONField(default=list, blank=True)  # [{"kind", "url", "mime_type"}]
     is_reply = models.BooleanField(default=False)
+    # The platform's own order (newest first lists, read in walks): a higher rank is newer.
+    # Mirrors go out by (created_at, rank): the platforms' times are to the second.
+    rank = models.BigIntegerField(default=0)
     status = models.CharField(
         _("status"), max_length=20, choices=SeenStatus.choices, default=SeenStatus.PENDING
     )

@@ -2,12 +2,14 @@
 
 The two halves of a mirror run in separate tasks:
 
-1. ``sync_poll_channel`` asks the source channel's driver for its recent posts (from the cursor,
-   with an overlap), remembers every post not seen before exactly once (unique on channel and
-   external id; whoever inserts the row owns it), recognises the portal's own posts by their ids
-   on a ``Delivery`` and defers a post that may be a delivery still being recorded. The cursor
-   moves only after a successful answer; a failure backs off and loses nothing.
-2. ``sync_mirror_channel`` takes the pending posts of one channel (each claimed by one atomic
+1. ``sync_poll_channel`` walks the source channel's listing page by page down to its high-water
+   mark (bounded per poll; a longer walk continues at the next poll where it stopped),
+   remembers every post not seen before exactly once (unique on channel and external id; whoever
+   inserts the row owns it), takes a post made before the rule was set as history, recognises
+   the portal's own posts by their ids on a ``Delivery`` and defers a post that may be a delivery
+   still being recorded. The mark moves only after a successful answer; a failure backs off and
+   loses nothing.
+2. ``sync_mirror_channel`` takes the pending posts of one channel, oldest first (each claimed by one atomic
    update, so two workers never mirror the same one), checks they still exist, downloads their
    media once into the library and creates one mirror post per group of targets, approved at
    once unless the rule asks for approval, then hands it to ``post_release``.
@@ -36,10 +38,12 @@ from assets.models import Asset
 from assets.services import DuplicateAsset, asset_create_from_file, folder_get_or_create_path
 
 from ..drivers.base import (
+    FETCH_ALL_MAX_PAGES,
     DriverError,
     MediaItem,
     MediaKind,
     NativePost,
+    PermanentError,
     PostPayload,
     get_driver,
     same_text,
@@ -72,8 +76,6 @@ from .transforms import transform_text
 
 logger = logging.getLogger(__name__)
 
-# The drivers ask for at most this many recent posts: a full page may have cut older ones off.
-FETCH_LIMIT = 100
 # Posts without media are mirrored this many to a transaction.
 MIRROR_BATCH = 50
 
@@ -86,6 +88,18 @@ def poll_overlap() -> timedelta:
     """Each poll looks this far back before its cursor: platforms index posts late, and the
     seen-posts table makes the overlap free of duplicates."""
     return timedelta(seconds=int(getattr(settings, "SYNC_POLL_OVERLAP_SECONDS", 600)))
+
+
+def poll_max_pages() -> int:
+    """Pages of the platform's listing one poll reads at most; a walk longer than that goes on
+    at the next poll, from where this one stopped."""
+    return max(1, int(getattr(settings, "SYNC_POLL_MAX_PAGES", 10)))
+
+
+def to_the_second(moment: datetime) -> datetime:
+    """The platforms give a post's time to the second: a rule set at 10:00:00.700 takes a post
+    the platform dates 10:00:00."""
+    return moment.replace(microsecond=0)
 
 
 def deletion_window() -> timedelta:
@@ -174,7 +188,8 @@ def sync_rule_create(
 
     Refused (``ValidationError``) for a rule from a channel to itself or without targets; refused
     (``PermissionDenied``) unless ``actor`` is the Kepala Dinas or an Editor who may submit for
-    the source and every target. Only posts made after the rule is set are mirrored.
+    the source and every target. Only posts made after the rule is set (by the platform's own
+    time, ``active_since``) are mirrored.
     """
     specs = _as_specs(targets)
     if not sync_rule_policy.user_may_manage(actor, source, [s.channel for s in specs]):
@@ -186,6 +201,7 @@ def sync_rule_create(
         source=source,
         kinds=kinds,
         enabled=enabled,
+        active_since=timezone.now(),
         needs_approval=needs_approval,
         propagate_deletions=propagate_deletions,
         created_by=actor,
@@ -212,7 +228,9 @@ def sync_rule_update(
     **changes: Any,
 ) -> SyncRule:
     """Change a rule (``kinds``, ``enabled``, ``needs_approval``, ``propagate_deletions``,
-    ``targets``); the same checks as :func:`sync_rule_create`, before and after the change."""
+    ``targets``); the same checks as :func:`sync_rule_create`, before and after the change.
+    Switching a rule back on moves ``active_since`` to now: posts made while it was off are
+    history, posts made after it came back are mirrored."""
     rule = SyncRule.objects.select_for_update().get(pk=rule.pk)
     if not sync_rule_policy.user_has_permission_for_instance(actor, "manage", rule):
         raise PermissionDenied(_("You may not change this sync rule."))
@@ -220,8 +238,12 @@ def sync_rule_update(
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(_("These cannot be changed: %s") % ", ".join(sorted(unknown)))
+    switched_on = changes.get("enabled") is True and not rule.enabled
     for name, value in changes.items():
         setattr(rule, name, value)
+    if switched_on:
+        # What was posted while the rule was off is history; from now on, posts are mirrored.
+        rule.active_since = timezone.now()
     if targets is not None:
         specs = _as_specs(targets)
         if not sync_rule_policy.user_may_manage(actor, rule.source, [s.channel for s in specs]):
@@ -282,7 +304,9 @@ def _record_failure(state: PollState, exc: DriverError, now: datetime) -> None:
     state.save(update_fields=["failures", "last_poll_at", "last_error", "next_poll_at"])
 
 
-def _record_success(state: PollState, cursor: datetime | None, now: datetime) -> None:
+def _record_success(
+    state: PollState, cursor: datetime | None, now: datetime, *, also: Sequence[str] = ()
+) -> None:
     state.cursor = cursor
     state.failures = 0
     state.last_poll_at = now
@@ -297,8 +321,34 @@ def _record_success(state: PollState, cursor: datetime | None, now: datetime) ->
             "last_success_at",
             "last_error",
             "next_poll_at",
+            *also,
         ]
     )
+
+
+_WALK_FIELDS = ["cursor_id", "walk_cursor", "walk_since", "walk_top", "walk_top_id", "walk_rank"]
+
+
+def _walk_pages(
+    channel: Channel, since: datetime | None, cursor: str, *, used_by: str, bound: int = 0
+) -> tuple[list[NativePost], str]:
+    """Read ``channel``'s listing from ``cursor`` (the newest post when empty) down to ``since``,
+    at most ``bound`` pages (:func:`poll_max_pages` by default). Returns the posts, newest first,
+    and where the listing goes on (``""`` when it is over)."""
+    bound = bound or poll_max_pages()
+
+    def walk(driver, credential) -> tuple[list[NativePost], str]:
+        posts: list[NativePost] = []
+        following = cursor
+        for _page in range(bound):
+            page = driver.fetch_page(credential, since, following)
+            posts.extend(page.posts)
+            following = page.cursor
+            if not following:
+                break
+        return posts, following
+
+    return call_channel(channel, walk, used_by=used_by)
 
 
 def _portal_ids(channel: Channel, ids: Sequence[str]) -> set[str]:
@@ -344,13 +394,17 @@ def _native_media(native: NativePost) -> list[dict[str, str]]:
     ]
 
 
-def _first_since(channel_rules: list[dict[str, Any]]) -> datetime:
-    return min(rule["created_at"] for rule in channel_rules)
-
-
 def sync_poll_channel(*, channel_id: int) -> PollResult:
     """Poll one source channel once (see the module's docstring). Never raises a driver error:
-    it is recorded on the channel's poll state and the next poll is pushed back."""
+    it is recorded on the channel's poll state and the next poll is pushed back.
+
+    A poll walks the platform's listing, newest first, page after page, down to what it has
+    already read (the high-water mark, less an overlap for posts the platform indexes late; never
+    further back than the earliest ``active_since`` of the channel's rules, before which every post
+    is history). At most :func:`poll_max_pages` pages: a longer walk keeps its place and the next
+    poll continues it. Posts found are remembered at once; they are mirrored, oldest first, when
+    the walk is complete, so a backlog goes out in the order it was posted.
+    """
     result = PollResult(channel_id=channel_id)
     # The rules, their source channel, its credential and its poll state in one query.
     loaded = list(
@@ -364,7 +418,7 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
     rules = [
         {
             "id": r.pk,
-            "created_at": r.created_at,
+            "active_since": to_the_second(r.active_since),
             "kinds": r.kinds,
             "propagate_deletions": r.propagate_deletions,
         }
@@ -375,16 +429,27 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
     except PollState.DoesNotExist:
         state, _created = PollState.objects.get_or_create(channel=channel)
     now = timezone.now()
-    since = (state.cursor - poll_overlap()) if state.cursor else _first_since(rules)
     propagate = any(rule["propagate_deletions"] for rule in rules)
-    fetch_since = min(since, now - deletion_window()) if propagate else since
+    resuming = bool(state.walk_cursor)
+    # Down to here the walk looks for new posts; with deletions propagated the listing goes on
+    # down the deletion window, as far as the bound allows.
+    since = min(rule["active_since"] for rule in rules) - poll_overlap()
+    if state.cursor:
+        since = max(since, state.cursor - poll_overlap())
+    if resuming:
+        fetch_since = state.walk_since
+    else:
+        fetch_since = min(since, now - deletion_window()) if propagate else since
     try:
-        natives = call_channel(
-            channel,
-            lambda driver, credential: driver.fetch_recent(credential, fetch_since),
-            used_by=f"sync:{channel.pk}",
+        natives, following = _walk_pages(
+            channel, fetch_since, state.walk_cursor, used_by=f"sync:{channel.pk}"
         )
     except DriverError as exc:
+        if resuming and isinstance(exc, PermanentError):
+            # The platform no longer takes the kept page cursor: the next poll walks again
+            # from the newest post (what it finds again is already remembered).
+            state.walk_cursor = ""
+            state.save(update_fields=["walk_cursor"])
         _record_failure(state, exc, now)
         result.error = str(exc)
         return result
@@ -397,28 +462,21 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
         row["external_id"]: row
         for row in SeenNativePost.objects.filter(channel=channel)
         .filter(wanted)
-        .values("id", "external_id", "status", "created_at")
+        .values("id", "external_id", "status", "created_at", "rank")
     }
-    new = [n for n in natives if n.external_id not in known and n.created_at >= since]
+    ranks = _ranks(natives, known, state.walk_rank if resuming else None, now)
+    new = [n for n in natives if n.external_id not in known]
     deferred: list[NativePost] = []
     if new:
         ours = _portal_ids(channel, [n.external_id for n in new])
         flying = _in_flight_texts(channel)
         rows: list[dict[str, Any]] = []
-        for native in new:
-            if native.external_id in ours:
-                status, note = SeenStatus.OURS, ""
-            elif any(same_text(native.text, text) for text in flying):
-                deferred.append(native)
-                continue
-            elif native.is_repost:
-                status, note = SeenStatus.SKIPPED, _("A repost of another account's post.")
-            elif not any(
-                _rule_accepts(rule["kinds"], has_media=bool(native.media), is_reply=native.is_reply)
-                for rule in rules
-            ):
-                status, note = SeenStatus.SKIPPED, _("No rule takes this kind of post.")
-            else:
+        for native in reversed(new):  # oldest first: rows get their ids in posting order
+            status, note = _first_status(native, rules, ours)
+            if status is None:
+                if any(same_text(native.text, text) for text in flying):
+                    deferred.append(native)
+                    continue
                 status, note = SeenStatus.PENDING, ""
             rows.append(
                 {
@@ -429,6 +487,7 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
                     "permalink": native.permalink[:500],
                     "media": _native_media(native),
                     "is_reply": native.is_reply,
+                    "rank": ranks[native.external_id],
                     "status": status,
                     "note": note,
                 }
@@ -438,7 +497,12 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
             if seen.status == SeenStatus.PENDING:
                 result.pending.append(seen.pk)
     result.deferred = len(deferred)
-    if propagate and len(natives) < FETCH_LIMIT:
+    # The walk is complete at the end of the listing, or once it has read past ``since`` (what is
+    # below is already known; a deletion check that needs more pages waits for another poll).
+    whole = not following
+    complete = whole or bool(natives and natives[-1].created_at < since)
+    if propagate and whole and not resuming:
+        # Only a listing read whole in this poll tells what is no longer there.
         present = set(ids)
         gone = [
             row["id"]
@@ -449,18 +513,82 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
         ]
         if gone:
             result.deleted = _mark_deleted(channel, gone)
-    newest = max((n.created_at for n in natives), default=None)
-    cursor = max(filter(None, [state.cursor, newest]), default=None)
+    # The mark this walk leaves when it is complete: its newest post, or, when a post waits for
+    # a delivery's record, just before that post (the next walk reads it again).
+    if resuming:
+        top, top_id = state.walk_top, state.walk_top_id
+    elif natives:
+        top, top_id = natives[0].created_at, natives[0].external_id
+    else:
+        top, top_id = None, ""
+    if state.cursor and (top is None or state.cursor > top):
+        top, top_id = state.cursor, state.cursor_id
     if deferred:
-        cursor = min(n.created_at for n in deferred) - timedelta(seconds=1)
-        cursor = cursor + poll_overlap()  # the next poll subtracts the overlap again
-    _record_success(state, cursor, now)
+        # The next poll subtracts the overlap again.
+        waiting = min(n.created_at for n in deferred) - timedelta(seconds=1) + poll_overlap()
+        if top is None or waiting < top:
+            top, top_id = waiting, ""
+    if complete:
+        state.cursor_id = top_id
+        state.walk_cursor, state.walk_since, state.walk_top = "", None, None
+        state.walk_top_id, state.walk_rank = "", None
+        _record_success(state, top, now, also=_WALK_FIELDS)
+    else:
+        state.walk_cursor, state.walk_since = following, fetch_since
+        state.walk_top, state.walk_top_id = top, top_id
+        state.walk_rank = (min(ranks.values()) if ranks else state.walk_rank or _rank_now(now)) - 1
+        _record_success(state, state.cursor, now, also=_WALK_FIELDS)
     pending_before = any(row["status"] == SeenStatus.PENDING for row in known.values())
-    if result.pending or pending_before:
+    if complete and (result.pending or pending_before):
         from .tasks import sync_mirror_channel
 
         transaction.on_commit(lambda: sync_mirror_channel.delay(channel.pk))
     return result
+
+
+def _rank_now(now: datetime) -> int:
+    """The rank of the first post of a walk that meets no post already remembered: above every
+    rank given before (a walk reads fewer posts than microseconds pass between two polls)."""
+    return int(now.timestamp() * 1_000_000)
+
+
+def _ranks(
+    natives: list[NativePost], known: dict[str, dict[str, Any]], resume: int | None, now: datetime
+) -> dict[str, int]:
+    """Each post's rank in the platform's own order (``natives`` is newest first). A walk that
+    goes on continues from ``resume``; a new walk is anchored on the first post it meets that is
+    already remembered, so a post of this walk ranks against those of earlier walks as the
+    platform orders them (many posts share a second)."""
+    top = resume
+    if top is None:
+        top = _rank_now(now)
+        for index, native in enumerate(natives):
+            row = known.get(native.external_id)
+            if row and row["rank"]:
+                top = row["rank"] + index
+                break
+    return {native.external_id: top - index for index, native in enumerate(natives)}
+
+
+def _first_status(
+    native: NativePost, rules: list[dict[str, Any]], ours: set[str]
+) -> tuple[str | None, str]:
+    """What a newly found post is: the portal's own, a repost, not for any rule, history (made
+    before every rule that would take it was set or switched on), or ``None``: to be mirrored."""
+    if native.external_id in ours:
+        return SeenStatus.OURS, ""
+    if native.is_repost:
+        return SeenStatus.SKIPPED, _("A repost of another account's post.")
+    taking = [
+        rule
+        for rule in rules
+        if _rule_accepts(rule["kinds"], has_media=bool(native.media), is_reply=native.is_reply)
+    ]
+    if not taking:
+        return SeenStatus.SKIPPED, _("No rule takes this kind of post.")
+    if all(native.created_at < rule["active_since"] for rule in taking):
+        return SeenStatus.SKIPPED, _("Posted before the sync rule was set or switched on.")
+    return None, ""
 
 
 def _remember(rows: list[dict[str, Any]]) -> list[SeenNativePost]:
@@ -527,6 +655,8 @@ def _targets_for(seen: SeenNativePost, rules: list[SyncRule] | None = None) -> l
     for rule in _rules_of(seen.channel_id) if rules is None else rules:
         if not rule.accepts(has_media=bool(seen.media), is_reply=seen.is_reply):
             continue
+        if seen.created_at < to_the_second(rule.active_since):
+            continue  # posted before this rule was set or switched on
         for link in rule.target_links.all():
             channel = link.channel
             if channel.pk == seen.channel_id or not channel.is_active or channel.pk in out:
@@ -740,10 +870,12 @@ def sync_mirror_channel(*, channel_id: int, confirm: bool = True) -> list[int]:
     is not mirrored (recorded as gone); if the source does not answer, the posts stay pending
     for the next poll. Returns the ids of the mirror posts created.
     """
+    if PollState.objects.filter(channel_id=channel_id).exclude(walk_cursor="").exists():
+        return []  # a walk is under way: its last poll mirrors everything, oldest first
     pending = list(
         SeenNativePost.objects.filter(channel_id=channel_id, status=SeenStatus.PENDING)
         .select_related("channel__responsible_division")
-        .order_by("created_at", "id")
+        .order_by("created_at", "rank", "id")
     )
     if not pending:
         return []
@@ -753,17 +885,15 @@ def sync_mirror_channel(*, channel_id: int, confirm: bool = True) -> list[int]:
     if confirm:
         oldest = min(seen.created_at for seen in pending) - timedelta(seconds=1)
         try:
-            natives = call_channel(
-                channel,
-                lambda driver, credential: driver.fetch_recent(credential, oldest),
-                used_by=f"sync:{channel.pk}",
+            natives, following = _walk_pages(
+                channel, oldest, "", used_by=f"sync:{channel.pk}", bound=FETCH_ALL_MAX_PAGES
             )
         except DriverError as exc:
             logger.info("sync: source %s did not answer before mirroring: %s", channel.pk, exc)
             return []
-        # A full page may have cut older posts off: then only what it holds is known for sure.
+        # A walk cut short by the bound knows only the posts it read.
         present = {n.external_id for n in natives}
-        complete = len(natives) < FETCH_LIMIT
+        complete = not following
     post_ids: list[int] = []
     rules = _rules_of(channel_id)
     quick: list[tuple[SeenNativePost, bool]] = []

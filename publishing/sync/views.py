@@ -39,15 +39,10 @@ def sync_page(request):
     )
 
 
-def _specs(data) -> list[services.TargetSpec]:
+def _specs(form: SyncRuleForm) -> list[services.TargetSpec]:
     return [
-        services.TargetSpec(
-            channel=channel,
-            add_hashtag=data["add_hashtag"],
-            link_back=data["link_back"],
-            shorten_for_x=data["shorten_for_x"],
-        )
-        for channel in data["targets"]
+        services.TargetSpec(channel=channel, **form.transform_of(channel))
+        for channel in form.cleaned_data["targets"]
     ]
 
 
@@ -60,8 +55,8 @@ def rule_form(request, pk: int | None = None):
         _require(sync_rule_policy.user_has_permission_for_instance(request.user, "manage", rule))
     channels = Channel.objects.filter(is_active=True).order_by("platform", "name")
     initial = {"enabled": True, "kinds": "all"}
+    transforms = {}
     if rule is not None:
-        first = rule.target_links.first()
         initial = {
             "source": rule.source,
             "targets": list(rule.targets.all()),
@@ -69,11 +64,18 @@ def rule_form(request, pk: int | None = None):
             "needs_approval": rule.needs_approval,
             "propagate_deletions": rule.propagate_deletions,
             "enabled": rule.enabled,
-            "add_hashtag": first.add_hashtag if first else "",
-            "link_back": first.link_back if first else False,
-            "shorten_for_x": first.shorten_for_x if first else False,
         }
-    form = SyncRuleForm(request.POST or None, initial=initial, channels=channels)
+        transforms = {
+            link.channel_id: {
+                "add_hashtag": link.add_hashtag,
+                "link_back": link.link_back,
+                "shorten_for_x": link.shorten_for_x,
+            }
+            for link in rule.target_links.all()
+        }
+    form = SyncRuleForm(
+        request.POST or None, initial=initial, channels=channels, transforms=transforms
+    )
     if rule is not None:
         form.fields["source"].disabled = True
     if request.method == "POST" and form.is_valid():
@@ -87,12 +89,12 @@ def rule_form(request, pk: int | None = None):
         try:
             if rule is None:
                 services.sync_rule_create(
-                    actor=request.user, source=data["source"], targets=_specs(data), **options
+                    actor=request.user, source=data["source"], targets=_specs(form), **options
                 )
                 messages.success(request, _("The sync rule is set."))
             else:
                 services.sync_rule_update(
-                    actor=request.user, rule=rule, targets=_specs(data), **options
+                    actor=request.user, rule=rule, targets=_specs(form), **options
                 )
                 messages.success(request, _("The sync rule is changed."))
         except ValidationError as exc:

@@ -70,16 +70,19 @@ def test_the_kepala_dinas_adds_a_credential_and_the_answer_holds_no_secret(clien
 
 def test_a_new_credential_for_a_website_replaces_its_current_one(client_for, kadis, credential):
     website = credential.websites.get()
-    response = client_for(kadis).post(
-        URL,
-        {
-            "kind": "password",
-            "website": website.pk,
-            "secret": {"username": "admin", "password": "Sandi-Baru-API-123"},
-            "ciphertext": "gAAAAAforged",
-        },
-        content_type="application/json",
+    body = {
+        "kind": "password",
+        "website": website.pk,
+        "secret": {"username": "admin", "password": "Sandi-Baru-API-123"},
+    }
+    # A forged ciphertext is not a field of the API: refused, naming it, and nothing changes.
+    client = client_for(kadis)
+    forged = client.post(
+        URL, {**body, "ciphertext": "gAAAAAforged"}, content_type="application/json"
     )
+    assert forged.status_code == 400 and "ciphertext" in forged.json()
+    assert Credential.objects.count() == 1
+    response = client.post(URL, body, content_type="application/json")
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["replaces"] == credential.pk

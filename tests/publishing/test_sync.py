@@ -36,9 +36,10 @@ def poll_and_mirror(channel) -> list[Post]:
 
 
 def back_date(rule) -> None:
-    """Rules mirror only what is posted after they are set; the simulator's clock and ours may
-    differ by a second, so the rule is made a minute older."""
-    type(rule).objects.filter(pk=rule.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+    """Rules mirror only what is posted after they are set (``active_since``); these tests are
+    about other things, so the rule is made a minute older."""
+    earlier = timezone.now() - timedelta(minutes=1)
+    type(rule).objects.filter(pk=rule.pk).update(created_at=earlier, active_since=earlier)
 
 
 def test_a_rule_from_a_channel_to_itself_is_refused(channels, kadis, editor, make_user):
