@@ -270,6 +270,10 @@ class CredentialHealth:
     expires_at: datetime | None = None
     scopes: tuple[str, ...] = ()
     message: str = ""
+    # (permission or scope, what its absence blocks), in the interface language
+    missing: tuple[tuple[str, str], ...] = ()
+    # (label, value) read from the platform: publishing quota, rate limits, call budget
+    limits: tuple[tuple[str, str], ...] = ()
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
