@@ -11,20 +11,27 @@ otherwise as a file upload. The first comment is ``PagePost.create_comment``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from facebook_business.adobjects.advideo import AdVideo
 from facebook_business.adobjects.page import Page
 from facebook_business.adobjects.pagepost import PagePost
 from facebook_business.adobjects.user import User
 from facebook_business.api import FacebookAdsApi
 from facebook_business.session import FacebookSession
 
-from ._graph import graph_api, graph_call
+from ._graph import (
+    app_secret_for,
+    graph_api,
+    graph_call,
+    login_scopes,
+    missing_permissions,
+)
 from .base import (
     CredentialHealth,
     DriverError,
@@ -50,16 +57,6 @@ from .base import (
     same_text,
     search_window,
 )
-
-SCOPES = [
-    "pages_show_list",
-    "pages_read_engagement",
-    "pages_manage_posts",
-    "pages_manage_engagement",
-    "instagram_basic",
-    "instagram_content_publish",
-    "business_management",
-]
 
 
 @register
@@ -202,7 +199,17 @@ class FacebookPageDriver:
             ),
             write=True,
         )
-        return answer["id"]
+        video_id = answer["id"]
+        # The Page post that shows the video has its own id; sync knows the portal's own
+        # videos by it. Reading it is harmless to repeat; without it the video id stands.
+        video = AdVideo(video_id, api=page.get_api())
+        try:
+            post_id = self._call(
+                credential, lambda: video.api_get(fields=["post_id"]), write=False
+            ).get("post_id")
+        except DriverError:
+            post_id = None
+        return str(post_id or video_id)
 
     def _posts(self, credential, since: datetime | None, fields: list[str]):
         page = self._page(credential)
@@ -263,6 +270,7 @@ class FacebookPageDriver:
         self._call(credential, lambda: post.api_delete(), write=True)
 
     def check_credential(self, credential) -> CredentialHealth:
+        """Who the token is (the Page), read-only, and what it was granted (``debug_token``)."""
         try:
             page = self._page(credential)
             info = self._call(credential, lambda: page.api_get(fields=["id", "name"]), write=False)
@@ -272,8 +280,8 @@ class FacebookPageDriver:
             return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
         except DriverError as exc:
             return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
-        return CredentialHealth(
-            state=HealthState.VALID, account_id=info["id"], account_name=info.get("name", "")
+        return health_with_grants(
+            credential, platform="facebook", account_id=info["id"], name=info.get("name", "")
         )
 
     def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
@@ -309,14 +317,18 @@ def oauth_start(*, redirect_uri: str, state: str, scopes: list[str] | None = Non
         "redirect_uri": redirect_uri,
         "state": state,
         "response_type": "code",
-        "scope": ",".join(scopes or SCOPES),
+        "scope": ",".join(scopes or login_scopes()),
     }
     version = FacebookAdsApi.API_VERSION
     return platform_url(f"https://www.facebook.com/{version}/dialog/oauth?{urlencode(query)}")
 
 
 def _app_api(access_token: str | None = None) -> FacebookAdsApi:
-    session = FacebookSession(access_token=access_token, timeout=api_timeout())
+    session = FacebookSession(
+        access_token=access_token,
+        app_secret=app_secret_for({}) if access_token else None,
+        timeout=api_timeout(),
+    )
     session.GRAPH = platform_url("https://graph.facebook.com")
     return FacebookAdsApi(session)
 
@@ -324,7 +336,8 @@ def _app_api(access_token: str | None = None) -> FacebookAdsApi:
 def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
     """Exchange the callback's ``code`` (the caller checked ``state``) for a long-lived user
     token, then list the Pages it manages, each with its Page token and linked Instagram business
-    account. Returns one vault secret per Page: ``{"page_id", "name", "access_token",
+    account, and reads what the person really granted (``/me/permissions``). Returns one entry per
+    Page: ``{"page_id", "name", "access_token", "granted": [permission, ...],
     "instagram": {"ig_user_id", "username"} | None}``."""
     app = {"client_id": settings.FACEBOOK_APP_ID, "client_secret": settings.FACEBOOK_APP_SECRET}
     short = graph_call(
@@ -356,6 +369,15 @@ def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
     pages = graph_call(
         long_lived, lambda: list(user.get_accounts(fields=fields)), platform="facebook", write=False
     )
+    answer = graph_call(
+        long_lived,
+        lambda: _app_api(long_lived["access_token"]).call("GET", ("me", "permissions")),
+        platform="facebook",
+        write=False,
+    ).json()
+    granted = sorted(
+        row["permission"] for row in answer.get("data", []) if row.get("status") == "granted"
+    )
     secrets = []
     for page in pages:
         page = page.export_all_data()
@@ -365,6 +387,7 @@ def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
                 "page_id": page["id"],
                 "name": page.get("name", ""),
                 "access_token": page["access_token"],
+                "granted": granted,
                 "instagram": (
                     {"ig_user_id": instagram["id"], "username": instagram.get("username", "")}
                     if instagram
@@ -373,3 +396,65 @@ def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
             }
         )
     return secrets
+
+
+# --- what a token was granted ------------------------------------------------------------------
+
+
+def token_grants(access_token: str) -> dict[str, Any] | None:
+    """``debug_token``'s answer on ``access_token`` (its type, validity, expiry and ``scopes``),
+    asked with the app's own token; ``None`` when the portal's Facebook app is not configured."""
+    app_id, secret = settings.FACEBOOK_APP_ID, settings.FACEBOOK_APP_SECRET
+    if not (app_id and secret):
+        return None
+    session = FacebookSession(access_token=f"{app_id}|{secret}", timeout=api_timeout())
+    session.GRAPH = platform_url("https://graph.facebook.com")
+    api = FacebookAdsApi(session)
+    answer = graph_call(
+        {"access_token": access_token},
+        lambda: api.call("GET", ("debug_token",), params={"input_token": access_token}),
+        platform="facebook",
+        write=False,
+    ).json()
+    return answer.get("data") or {}
+
+
+def health_with_grants(
+    credential, *, platform: str, account_id: str, name: str, limits=()
+) -> CredentialHealth:
+    """A valid login's health with what it was granted and what is missing (and blocks what)."""
+    try:
+        data = token_grants(credential["access_token"])
+    except DriverError as exc:
+        return CredentialHealth(
+            state=HealthState.VALID,
+            account_id=account_id,
+            account_name=name,
+            message=_("The granted permissions could not be read: %s") % exc,
+            limits=tuple(limits),
+        )
+    if data is None:
+        return CredentialHealth(
+            state=HealthState.VALID,
+            account_id=account_id,
+            account_name=name,
+            message=_("The portal's Facebook app is not configured; permissions were not read."),
+            limits=tuple(limits),
+        )
+    scopes = tuple(data.get("scopes") or ())
+    gaps = missing_permissions(scopes, platform=platform)
+    expires = data.get("expires_at") or 0
+    return CredentialHealth(
+        state=HealthState.VALID,
+        account_id=account_id,
+        account_name=name,
+        scopes=scopes,
+        expires_at=datetime.fromtimestamp(expires, UTC) if expires else None,
+        missing=tuple((perm, str(blocks)) for perm, blocks, _needed in gaps),
+        limits=tuple(limits),
+        message=(
+            _("Cannot publish: a permission it needs is missing.")
+            if any(needed for _perm, _blocks, needed in gaps)
+            else ""
+        ),
+    )

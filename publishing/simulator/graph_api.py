@@ -6,6 +6,8 @@ accounts: JSON answers, the ``{"error": {...}}`` envelope with Meta's codes (190
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import io
 import json
 import math
@@ -163,12 +165,16 @@ def graph(request, version: str, path: str):
     header = request.headers.get("Authorization", "")
     if not token and header.split(" ", 1)[0].lower() in ("oauth", "bearer"):
         token = header.split(" ", 1)[1]
+    if parts == ["debug_token"]:
+        return _debug_token(request, data, token)
     try:
         caller = services.caller_for(token)
     except services.TokenProblem as problem:
         return _token_answer(problem.reason)
     if caller.account.platform != "facebook":
         return _token_answer("invalid")
+    if (problem := _proof_problem(token, data)) is not None:
+        return problem
     request.sim.fingerprint = caller.fingerprint
     node_id, edge = parts[0], (parts[1] if len(parts) > 1 else "")
     if node_id == "me":
@@ -193,10 +199,101 @@ def graph(request, version: str, path: str):
     handler = _HANDLERS.get((type(target).__name__, request.method, edge))
     if handler is None:
         return _unknown(node_id if not edge else f"{node_id}/{edge}", request.method)
+    if (refusal := _permission_refusal(owner, request.method, edge, data, caller)) is not None:
+        return refusal
     response = handler(request, target, data, caller)
     for name, value in _usage_headers(owner).items():
         response.setdefault(name, value)
     return response
+
+
+# --- app secret proof and permissions -------------------------------------------------------
+
+
+def _proof_problem(token: str, data):
+    """Meta's check of ``appsecret_proof``: a wrong one is always refused; a missing one when the
+    app requires it ("Require App Secret", ``SIMULATOR_REQUIRE_APPSECRET_PROOF``)."""
+    secret = settings.FACEBOOK_APP_SECRET
+    proof = str(data.get("appsecret_proof") or "")
+    if not secret:
+        return None
+    if proof:
+        expected = hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(proof, expected):
+            return _error("Invalid appsecret_proof provided in the API argument", 100,
+                          kind="GraphMethodException")  # fmt: skip
+        return None
+    if getattr(settings, "SIMULATOR_REQUIRE_APPSECRET_PROOF", False):
+        return _error("API calls from the server require an appsecret_proof argument", 100,
+                      kind="GraphMethodException")  # fmt: skip
+    return None
+
+
+def _needed_permissions(owner: Account, method: str, edge: str, data) -> tuple[str, ...]:
+    """The permissions Meta's reference lists for this call (tests/contracts/ keeps them)."""
+    if owner.platform == "instagram":
+        if method == "POST" and edge in ("media", "media_publish"):
+            return ("instagram_basic", "instagram_content_publish", "pages_read_engagement")
+        if method == "POST" and edge == "comments":
+            return ("instagram_basic", "instagram_manage_comments")
+        if method == "DELETE":
+            return ("instagram_basic", "instagram_content_publish")
+        return ("instagram_basic",)
+    if method == "POST" and edge in ("feed", "photos", "videos"):
+        return ("pages_manage_posts", "pages_read_engagement")
+    if method == "DELETE":
+        return ("pages_manage_posts",)
+    if method == "POST" and edge == "comments":
+        return ("pages_manage_engagement", "pages_read_engagement")
+    if method == "GET" and edge in ("feed", "posts", "published_posts", "accounts"):
+        return ("pages_read_engagement",) if edge != "accounts" else ("pages_show_list",)
+    return ()
+
+
+def _permission_refusal(owner: Account, method: str, edge: str, data, caller):
+    granted = services.token_scopes(caller.token)
+    missing = [p for p in _needed_permissions(owner, method, edge, data) if p not in granted]
+    if not missing:
+        return None
+    if owner.platform == "instagram":
+        return _error("(#10) Application does not have permission for this action", 10)
+    return _error(
+        f"(#200) Requires {' and '.join(missing)} permission to manage the object", 200
+    )
+
+
+def _debug_token(request, data, app_token: str):
+    """``GET /debug_token?input_token=...`` with the app's token ``{app-id}|{app-secret}``."""
+    if app_token != f"{settings.FACEBOOK_APP_ID}|{settings.FACEBOOK_APP_SECRET}":
+        return _error("Invalid OAuth access token signature.", 190)
+    try:
+        caller = services.caller_for(str(data.get("input_token") or ""))
+    except services.TokenProblem:
+        return json_answer({"data": {"error": {"code": 190, "message": "Invalid OAuth access token."},
+                                     "is_valid": False, "scopes": []}})  # fmt: skip
+    token, account = caller.token, caller.account
+    request.sim.account = account
+    body = {
+        "app_id": settings.FACEBOOK_APP_ID,
+        "type": "PAGE" if account.kind == Account.Kind.PAGE else "USER",
+        "application": "Portal Media Center",
+        "data_access_expires_at": 0,
+        "expires_at": int(token.expires_at.timestamp()) if token.expires_at else 0,
+        "is_valid": True,
+        "scopes": sorted(services.token_scopes(token)),
+        "user_id": (account.manager.external_id if account.manager_id else account.external_id),
+    }
+    if account.kind == Account.Kind.PAGE:
+        body["profile_id"] = account.external_id
+    return json_answer({"data": body})
+
+
+def _permissions_edge(request, user: Account, data, caller):
+    granted = services.token_scopes(caller.token)
+    declined = services.token_declined(caller.token)
+    rows = [{"permission": name, "status": "granted"} for name in sorted(granted)]
+    rows += [{"permission": name, "status": "declined"} for name in sorted(declined - granted)]
+    return json_answer({"data": rows})
 
 
 def _resolve(node_id: str):
@@ -676,6 +773,7 @@ def _publishing_limit(request, account: Account, data, caller):
 _HANDLERS = {
     ("Account", "GET", ""): _account_node,
     ("Account", "GET", "accounts"): _accounts_edge,
+    ("Account", "GET", "permissions"): _permissions_edge,
     ("Account", "POST", "feed"): _feed_create,
     ("Account", "GET", "feed"): _feed_list,
     ("Account", "GET", "posts"): _feed_list,
@@ -741,8 +839,13 @@ def dialog(request, version: str):
             query = {"error": "access_denied", "error_code": 200, "error_description": "Permissions error",
                      "error_reason": "user_denied", "state": state}  # fmt: skip
             return redirect(f"{redirect_uri}?{urlencode(query)}#_=_")
+        asked = [s for s in params.get("scope", "").split(",") if s]
+        # As Facebook's "Edit access": the person may leave some permissions unticked.
+        granted = request.POST.getlist("grant") if request.POST.get("choose_scopes") else asked
+        declined = [s for s in asked if s not in granted]
         code = services.issue_token(user, "code", lifetime=timedelta(minutes=10), client_id=settings.FACEBOOK_APP_ID,
-                                    scopes=params.get("scope", ""), redirect_uri=redirect_uri)  # fmt: skip
+                                    scopes=services.scope_string(granted=[s for s in granted if s in asked], declined=declined),
+                                    redirect_uri=redirect_uri)  # fmt: skip
         request.sim.account = user
         return redirect(f"{redirect_uri}?{urlencode({'code': code, 'state': state})}#_=_")
     return render(request, "simulator/consent.html", {
