@@ -99,6 +99,7 @@ def channel_detail(request, pk: int):
             "oauth": channel.driver in services.OAUTH_DRIVERS,
             "oauth_platform": "X" if channel.driver == DriverName.X else "Facebook",
             "manual_kinds": selectors.manual_kinds(channel),
+            "permission_gaps": channel.permission_gaps(),
             "history": selectors.channel_history(channel_id=channel.pk),
             "no_division_reason": NO_DIVISION_REASON,
         },
@@ -171,6 +172,47 @@ def channel_active(request, pk: int):
         _("The channel is active again.") if active else _("The channel has been switched off."),
     )
     return redirect("channels:channel_detail", channel.pk)
+
+
+@login_required
+@never_cache
+@require_POST
+def channel_test(request, pk: int):
+    """ "Uji koneksi": what the platform says the channel's login can and cannot do."""
+    channel = _channel(request, pk)
+    if not _can_connect(request):
+        raise PermissionDenied
+    try:
+        health = services.channel_test_connection(
+            actor=request.user, channel=channel, request=request
+        )
+    except services.ConnectError as error:
+        messages.error(request, str(error))
+        return redirect("channels:channel_detail", channel.pk)
+    channel.refresh_from_db()
+    missing = {name for name, _blocks in health.missing}
+    return render(
+        request,
+        "publishing/channels/test.html",
+        {
+            "channel": channel,
+            "health": health,
+            "works": [
+                (name, blocks)
+                for name, blocks in services.permission_uses(channel)
+                if name not in missing and name in set(health.scopes)
+            ],
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def setup_guide(request):
+    """How to create the Meta and X apps, with the addresses this portal answers at."""
+    _require(request, "change")
+    return render(request, "publishing/channels/setup_guide.html", services.setup_facts(request))
 
 
 def _callback_url(request, channel: Channel) -> str:

@@ -104,6 +104,14 @@ def login_scopes() -> list[str]:
     return scopes
 
 
+def permission_uses(platform: str) -> list[tuple[str, Any]]:
+    """Each permission a channel of ``platform`` wants, with what it is for."""
+    names = list(PUBLISH_PERMISSIONS[platform]) + list(OTHER_PERMISSIONS[platform])
+    if platform == "facebook" and boosts_enabled():
+        names.append("ads_management")
+    return [(name, PERMISSION_BLOCKS[name]) for name in names]
+
+
 def missing_permissions(granted, *, platform: str) -> list[tuple[str, Any, bool]]:
     """``(permission, what its absence blocks, whether publishing needs it)`` for each wanted
     permission not in ``granted``."""

@@ -31,6 +31,7 @@ from ._graph import (
     graph_call,
     login_scopes,
     missing_permissions,
+    permission_uses,
 )
 from .base import (
     CredentialHealth,
@@ -296,6 +297,13 @@ class FacebookPageDriver:
             shares=(data.get("shares") or {}).get("count"),
             raw=data,
         )
+
+    def permission_uses(self) -> list[tuple[str, Any]]:
+        return permission_uses("facebook")
+
+    def permission_gaps(self, granted) -> list[tuple[str, Any, bool]]:
+        """What a login granted ``granted`` cannot do (see ``_graph.PERMISSION_BLOCKS``)."""
+        return missing_permissions(granted, platform="facebook")
 
     def needs_refresh(self, credential) -> bool:
         return False  # Page tokens from a long-lived user token do not expire

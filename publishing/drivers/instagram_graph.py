@@ -24,7 +24,7 @@ from facebook_business.adobjects.igmedia import IGMedia
 from facebook_business.adobjects.iguser import IGUser
 from facebook_business.adobjects.shadowigmediabuilder import ShadowIGMediaBuilder
 
-from ._graph import graph_api, graph_call
+from ._graph import graph_api, graph_call, missing_permissions, permission_uses
 from .base import (
     CredentialHealth,
     DriverError,
@@ -294,6 +294,10 @@ class InstagramGraphDriver:
         self._call(credential, lambda: media.api_delete(), write=True)
 
     def check_credential(self, credential) -> CredentialHealth:
+        """Who the account is, what its login was granted, and its publishing quota (read-only:
+        ``content_publishing_limit``)."""
+        from .facebook import health_with_grants
+
         try:
             user = self._user(credential)
             info = self._call(
@@ -305,8 +309,31 @@ class InstagramGraphDriver:
             return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
         except DriverError as exc:
             return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
-        return CredentialHealth(
-            state=HealthState.VALID, account_id=info["id"], account_name=info.get("username", "")
+        limits = []
+        try:
+            rows = self._call(
+                credential,
+                lambda: list(user.get_content_publishing_limit(fields=["quota_usage", "config"])),
+                write=False,
+            )
+        except DriverError as exc:
+            limits.append((_("Publishing quota"), _("not readable: %s") % exc))
+        else:
+            if rows:
+                total = (rows[0].get("config") or {}).get("quota_total")
+                limits.append(
+                    (
+                        _("Posts published in the last 24 hours"),
+                        _("%(used)s of %(total)s")
+                        % {"used": rows[0].get("quota_usage") or 0, "total": total or "?"},
+                    )
+                )
+        return health_with_grants(
+            credential,
+            platform="instagram",
+            account_id=info["id"],
+            name=info.get("username", ""),
+            limits=limits,
         )
 
     def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
@@ -320,6 +347,13 @@ class InstagramGraphDriver:
             comments=data.get("comments_count"),
             raw=data,
         )
+
+    def permission_uses(self) -> list[tuple[str, Any]]:
+        return permission_uses("instagram")
+
+    def permission_gaps(self, granted) -> list[tuple[str, Any, bool]]:
+        """What a login granted ``granted`` cannot do (see ``_graph.PERMISSION_BLOCKS``)."""
+        return missing_permissions(granted, platform="instagram")
 
     def needs_refresh(self, credential) -> bool:
         return False

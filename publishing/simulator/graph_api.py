@@ -257,9 +257,7 @@ def _permission_refusal(owner: Account, method: str, edge: str, data, caller):
         return None
     if owner.platform == "instagram":
         return _error("(#10) Application does not have permission for this action", 10)
-    return _error(
-        f"(#200) Requires {' and '.join(missing)} permission to manage the object", 200
-    )
+    return _error(f"(#200) Requires {' and '.join(missing)} permission to manage the object", 200)
 
 
 def _debug_token(request, data, app_token: str):
