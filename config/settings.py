@@ -430,6 +430,9 @@ FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="") or (
     if DEBUG
     else ""
 )
+# Check at start and on /healthz that the platforms can fetch media from ASSET_PUBLIC_BASE_URL
+# (and the S3 endpoint): not a loopback or private address. On in production.
+MEDIA_ADDRESS_CHECK = env.bool("MEDIA_ADDRESS_CHECK", default=not DEBUG)
 # Boosting through the Marketing API: Facebook Login then also asks for ads_management.
 FACEBOOK_BOOSTS_ENABLED = env.bool("FACEBOOK_BOOSTS_ENABLED", default=False)
 # The simulator plays a Meta app with "Require App Secret" on: every Graph call without an

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import mimetypes
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -592,10 +593,44 @@ def _ig_invalid_image(message: str, subcode: int = 2207009, title: str = "Cannot
                   error_user_title=title, error_user_msg=message)  # fmt: skip
 
 
+# Instagram's caption limits (IG User Media reference): 2,200 characters, 30 hashtags, 20 @tags.
+_HASHTAG = re.compile(r"(?<![\w#&])#(?=\w*[^\W\d])\w+")
+_MENTION = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?")
+# Video length per kind, seconds: a reel 3 s to 15 min, a carousel video 3 s to 60 s.
+_VIDEO_SECONDS = {"REELS": (3, 15 * 60), "VIDEO": (3, 15 * 60), "CAROUSEL_ITEM": (3, 60)}
+
+
+def _caption_refusal(caption: str):
+    if (
+        len(caption) > 2200
+        or len(_HASHTAG.findall(caption)) > 30
+        or len(_MENTION.findall(caption)) > 20
+    ):
+        return _error("The caption is too long or has too many hashtags or @tags.", 100,
+                      subcode=2207010, is_transient=False, error_user_title="Invalid caption",
+                      error_user_msg="Captions can have at most 2,200 characters, 30 hashtags and 20 @tags.")  # fmt: skip
+    return None
+
+
+def _video_seconds(body: bytes) -> float | None:
+    try:
+        import av
+
+        with av.open(io.BytesIO(body)) as container:
+            if container.duration is not None:
+                return container.duration / 1_000_000
+            stream = container.streams.video[0]
+            return float(stream.duration * stream.time_base) if stream.duration else None
+    except Exception:
+        return None
+
+
 def _media_create(request, account: Account, data, caller):
     media_type = str(data.get("media_type") or "").upper()
     caption = str(data.get("caption") or "")
     is_item = str(data.get("is_carousel_item", "false")).lower() == "true"
+    if (refusal := _caption_refusal(caption)) is not None:
+        return refusal
     if media_type == "CAROUSEL":
         children = [
             c
@@ -636,6 +671,13 @@ def _media_create(request, account: Account, data, caller):
                 2207052,
                 "Media Download Failed",
             )
+        low, high = _VIDEO_SECONDS["CAROUSEL_ITEM" if is_item else media_type]
+        seconds = _video_seconds(body)
+        if seconds is not None and not low - 0.05 <= seconds <= high:
+            return _error(f"The video is {seconds:.1f} seconds long; this kind of post takes "
+                          f"{low} to {high} seconds.", 9004, subcode=2207026, is_transient=False,
+                          error_user_title="Unsupported video",
+                          error_user_msg="The video does not meet the duration requirements.")  # fmt: skip
         media = services.store_media(
             account,
             body,
