@@ -577,6 +577,7 @@ def simulator_base() -> str:
 SIMULATED_HOSTS: dict[str, str] = {
     "https://graph.facebook.com": "/facebook",
     "https://graph-video.facebook.com": "/facebook",
+    "https://rupload.facebook.com": "/facebook/rupload",
     "https://www.facebook.com": "/facebook/www",
     "https://api.twitter.com": "/x",
     "https://api.x.com": "/x",

@@ -1,12 +1,16 @@
 """Facebook Pages through facebook-business (Meta's official SDK).
 
 Credential keys: ``page_id`` and ``access_token`` (a Page access token; those made from a
-long-lived user token do not expire), optionally ``app_secret`` (adds ``appsecret_proof``).
+long-lived user token do not expire), optionally ``app_secret``; without it the portal's
+``FACEBOOK_APP_SECRET`` is used, and every call carries ``appsecret_proof``.
 
-Text posts go to ``Page.create_feed``; one photo to ``Page.create_photo``; several photos are
-uploaded unpublished, then attached to one feed post (``attached_media``); a video goes to
-``Page.create_video``. Media reach Meta by address (``url`` / ``file_url``) when the item has one,
-otherwise as a file upload. The first comment is ``PagePost.create_comment``.
+Text posts go to ``Page.create_feed``; one photo to ``/{page}/photos``; several photos are
+uploaded unpublished, then attached to one feed post (``attached_media``); a video goes through
+the Pages video upload on the video host (``upload_phase`` start, transfer, finish) and the
+result is the id of the Page post that shows it (``post_id``), not only the video's. Photos and
+videos are sent as bytes (the ``source`` file part, ``video_file_chunk``): Facebook never has to
+fetch the portal's address; only an item without bytes goes by ``url`` / ``file_url``. The first
+comment is ``PagePost.create_comment``.
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ from .base import (
     same_text,
     search_window,
 )
+
+VIDEO_HOST = "https://graph-video.facebook.com"
 
 
 @register
@@ -153,35 +159,35 @@ class FacebookPageDriver:
             warnings=tuple(warnings),
         )
 
-    def _with_media(self, item: MediaItem, params: dict, url_field: str, operation):
-        """Run ``operation(params)`` with the media by address, or as an uploaded file."""
-        if item.url:
-            return operation({**params, url_field: item.url})
-        with item.local_path() as path:
-            # facebook-business sends a parameter named "filename" as a multipart file.
-            return operation({**params, "filename": str(path)})
+    def _upload_photo(self, page: Page, item: MediaItem, params: dict, credential, *, write: bool):
+        """``POST /{page}/photos`` with the bytes as the ``source`` file part (the Pages API's
+        upload), or by ``url`` when the item has no bytes here."""
+        api, page_id = page.get_api(), page.get_id()
+        if item.path is None and item.opener is None:
+            return self._call(
+                credential, lambda: page.create_photo(params={**params, "url": item.url}),
+                write=write,
+            )  # fmt: skip
+
+        def send():
+            with item.open() as stream:
+                files = {"source": (f"photo{item.suffix or '.jpg'}", stream, item.mime_type)}
+                return api.call("POST", (page_id, "photos"), params=params, files=files).json()
+
+        return self._call(credential, send, write=write)
 
     def _photo(self, page: Page, item: MediaItem, payload: PostPayload, credential) -> str:
         params = {"message": payload.full_text, "published": True}
         if item.alt_text:
             params["alt_text_custom"] = item.alt_text
-        answer = self._call(
-            credential,
-            lambda: self._with_media(item, params, "url", lambda p: page.create_photo(params=p)),
-            write=True,
-        )
+        answer = self._upload_photo(page, item, params, credential, write=True)
         return answer.get("post_id") or answer["id"]
 
     def _album(self, page: Page, payload: PostPayload, credential) -> str:
         photo_ids = []
         for item in payload.images:
-            answer = self._call(
-                credential,
-                lambda item=item: self._with_media(
-                    item, {"published": False}, "url", lambda p: page.create_photo(params=p)
-                ),
-                write=False,  # an unpublished photo is invisible: sending it again is harmless
-            )
+            # An unpublished photo is invisible: sending it again is harmless.
+            answer = self._upload_photo(page, item, {"published": False}, credential, write=False)
             photo_ids.append(answer["id"])
         params = {
             "message": payload.full_text,
@@ -193,14 +199,15 @@ class FacebookPageDriver:
     def _video(self, page: Page, payload: PostPayload, credential) -> str:
         item = payload.videos[0]
         params = {"description": payload.full_text}
-        answer = self._call(
-            credential,
-            lambda: self._with_media(
-                item, params, "file_url", lambda p: page.create_video(params=p)
-            ),
-            write=True,
-        )
-        video_id = answer["id"]
+        if item.path is None and item.opener is None:
+            answer = self._call(
+                credential,
+                lambda: page.create_video(params={**params, "file_url": item.url}),
+                write=True,
+            )
+            video_id = answer["id"]
+        else:
+            video_id = self._upload_video(page, item, params, credential)
         # The Page post that shows the video has its own id; sync knows the portal's own
         # videos by it. Reading it is harmless to repeat; without it the video id stands.
         video = AdVideo(video_id, api=page.get_api())
@@ -211,6 +218,40 @@ class FacebookPageDriver:
         except DriverError:
             post_id = None
         return str(post_id or video_id)
+
+    def _upload_video(self, page: Page, item: MediaItem, params: dict, credential) -> str:
+        """The Pages video upload on the video host, in three phases: ``start`` (the file's size:
+        the platform answers a session and the byte range it wants first), ``transfer`` (each
+        range as ``video_file_chunk``, until the platform asks for nothing more), ``finish``
+        (the post's text; the video is published). Only ``finish`` publishes: a repeated
+        ``start`` or ``transfer`` leaves nothing visible."""
+        api, page_id = page.get_api(), page.get_id()
+        host = platform_url(VIDEO_HOST)
+
+        def phase(fields: dict, *, files=None, write=False) -> dict:
+            return self._call(
+                credential,
+                lambda: api.call(
+                    "POST", (page_id, "videos"), params=fields, files=files, url_override=host
+                ).json(),
+                write=write,
+            )
+
+        start = phase({"upload_phase": "start", "file_size": item.byte_size()})
+        session, video_id = start["upload_session_id"], str(start["video_id"])
+        begin, end = int(start["start_offset"]), int(start["end_offset"])
+        with item.open() as stream:
+            while begin < end:
+                stream.seek(begin)
+                chunk = stream.read(end - begin)
+                answer = phase(
+                    {"upload_phase": "transfer", "upload_session_id": session,
+                     "start_offset": begin},
+                    files={"video_file_chunk": ("chunk", chunk, "application/octet-stream")},
+                )  # fmt: skip
+                begin, end = int(answer["start_offset"]), int(answer["end_offset"])
+        phase({"upload_phase": "finish", "upload_session_id": session, **params}, write=True)
+        return video_id
 
     def _posts(self, credential, since: datetime | None, fields: list[str]):
         page = self._page(credential)

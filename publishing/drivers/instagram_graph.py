@@ -3,12 +3,14 @@
 Credential keys: ``ig_user_id`` and ``access_token`` (the linked Page's token), optionally
 ``app_secret``.
 
-Publishing is two steps: a media container (``IGUser.create_media`` with an ``image_url`` or
-``video_url`` Instagram fetches itself, so every media item needs ``url``), whose
-``status_code`` is polled until ``FINISHED``, then ``IGUser.create_media_publish``. Several items
-make a carousel (one container per item, then a ``CAROUSEL`` container). Publishing is capped per
-account in a rolling 24 hours: a full quota raises :class:`QuotaDeferred` with the time the window
-allows again, before anything is created.
+Publishing is two steps: a media container (``IGUser.create_media``), whose ``status_code`` is
+polled until ``FINISHED`` (a few seconds first, then a growing pause, for at most the 5 minutes
+Meta recommends), then ``IGUser.create_media_publish``. A photo container names an ``image_url``
+Instagram fetches itself, so photos need a public address; a video container is made with
+``upload_type=resumable`` and the bytes go to rupload.facebook.com at the ``uri`` it answers, so
+videos do not. Several items make a carousel (one container per item, then a ``CAROUSEL``
+container). Publishing is capped per account in a rolling 24 hours: a full quota raises
+:class:`QuotaDeferred` with the time the window allows again, before anything is created.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from facebook_business.adobjects.igmedia import IGMedia
 from facebook_business.adobjects.iguser import IGUser
 from facebook_business.adobjects.shadowigmediabuilder import ShadowIGMediaBuilder
+from facebook_business.api import FacebookAdsApi
 
 from ..addresses import address_problem
 from ._graph import graph_api, graph_call, missing_permissions, permission_uses
@@ -47,14 +51,19 @@ from .base import (
     RetryableError,
     Stopwatch,
     TokenExpired,
+    api_timeout,
+    excerpt_of,
     parse_time,
+    platform_url,
     register,
     same_text,
     search_window,
     simulator_base,
+    transport_error,
 )
 
 # From Instagram's IG User Media reference (tests/contracts/instagram_graph/limits.json).
+RUPLOAD = "https://rupload.facebook.com"
 MAX_CAPTION = 2200
 MAX_HASHTAGS = 30
 MAX_MENTIONS = 20
@@ -249,9 +258,15 @@ class InstagramGraphDriver:
         self, user: IGUser, item: MediaItem, credential, *, caption: str = "", carousel_item=False
     ) -> str:
         params: dict[str, Any] = {}
+        upload = item.kind == MediaKind.VIDEO and (item.path is not None or item.opener is not None)
         if item.kind == MediaKind.VIDEO:
             params["media_type"] = "VIDEO" if carousel_item else "REELS"
-            params["video_url"] = item.url
+            if upload:
+                # Instagram's resumable upload: the bytes go to rupload.facebook.com, so a video
+                # never depends on the portal's public address.
+                params["upload_type"] = "resumable"
+            else:
+                params["video_url"] = item.url
             if not carousel_item:
                 params["share_to_feed"] = True
         else:
@@ -269,9 +284,48 @@ class InstagramGraphDriver:
                 raise _fetch_failed(item, exc) from None
             raise
         container = answer["id"]
+        if upload:
+            self._upload_video(answer, item, credential)
         if item.kind == MediaKind.VIDEO:
             self._wait_until_finished(user, container, credential)
         return container
+
+    def _upload_video(self, container: dict, item: MediaItem, credential) -> None:
+        """``POST`` the video's bytes to the ``uri`` the container answered (rupload), with the
+        headers Meta documents: ``Authorization: OAuth``, ``offset`` and ``file_size``. Sending
+        them again is harmless: nothing is published until ``media_publish``."""
+        uri = container.get("uri") or (
+            f"{RUPLOAD}/ig-api-upload/{FacebookAdsApi.API_VERSION}/{container['id']}"
+        )
+        size = item.byte_size()
+        watch = Stopwatch()
+        headers = {
+            "Authorization": f"OAuth {credential['access_token']}",
+            "offset": "0",
+            "file_size": str(size),
+        }
+        try:
+            with item.open() as stream:
+                response = requests.post(
+                    platform_url(uri), headers=headers, data=stream, timeout=_upload_timeout(size)
+                )
+        except requests.RequestException as exc:
+            raise transport_error(
+                exc, platform="instagram", duration=watch.elapsed, write=False,
+                credential=credential,
+            ) from None  # fmt: skip
+        if response.status_code == 200:
+            return
+        excerpt = excerpt_of(response, credential)
+        cls = RetryableError if response.status_code >= 500 else PermanentError
+        raise cls(
+            gettext_lazy("Instagram did not take the video upload."),
+            platform="instagram",
+            http_status=response.status_code,
+            duration=watch.elapsed,
+            excerpt=excerpt,
+            platform_message=excerpt[:300],
+        )
 
     def _wait_until_finished(self, user: IGUser, container: str, credential) -> None:
         builder = ShadowIGMediaBuilder(container, api=user.get_api())
@@ -446,6 +500,8 @@ def _item_problems(item: MediaItem, limits: PlatformLimits) -> list[str]:
                 _("Instagram takes photos between 4:5 (portrait) and 1.91:1 (landscape); this "
                   "one is %(width)dx%(height)d.") % {"width": item.width, "height": item.height}
             )  # fmt: skip
+    if item.kind == MediaKind.VIDEO and (item.path is not None or item.opener is not None):
+        return problems  # uploaded: no address needed
     if not item.url:
         problems.append(_("Instagram fetches media by address; this item has none."))
     elif not simulator_base() and (problem := address_problem(item.url)):
@@ -456,6 +512,12 @@ def _item_problems(item: MediaItem, limits: PlatformLimits) -> list[str]:
               "portal's address on the internet.") % {"problem": problem}
         )  # fmt: skip
     return problems
+
+
+def _upload_timeout(size: int) -> tuple[float, float]:
+    """Connect and read timeouts of an upload: the read waits for the platform to take the whole
+    body, so it grows with the size (at least 1 MB/s assumed)."""
+    return (api_timeout(), api_timeout() + size / (1024 * 1024))
 
 
 def _video_problems(item: MediaItem, *, carousel: bool) -> list[str]:

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +37,7 @@ from .common import (
     request_data,
     take_fault,
 )
-from .models import Account, Container, Fault, Post, Token
+from .models import Account, Container, Fault, Post, Token, Upload
 
 THROTTLE_MESSAGES = {
     4: "(#4) Application request limit reached",
@@ -191,7 +193,8 @@ def graph(request, version: str, path: str):
         return _error("(#200) The user hasn't authorized the application to perform this action", 200,
                       kind="OAuthException")  # fmt: skip
     operation = "read" if request.method == "GET" else "write"
-    if request.method == "POST" and (edge in ("feed", "media_publish", "comments", "videos")
+    if request.method == "POST" and (edge in ("feed", "media_publish", "comments")
+                                     or (edge == "videos" and str(data.get("upload_phase", "finish")).lower() == "finish")
                                      or (edge == "photos" and str(data.get("published", "true")).lower() != "false")):  # fmt: skip
         operation = "publish"
     fault = take_fault(request, operation)
@@ -202,6 +205,7 @@ def graph(request, version: str, path: str):
         return _unknown(node_id if not edge else f"{node_id}/{edge}", request.method)
     if (refusal := _permission_refusal(owner, request.method, edge, data, caller)) is not None:
         return refusal
+    request.graph_version = version
     response = handler(request, target, data, caller)
     for name, value in _usage_headers(owner).items():
         response.setdefault(name, value)
@@ -452,24 +456,92 @@ def _photos_create(request, page: Account, data, caller):
     )
 
 
+# The byte range the simulator asks for in each transfer of a Pages video upload.
+VIDEO_CHUNK_BYTES = 1024 * 1024
+
+
 def _videos_create(request, page: Account, data, caller):
-    media, problem = _received_media(request, page, data, url_field="file_url", kind="video")
-    if problem:
-        return problem
+    phase = str(data.get("upload_phase") or "").lower()
+    if phase in ("start", "transfer"):
+        return _video_upload(request, page, data, phase)
+    if phase == "finish":
+        upload = Upload.objects.filter(
+            account=page, external_id=str(data.get("upload_session_id") or "")
+        ).first()
+        if upload is None or upload.state != "initialized":
+            return _error("(#100) Invalid upload_session_id", 100)
+        body = b"".join(default_storage.open(name).read() for name in upload.segments)
+        if len(body) != upload.total_bytes:
+            return _error("(#100) The video file is incomplete", 100, subcode=1363041)
+        media = services.store_media(page, body, mime_type="video/mp4")
+        video_id = upload.category
+    elif phase:
+        return _error("(#100) upload_phase must be one of start, transfer, finish", 100)
+    else:
+        media, problem = _received_media(request, page, data, url_field="file_url", kind="video")
+        if problem:
+            return problem
+        video_id, upload = services.new_id(16), None
     description = str(data.get("description") or "")
     if _duplicate(page, description):
         return _duplicate_answer()
+    # As the Graph API does: the video is an object of its own, shown by a Page post.
     post = services.record_post(
         page, text=description, kind="video", media=[media], fingerprint=caller.fingerprint,
-        external_id=services.new_id(16),
+        external_id=_page_id(page, services.new_id(16)),
     )  # fmt: skip
+    services.record_post(
+        page, text=description, kind="video", media=[media], published=False, parent=post,
+        fingerprint=caller.fingerprint, external_id=video_id,
+    )  # fmt: skip
+    if upload is not None:
+        for name in upload.segments:
+            default_storage.delete(name)
+        upload.state, upload.media = "finished", media
+        upload.save(update_fields=["state", "media"])
     return after_accept(
         request,
-        lambda: json_answer({"id": post.external_id}),
+        lambda: json_answer({"success": True} if upload is not None else {"id": video_id}),
         lambda: _error(
             "An unexpected error has occurred. Please retry your request later.", 2, status=500
         ),
     )
+
+
+def _video_upload(request, page: Account, data, phase: str):
+    if phase == "start":
+        try:
+            size = int(data.get("file_size") or 0)
+        except ValueError:
+            size = 0
+        if size <= 0:
+            return _error("(#100) file_size must be a positive number of bytes", 100)
+        upload = Upload.objects.create(
+            account=page, external_id=services.new_id(15), media_type="video/mp4",
+            category=services.new_id(16), total_bytes=size,
+        )  # fmt: skip
+        return json_answer({"video_id": upload.category, "upload_session_id": upload.external_id,
+                            "start_offset": "0", "end_offset": str(min(size, VIDEO_CHUNK_BYTES))})  # fmt: skip
+    upload = Upload.objects.filter(
+        account=page, external_id=str(data.get("upload_session_id") or ""), state="initialized"
+    ).first()
+    chunk = request.FILES.get("video_file_chunk")
+    if upload is None or chunk is None:
+        return _error("(#100) upload_session_id and video_file_chunk are required", 100)
+    received = sum(default_storage.size(name) for name in upload.segments)
+    if str(data.get("start_offset")) != str(received):
+        return _error(f"(#100) start_offset should be {received}", 100, subcode=1363037)
+    name = default_storage.save(
+        f"simulator/chunks/{upload.external_id}-{len(upload.segments):04d}",
+        ContentFile(chunk.read()),
+    )
+    upload.segments = [*upload.segments, name]
+    upload.save(update_fields=["segments"])
+    received += default_storage.size(name)
+    if received > upload.total_bytes:
+        return _error("(#100) More bytes than file_size were sent", 100)
+    end = min(upload.total_bytes, received + VIDEO_CHUNK_BYTES)
+    return json_answer({"start_offset": str(received), "end_offset": str(end)})
 
 
 def _post_json(request, post: Post, fields: str) -> dict:
@@ -509,6 +581,8 @@ def _post_json(request, post: Post, fields: str) -> dict:
             }
         else:
             body["attachments"] = {"data": attachments}
+    if "post_id" in fields and post.kind == "video" and post.parent_id:
+        body["post_id"] = post.parent.external_id
     if "shares" in fields:
         body["shares"] = {"count": 0}
     if "reactions" in fields:
@@ -659,6 +733,15 @@ def _media_create(request, account: Account, data, caller):
             caption=caption, children=children, status_code="FINISHED",
         )  # fmt: skip
         return json_answer({"id": container.external_id})
+    if media_type in ("VIDEO", "REELS") and str(data.get("upload_type")) == "resumable":
+        # The bytes come next, to rupload.facebook.com at the answered ``uri``.
+        container = Container.objects.create(
+            account=account, external_id=services.new_id(17), media_type=media_type,
+            is_carousel_item=is_item, caption=caption,
+        )  # fmt: skip
+        version = getattr(request, "graph_version", "v26.0")
+        uri = f"https://rupload.facebook.com/ig-api-upload/{version}/{container.external_id}"
+        return json_answer({"id": container.external_id, "uri": uri})
     if media_type in ("VIDEO", "REELS"):
         url = str(data.get("video_url") or "")
         if not url:
@@ -749,6 +832,9 @@ def _container_node(request, container: Container, data, caller):
                           "PUBLISHED": "Published: Media has been published.",
                           "EXPIRED": "Expired: Media was not published within 24 hours.",
                           "ERROR": "Error: Media upload failed."}[status]  # fmt: skip
+        if status == "ERROR" and container.error_message:
+            # "If status_code is ERROR, this value will be an error subcode" (IG Container).
+            body["status"] = container.error_message
     return json_answer(body)
 
 
@@ -893,3 +979,43 @@ def dialog(request, version: str):
         "pages": user.managed_pages.order_by("handle") if user else [],
         "scopes": params.get("scope", "").split(","),
     })  # fmt: skip
+
+
+@endpoint("facebook", "write")
+def rupload(request, version: str, container_id: str):
+    """``POST rupload.facebook.com/ig-api-upload/{version}/{container}``: a video's bytes for a
+    resumable container, with ``Authorization: OAuth <token>``, ``offset`` and ``file_size``."""
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    try:
+        caller = services.caller_for(token if scheme.lower() == "oauth" else "")
+    except services.TokenProblem as problem:
+        return _token_answer(problem.reason)
+    request.sim.fingerprint = caller.fingerprint
+    container = (
+        Container.objects.filter(external_id=container_id, media__isnull=True)
+        .select_related("account")
+        .first()
+    )
+    if container is None or not _may_act_on(caller.account, container.account):
+        return json_answer({"debug_info": {"retriable": False, "type": "NotFoundError",
+                                           "message": "No resumable container with this id."}}, status=400)  # fmt: skip
+    request.sim.account = container.account
+    body = request.body
+    # Django's server drops header names with "_" (file_size), so the body's own length stands
+    # in for it when it is not seen.
+    size = request.headers.get("file_size") or request.headers.get("Content-Length")
+    if request.headers.get("offset", "0") != "0" or size != str(len(body)):
+        return json_answer({"debug_info": {"retriable": False, "type": "ProcessingFailedError",
+                                           "message": "offset and file_size must describe the body sent."}}, status=400)  # fmt: skip
+    low, high = _VIDEO_SECONDS["CAROUSEL_ITEM" if container.is_carousel_item else "REELS"]
+    seconds = _video_seconds(body)
+    if seconds is not None and not low - 0.05 <= seconds <= high:
+        container.status_code = "ERROR"
+        container.error_message = "2207026"
+        container.save(update_fields=["status_code", "error_message"])
+        return json_answer({"success": True, "message": "Upload successful."})
+    container.media = services.store_media(container.account, body, mime_type="video/mp4")
+    container.ready_at = timezone.now() + timedelta(seconds=VIDEO_READY_SECONDS)
+    container.save(update_fields=["media", "ready_at"])
+    return json_answer({"success": True, "message": "Upload successful."})

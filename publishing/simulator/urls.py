@@ -41,6 +41,10 @@ urlpatterns = [
     re_path(
         r"^facebook/www/(?P<version>v\d+\.\d+)/dialog/oauth$", graph_api.dialog, name="fb-dialog"
     ),
+    re_path(
+        r"^facebook/rupload/ig-api-upload/(?P<version>v\d+\.\d+)/(?P<container_id>\d+)$",
+        graph_api.rupload,
+    ),
     re_path(r"^facebook/(?P<version>v\d+\.\d+)/(?P<path>.+)$", graph_api.graph),
     # Instagram's private API (instagrapi)
     re_path(
