@@ -4,6 +4,8 @@ cannot fetch, with the simulator playing the public internet or not."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from publishing.addresses import address_problem, media_base_problems
@@ -145,7 +147,7 @@ def test_container_polling_backs_off_up_to_meta_s_five_minutes(simulator, file_s
     assert clock.sleeps[0] == 3.0
     # Each pause at least as long as the one before (the last one only fills up to the limit).
     growing = clock.sleeps[:-1]
-    assert all(b >= a for a, b in zip(growing, growing[1:], strict=False)), clock.sleeps
+    assert all(b >= a for a, b in itertools.pairwise(growing)), clock.sleeps
     assert max(clock.sleeps) == 60.0
     assert sum(clock.sleeps) == pytest.approx(POLL_LIMIT)
     assert len(clock.sleeps) <= 12  # not one look a second
