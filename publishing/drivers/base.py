@@ -576,7 +576,7 @@ def simulator_base() -> str:
 # Real hosts and where the simulator plays each of them (below ``SOCIAL_API_BASE``).
 SIMULATED_HOSTS: dict[str, str] = {
     "https://graph.facebook.com": "/facebook",
-    "https://graph-video.facebook.com": "/facebook",
+    "https://graph-video.facebook.com": "/facebook/video",
     "https://rupload.facebook.com": "/facebook/rupload",
     "https://www.facebook.com": "/facebook/www",
     "https://api.twitter.com": "/x",

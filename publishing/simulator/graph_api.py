@@ -530,7 +530,12 @@ def _video_upload(request, page: Account, data, phase: str):
         return _error("(#100) upload_session_id and video_file_chunk are required", 100)
     received = sum(default_storage.size(name) for name in upload.segments)
     if str(data.get("start_offset")) != str(received):
-        return _error(f"(#100) start_offset should be {received}", 100, subcode=1363037)
+        # As Meta answers (and facebook-business's uploader reads): the range it wants next.
+        wanted = {
+            "start_offset": str(received),
+            "end_offset": str(min(upload.total_bytes, received + VIDEO_CHUNK_BYTES)),
+        }
+        return _error("(#100) Invalid start_offset", 100, subcode=1363037, error_data=wanted)  # fmt: skip
     name = default_storage.save(
         f"simulator/chunks/{upload.external_id}-{len(upload.segments):04d}",
         ContentFile(chunk.read()),

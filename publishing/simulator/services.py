@@ -27,7 +27,8 @@ from PIL import Image
 
 from .models import Account, Fault, Media, Post, Request, Token, token_fingerprint, token_hash
 
-# handle, display name, platform id -- the regency's accounts on each platform.
+# handle, display name, platform id -- the regency's accounts on each platform. Instagram
+# accounts publish at most 50 posts in 24 hours (IG User Media Publish reference).
 DEMO_ACCOUNTS: list[dict[str, Any]] = [
     # A person who administers the Pages (the Facebook login dialog signs in as them).
     {"platform": "facebook", "kind": Account.Kind.FB_USER, "handle": "admin.mediacenter",
@@ -40,13 +41,13 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
      "name": "Dinas Kominfo Bojonegoro", "external_id": "100090000000103"},
     {"platform": "instagram", "kind": Account.Kind.INSTAGRAM, "handle": "mediacenterbojonegoro",
      "name": "Media Center Bojonegoro", "external_id": "17841400000000101",
-     "linked_page": "MediaCenterBJN"},
+     "linked_page": "MediaCenterBJN", "quota_total": 50},
     {"platform": "instagram", "kind": Account.Kind.INSTAGRAM, "handle": "bojonegorokab",
      "name": "Pemkab Bojonegoro", "external_id": "17841400000000102",
-     "linked_page": "PemkabBojonegoro"},
+     "linked_page": "PemkabBojonegoro", "quota_total": 50},
     {"platform": "instagram", "kind": Account.Kind.INSTAGRAM, "handle": "kominfobojonegoro",
      "name": "Dinas Kominfo Bojonegoro", "external_id": "17841400000000103",
-     "linked_page": "DiskominfoBojonegoro"},
+     "linked_page": "DiskominfoBojonegoro", "quota_total": 50},
     {"platform": "x", "kind": Account.Kind.X_USER, "handle": "mediacenterBJN",
      "name": "Media Center BJN", "external_id": "1500000000000000101"},
     {"platform": "x", "kind": Account.Kind.X_USER, "handle": "PemkabBojonegoro",

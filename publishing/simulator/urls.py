@@ -46,6 +46,8 @@ urlpatterns = [
         graph_api.rupload,
     ),
     re_path(r"^facebook/(?P<version>v\d+\.\d+)/(?P<path>.+)$", graph_api.graph),
+    # graph-video.facebook.com: the same Graph API, on the host that takes video uploads
+    re_path(r"^facebook/video/(?P<version>v\d+\.\d+)/(?P<path>.+)$", graph_api.graph),
     # Instagram's private API (instagrapi)
     re_path(
         r"^instagram/rupload_(?P<kind>igphoto|igvideo)/(?P<name>[^/]+)$",
