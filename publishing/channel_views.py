@@ -25,6 +25,7 @@ from accounts.permissions import credential_policy
 
 from . import channel_selectors as selectors
 from .channel_forms import ChannelForm
+from .drivers.base import HealthState
 from .models import Channel, DriverName
 from .permissions import channel_policy
 from .registry import NO_DIVISION_REASON, profile_url
@@ -191,12 +192,20 @@ def channel_test(request, pk: int):
         return redirect("channels:channel_detail", channel.pk)
     channel.refresh_from_db()
     missing = {name for name, _blocks in health.missing}
+    states = {
+        HealthState.VALID: _("Valid"),
+        HealthState.EXPIRING: _("Valid, but it expires soon"),
+        HealthState.EXPIRED: _("Expired or revoked"),
+        HealthState.NEEDS_ATTENTION: _("A person must answer a security check"),
+        HealthState.UNREACHABLE: _("The platform did not answer"),
+    }
     return render(
         request,
         "publishing/channels/test.html",
         {
             "channel": channel,
             "health": health,
+            "state_label": states.get(health.state, str(health.state)),
             "works": [
                 (name, blocks)
                 for name, blocks in services.permission_uses(channel)
