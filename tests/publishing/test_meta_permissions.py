@@ -168,3 +168,19 @@ def test_a_permission_left_unticked_blocks_the_channel_in_the_composer_and_at_su
 def test_a_channel_whose_grants_were_never_read_is_not_blocked(channels):
     assert channels["instagram"].granted_permissions is None
     assert channels["instagram"].publishing_blocked_reason == ""
+
+
+def test_the_daily_check_keeps_the_grants_current(simulator, kadis, channels):
+    """A permission removed on the platform shows on the channel after the vault's daily check."""
+    from accounts.services import credential_create, credential_health_check
+
+    channel = channels["facebook"]
+    Channel.objects.filter(pk=channel.pk).update(external_id="100090000000101")
+    token = _token("MediaCenterBJN", PUBLISHING - {"pages_manage_posts"})
+    credential = credential_create(
+        actor=kadis, label="", kind="oauth", secret={"access_token": token}, target=channel
+    )
+    credential_health_check(credential_id=credential.pk)
+    channel.refresh_from_db()
+    assert "pages_manage_posts" not in channel.granted_permissions
+    assert "pages_manage_posts" in channel.publishing_blocked_reason
