@@ -89,3 +89,21 @@ def test_setup_guide_shows_this_portal_s_own_redirect_addresses(
     assert client_for(editor).get("/publishing/channels/setup-guide/").status_code == 403
     channels_page = head.get("/publishing/channels/").content.decode()
     assert "/publishing/channels/setup-guide/" in channels_page
+
+
+def test_any_driver_s_check_is_shown(simulator, client_for, kadis, channels):
+    """The button works for every platform: here X, whose driver reports what it can."""
+    channel = channels["x"]
+    secret = simulator.credential("x", "mediacenterBJN")
+    credential_create(
+        actor=kadis,
+        label="",
+        kind="oauth",
+        secret={k: secret[k] for k in ("access_token", "refresh_token", "scope")},
+        target=channel,
+    )
+    response = client_for(kadis).post(f"/publishing/channels/{channel.pk}/test/")
+    assert response.status_code == 200
+    assert response.context["health"].ok, response.context["health"].message
+    assert "mediacenterBJN" in response.content.decode()
+    assert secret["access_token"] not in response.content.decode()

@@ -101,3 +101,19 @@ def test_rupload_refuses_a_wrong_token_and_a_wrong_size(simulator, media_dir):
         base, data=body, headers={"Authorization": "OAuth nope", "offset": "0"}, timeout=10
     )
     assert answer.status_code == 400 and answer.json()["error"]["code"] == 190
+
+
+@pytest.mark.django_db
+def test_an_instagram_video_does_not_need_the_public_address(settings, make_asset):
+    """Without ASSET_PUBLIC_BASE_URL a video still goes (as bytes); a photo cannot."""
+    from publishing import media
+    from tests.assets import media as files
+
+    settings.ASSET_PUBLIC_BASE_URL = ""
+    driver = get_driver("instagram_graph")
+    clip = make_asset("klip.mp4", data=files.mp4(seconds=3.5))
+    item = media._video(clip, driver, alt_text="")
+    assert item.url == "" and (item.path is not None or item.opener is not None)
+    photo = make_asset("foto.jpg")
+    with pytest.raises(media.MediaProblem):
+        media._photo(photo, driver, alt_text="")
