@@ -53,7 +53,9 @@ def address_problem(url: str, *, resolve: bool = False) -> str:
             try:
                 infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
             except OSError:
-                return _("%(host)s does not resolve to any address") % {"host": host}
+                # Not resolvable from here (no DNS on this machine, or a name the internet knows
+                # and the local resolver does not): nothing is known against it.
+                return ""
             addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if addresses and all(_private(ip) for ip in addresses):
         return _(
