@@ -438,6 +438,17 @@ FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="") or (
     if DEBUG
     else ""
 )
+# Check at start and on /healthz that the platforms can fetch media from ASSET_PUBLIC_BASE_URL
+# (and the S3 endpoint): not a loopback or private address. On in production.
+MEDIA_ADDRESS_CHECK = env.bool("MEDIA_ADDRESS_CHECK", default=not DEBUG)
+# Boosting through the Marketing API: Facebook Login then also asks for ads_management.
+FACEBOOK_BOOSTS_ENABLED = env.bool("FACEBOOK_BOOSTS_ENABLED", default=False)
+# The simulator plays a Meta app with "Require App Secret" on: every Graph call without an
+# appsecret_proof is refused (a wrong proof is always refused).
+SIMULATOR_REQUIRE_APPSECRET_PROOF = env.bool("SIMULATOR_REQUIRE_APPSECRET_PROOF", default=True)
+# The simulator plays the public internet: media addresses on loopback or private networks are
+# refused as Meta refuses them (off for the local demo, where the portal itself is on 127.0.0.1).
+SIMULATOR_PUBLIC_INTERNET = env.bool("SIMULATOR_PUBLIC_INTERNET", default=False)
 X_CLIENT_ID = env.str("X_CLIENT_ID", default="portal-media-center" if DEBUG else "")
 X_CLIENT_SECRET = env.str("X_CLIENT_SECRET", default="")
 # Pause before each call to Instagram's private API (instagrapi), so as not to look like a bot.

@@ -56,3 +56,16 @@ def report() -> dict[str, str]:
         "broker": "ok" if broker_ok() else "down",
         "storage": "ok" if storage_ok() else "down",
     }
+
+
+def media_address_problems() -> list[str]:
+    """Why the platforms could not fetch the portal's media (production only)."""
+    if not getattr(settings, "MEDIA_ADDRESS_CHECK", False):
+        return []
+    from publishing.addresses import media_base_problems
+
+    try:
+        return media_base_problems()
+    except Exception:
+        logger.exception("health: media address check failed")
+        return []

@@ -46,9 +46,14 @@ def dashboard(request):
 def healthz(request):
     report = health.report()
     healthy = all(state == "ok" for state in report.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", **report}, status=200 if healthy else 503
-    )
+    body = {"status": "ok" if healthy else "down", **report}
+    # Media the platforms cannot fetch: the portal works, Instagram posts would not. Said plainly
+    # without taking the portal out of service.
+    if problems := health.media_address_problems():
+        body.update(media_address="unreachable", problems=[str(p) for p in problems])
+        if healthy:
+            body["status"] = "degraded"
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 # --- the office's survey pages ------------------------------------------------------------------

@@ -10,6 +10,7 @@ class PublishingConfig(AppConfig):
         from accounts.vault_targets import VaultTarget, register_target
         from media_center.registry import register_source
 
+        from . import system_checks  # noqa: F401 - registers the checks
         from .registry import channel_rows
         from .vault import check_channel_credential
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("<id:pk>/edit/", channel_views.channel_edit, name="channel_edit"),
     path("<id:pk>/active/", channel_views.channel_active, name="channel_active"),
     path("<id:pk>/connect/", channel_views.channel_connect, name="channel_connect"),
+    path("<id:pk>/test/", channel_views.channel_test, name="channel_test"),
+    path("setup-guide/", channel_views.setup_guide, name="setup_guide"),
     path(
         "oauth/<str:platform>/callback/",
         channel_views.oauth_callback,

@@ -26,6 +26,7 @@ from accounts.permissions import credential_policy
 
 from . import channel_selectors as selectors
 from .channel_forms import ChannelForm
+from .drivers.base import HealthState
 from .models import Channel, DriverName
 from .permissions import channel_policy
 from .registry import NO_DIVISION_REASON, profile_url
@@ -100,6 +101,7 @@ def channel_detail(request, pk: int):
             "oauth": channel.driver in services.OAUTH_DRIVERS,
             "oauth_platform": "X" if channel.driver == DriverName.X else "Facebook",
             "manual_kinds": selectors.manual_kinds(channel),
+            "permission_gaps": channel.permission_gaps(),
             "history": selectors.channel_history(channel_id=channel.pk),
             "no_division_reason": NO_DIVISION_REASON,
         },
@@ -172,6 +174,55 @@ def channel_active(request, pk: int):
         _("The channel is active again.") if active else _("The channel has been switched off."),
     )
     return redirect("channels:channel_detail", channel.pk)
+
+
+@login_required
+@never_cache
+@require_POST
+def channel_test(request, pk: int):
+    """ "Uji koneksi": what the platform says the channel's login can and cannot do."""
+    channel = _channel(request, pk)
+    if not _can_connect(request):
+        raise PermissionDenied
+    try:
+        health = services.channel_test_connection(
+            actor=request.user, channel=channel, request=request
+        )
+    except services.ConnectError as error:
+        messages.error(request, str(error))
+        return redirect("channels:channel_detail", channel.pk)
+    channel.refresh_from_db()
+    missing = {name for name, _blocks in health.missing}
+    states = {
+        HealthState.VALID: _("Valid"),
+        HealthState.EXPIRING: _("Valid, but it expires soon"),
+        HealthState.EXPIRED: _("Expired or revoked"),
+        HealthState.NEEDS_ATTENTION: _("A person must answer a security check"),
+        HealthState.UNREACHABLE: _("The platform did not answer"),
+    }
+    return render(
+        request,
+        "publishing/channels/test.html",
+        {
+            "channel": channel,
+            "health": health,
+            "state_label": states.get(health.state, str(health.state)),
+            "works": [
+                (name, blocks)
+                for name, blocks in services.permission_uses(channel)
+                if name not in missing and name in set(health.scopes)
+            ],
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def setup_guide(request):
+    """How to create the Meta and X apps, with the addresses this portal answers at."""
+    _require(request, "change")
+    return render(request, "publishing/channels/setup_guide.html", services.setup_facts(request))
 
 
 def _callback_url(request, channel: Channel) -> str:

@@ -269,8 +269,8 @@ def readiness_problems(
     now: datetime | None = None,
 ) -> list[str]:
     """What stops a post from going to approval or out, beyond its content: a schedule in the
-    past, an asset still processing or failed, a channel inactive or without a responsible
-    division."""
+    past, an asset still processing or failed, a channel inactive, without a responsible
+    division, or whose login lacks a permission publishing needs."""
     now = now or timezone.now()
     problems = []
     if scheduled_at is not None and scheduled_at <= now:
@@ -291,6 +291,8 @@ def readiness_problems(
     for channel in channels:
         if not channel.is_active:
             problems.append(_("The channel %(channel)s is not active.") % {"channel": channel.name})
+        if reason := channel.publishing_blocked_reason:
+            problems.append(str(reason))
         if channel.responsible_division_id is None:
             problems.append(
                 _("The channel %(channel)s has no responsible division yet; the Head of "

@@ -207,11 +207,15 @@ def _video(asset: Asset, driver: Driver, *, alt_text: str) -> MediaItem:
     else:
         name, mime, rendition = asset.file.name, asset.mime_type, None
         width, height, size = asset.width, asset.height, asset.size
+    try:
+        url = _url_for(asset, rendition, driver)
+    except MediaProblem:
+        url = ""  # videos go to every platform as bytes: the address is only a fallback
     return _stored_item(
         name,
         kind=MediaKind.VIDEO,
         mime_type=mime,
-        url=_url_for(asset, rendition, driver),
+        url=url,
         width=width,
         height=height,
         duration=asset.duration,

@@ -90,6 +90,10 @@ class Channel(models.Model):
     platform_two_factor = models.BooleanField(
         _("two-factor sign-in on the platform account"), default=False
     )
+    # What the platform says the login was granted (Facebook Login's permissions), read after
+    # connecting and at each connection test; not secret. ``None``: never read.
+    granted_permissions = models.JSONField(_("granted permissions"), null=True, blank=True)
+    permissions_read_at = models.DateTimeField(_("permissions read"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -109,6 +113,32 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_platform_display()})"
+
+    def permission_gaps(self) -> list[tuple[str, str, bool]]:
+        """``(permission, what its absence blocks, whether publishing needs it)`` for each
+        permission this channel's login lacks; empty when nothing was read (or none lacks)."""
+        if self.granted_permissions is None:
+            return []
+        from .drivers.base import get_driver
+
+        driver = get_driver(self.driver)
+        gaps = getattr(driver, "permission_gaps", None)
+        if gaps is None:
+            return []
+        return [
+            (name, str(blocks), needed) for name, blocks, needed in gaps(self.granted_permissions)
+        ]
+
+    @property
+    def publishing_blocked_reason(self) -> str:
+        """Why nothing can be published through this channel's login, or ``""``."""
+        missing = [name for name, _blocks, needed in self.permission_gaps() if needed]
+        if not missing:
+            return ""
+        return _(
+            "The login of %(channel)s lacks the permission %(permissions)s needed to publish; "
+            "the Head of Department must connect it again and allow every permission asked."
+        ) % {"channel": self.name, "permissions": ", ".join(missing)}
 
     @property
     def display_handle(self) -> str:

@@ -63,6 +63,11 @@ def check_channel_credential(credential: Credential, channel: Channel) -> CheckR
     )
     driver = get_driver(channel.driver)
     health = driver.check_credential(driver_secret(channel, payload, credential))
+    if health.ok and health.scopes:
+        from .services.channels import channel_record_health
+
+        # What the login is granted today (a permission removed on the platform shows at once).
+        channel_record_health(channel=channel, scopes=health.scopes)
     if health.ok:
         return CheckResult(ok=True, message=health.message)
     message = health.message or _MESSAGES.get(health.state, lambda: "")()

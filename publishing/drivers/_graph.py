@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookError, FacebookRequestError
@@ -49,18 +50,103 @@ TOKEN_MESSAGES = {
 T = TypeVar("T")
 
 
+# --- permissions ---------------------------------------------------------------------------------
+# What each permission Facebook Login asks for makes possible, from Meta's permissions reference
+# and the endpoint references (tests/contracts/facebook/permissions.json keeps the sources).
+PERMISSION_BLOCKS: dict[str, Any] = {
+    "pages_show_list": _("finding the Page among those you manage when connecting"),
+    "pages_read_engagement": _("publishing on the Page or its Instagram account, and reading "
+                               "the Page's posts for sync"),
+    "pages_manage_posts": _("publishing and deleting posts on the Page"),
+    "pages_manage_engagement": _("the first comment and replies on Facebook"),
+    "read_insights": _("the Page's insights (reach, views)"),
+    "business_management": _("Pages and Instagram accounts held through Business Manager"),
+    "instagram_basic": _("reading the Instagram account and its posts"),
+    "instagram_content_publish": _("publishing on Instagram"),
+    "instagram_manage_comments": _("the first comment on Instagram"),
+    "instagram_manage_insights": _("Instagram insights"),
+    "ads_read": _("publishing on Instagram when your role on the Page comes through Business "
+                  "Manager (ads_read or ads_management), and reading a boost's results"),
+    "ads_management": _("boosting posts"),
+}  # fmt: skip
+
+# Without these a channel cannot publish at all (the composer refuses it).
+PUBLISH_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "facebook": ("pages_show_list", "pages_read_engagement", "pages_manage_posts"),
+    "instagram": ("instagram_basic", "instagram_content_publish", "pages_read_engagement"),
+}
+# Wanted for the rest: comments, insights, Business Manager roles, boosts.
+OTHER_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "facebook": ("pages_manage_engagement", "read_insights", "business_management"),
+    "instagram": (
+        "pages_show_list",
+        "instagram_manage_comments",
+        "instagram_manage_insights",
+        "business_management",
+        "ads_read",
+    ),
+}
+
+
+def boosts_enabled() -> bool:
+    return bool(getattr(settings, "FACEBOOK_BOOSTS_ENABLED", False))
+
+
+def login_scopes() -> list[str]:
+    """Everything Facebook Login asks for: publishing, comments and insights on Pages and their
+    Instagram accounts, and ``ads_management`` when boosting is switched on."""
+    scopes: list[str] = []
+    for platform in ("facebook", "instagram"):
+        for name in PUBLISH_PERMISSIONS[platform] + OTHER_PERMISSIONS[platform]:
+            if name not in scopes:
+                scopes.append(name)
+    if boosts_enabled():
+        scopes.append("ads_management")
+    return scopes
+
+
+def permission_uses(platform: str) -> list[tuple[str, Any]]:
+    """Each permission a channel of ``platform`` wants, with what it is for."""
+    names = list(PUBLISH_PERMISSIONS[platform]) + list(OTHER_PERMISSIONS[platform])
+    if platform == "facebook" and boosts_enabled():
+        names.append("ads_management")
+    return [(name, PERMISSION_BLOCKS[name]) for name in names]
+
+
+def missing_permissions(granted, *, platform: str) -> list[tuple[str, Any, bool]]:
+    """``(permission, what its absence blocks, whether publishing needs it)`` for each wanted
+    permission not in ``granted``."""
+    granted = set(granted or ())
+    wanted = list(PUBLISH_PERMISSIONS[platform]) + list(OTHER_PERMISSIONS[platform])
+    if platform == "facebook" and boosts_enabled():
+        wanted.append("ads_management")
+    gaps = []
+    for name in wanted:
+        if name in granted or (name == "ads_read" and "ads_management" in granted):
+            continue
+        gaps.append((name, PERMISSION_BLOCKS[name], name in PUBLISH_PERMISSIONS[platform]))
+    return gaps
+
+
+def app_secret_for(credential) -> str | None:
+    """The app secret ``appsecret_proof`` is made with: the credential's own, else the portal's
+    Facebook app's, when configured."""
+    return credential.get("app_secret") or getattr(settings, "FACEBOOK_APP_SECRET", "") or None
+
+
 def graph_api(credential, *, platform: str) -> FacebookAdsApi:
     """An API object for this credential alone.
 
     Built directly rather than with ``FacebookAdsApi.init()``: no process-wide default API (two
     workers' threads never share a token) and no crash reporter (``crash_log=False``), which would
-    send tracebacks to Meta.
+    send tracebacks to Meta. With an app secret the library adds ``appsecret_proof`` (HMAC-SHA256
+    of the token) to every request, as an app with "Require App Secret" demands.
     """
     token = credential.get("access_token")
     if not token:
         raise TokenExpired(_("The account is not connected (no access token)."), platform=platform)
     session = FacebookSession(
-        access_token=token, app_secret=credential.get("app_secret") or None, timeout=api_timeout()
+        access_token=token, app_secret=app_secret_for(credential), timeout=api_timeout()
     )
     session.GRAPH = platform_url(GRAPH)  # the library's own base address
     return FacebookAdsApi(session)

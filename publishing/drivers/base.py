@@ -284,6 +284,10 @@ class CredentialHealth:
     expires_at: datetime | None = None
     scopes: tuple[str, ...] = ()
     message: str = ""
+    # (permission or scope, what its absence blocks), in the interface language
+    missing: tuple[tuple[str, str], ...] = ()
+    # (label, value) read from the platform: publishing quota, rate limits, call budget
+    limits: tuple[tuple[str, str], ...] = ()
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -616,7 +620,8 @@ def simulator_base() -> str:
 # Real hosts and where the simulator plays each of them (below ``SOCIAL_API_BASE``).
 SIMULATED_HOSTS: dict[str, str] = {
     "https://graph.facebook.com": "/facebook",
-    "https://graph-video.facebook.com": "/facebook",
+    "https://graph-video.facebook.com": "/facebook/video",
+    "https://rupload.facebook.com": "/facebook/rupload",
     "https://www.facebook.com": "/facebook/www",
     "https://api.twitter.com": "/x",
     "https://api.x.com": "/x",

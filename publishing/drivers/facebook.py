@@ -1,30 +1,44 @@
 """Facebook Pages through facebook-business (Meta's official SDK).
 
 Credential keys: ``page_id`` and ``access_token`` (a Page access token; those made from a
-long-lived user token do not expire), optionally ``app_secret`` (adds ``appsecret_proof``).
+long-lived user token do not expire), optionally ``app_secret``; without it the portal's
+``FACEBOOK_APP_SECRET`` is used, and every call carries ``appsecret_proof``.
 
-Text posts go to ``Page.create_feed``; one photo to ``Page.create_photo``; several photos are
-uploaded unpublished, then attached to one feed post (``attached_media``); a video goes to
-``Page.create_video``. Media reach Meta by address (``url`` / ``file_url``) when the item has one,
-otherwise as a file upload. The first comment is ``PagePost.create_comment``.
+Text posts go to ``Page.create_feed``; one photo to ``/{page}/photos``; several photos are
+uploaded unpublished, then attached to one feed post (``attached_media``); a video goes through
+the Pages video upload on the video host (``upload_phase`` start, transfer, finish) and the
+result is the id of the Page post that shows it (``post_id``), not only the video's. Photos and
+videos are sent as bytes (the ``source`` file part, ``video_file_chunk``): Facebook never has to
+fetch the portal's address; only an item without bytes goes by ``url`` / ``file_url``. The first
+comment is ``PagePost.create_comment``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from facebook_business.adobjects.advideo import AdVideo
 from facebook_business.adobjects.page import Page
 from facebook_business.adobjects.pagepost import PagePost
 from facebook_business.adobjects.user import User
 from facebook_business.api import FacebookAdsApi
+from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 
-from ._graph import graph_api, graph_call, graph_page
+from ._graph import (
+    app_secret_for,
+    graph_api,
+    graph_call,
+    graph_page,
+    login_scopes,
+    missing_permissions,
+    permission_uses,
+)
 from .base import (
     CredentialHealth,
     DriverError,
@@ -53,15 +67,7 @@ from .base import (
     search_window,
 )
 
-SCOPES = [
-    "pages_show_list",
-    "pages_read_engagement",
-    "pages_manage_posts",
-    "pages_manage_engagement",
-    "instagram_basic",
-    "instagram_content_publish",
-    "business_management",
-]
+VIDEO_HOST = "https://graph-video.facebook.com"
 
 
 @register
@@ -157,35 +163,35 @@ class FacebookPageDriver:
             warnings=tuple(warnings),
         )
 
-    def _with_media(self, item: MediaItem, params: dict, url_field: str, operation):
-        """Run ``operation(params)`` with the media by address, or as an uploaded file."""
-        if item.url:
-            return operation({**params, url_field: item.url})
-        with item.local_path() as path:
-            # facebook-business sends a parameter named "filename" as a multipart file.
-            return operation({**params, "filename": str(path)})
+    def _upload_photo(self, page: Page, item: MediaItem, params: dict, credential, *, write: bool):
+        """``POST /{page}/photos`` with the bytes as the ``source`` file part (the Pages API's
+        upload), or by ``url`` when the item has no bytes here."""
+        api, page_id = page.get_api(), page.get_id()
+        if item.path is None and item.opener is None:
+            return self._call(
+                credential, lambda: page.create_photo(params={**params, "url": item.url}),
+                write=write,
+            )  # fmt: skip
+
+        def send():
+            with item.open() as stream:
+                files = {"source": (f"photo{item.suffix or '.jpg'}", stream, item.mime_type)}
+                return api.call("POST", (page_id, "photos"), params=params, files=files).json()
+
+        return self._call(credential, send, write=write)
 
     def _photo(self, page: Page, item: MediaItem, payload: PostPayload, credential) -> str:
         params = {"message": payload.full_text, "published": True}
         if item.alt_text:
             params["alt_text_custom"] = item.alt_text
-        answer = self._call(
-            credential,
-            lambda: self._with_media(item, params, "url", lambda p: page.create_photo(params=p)),
-            write=True,
-        )
+        answer = self._upload_photo(page, item, params, credential, write=True)
         return answer.get("post_id") or answer["id"]
 
     def _album(self, page: Page, payload: PostPayload, credential) -> str:
         photo_ids = []
         for item in payload.images:
-            answer = self._call(
-                credential,
-                lambda item=item: self._with_media(
-                    item, {"published": False}, "url", lambda p: page.create_photo(params=p)
-                ),
-                write=False,  # an unpublished photo is invisible: sending it again is harmless
-            )
+            # An unpublished photo is invisible: sending it again is harmless.
+            answer = self._upload_photo(page, item, {"published": False}, credential, write=False)
             photo_ids.append(answer["id"])
         params = {
             "message": payload.full_text,
@@ -197,14 +203,73 @@ class FacebookPageDriver:
     def _video(self, page: Page, payload: PostPayload, credential) -> str:
         item = payload.videos[0]
         params = {"description": payload.full_text}
-        answer = self._call(
-            credential,
-            lambda: self._with_media(
-                item, params, "file_url", lambda p: page.create_video(params=p)
-            ),
-            write=True,
-        )
-        return answer["id"]
+        if item.path is None and item.opener is None:
+            answer = self._call(
+                credential,
+                lambda: page.create_video(params={**params, "file_url": item.url}),
+                write=True,
+            )
+            video_id = answer["id"]
+        else:
+            video_id = self._upload_video(page, item, params, credential)
+        # The Page post that shows the video has its own id; sync knows the portal's own
+        # videos by it. Reading it is harmless to repeat; without it the video id stands.
+        video = AdVideo(video_id, api=page.get_api())
+        try:
+            post_id = self._call(
+                credential, lambda: video.api_get(fields=["post_id"]), write=False
+            ).get("post_id")
+        except DriverError:
+            post_id = None
+        return str(post_id or video_id)
+
+    def _upload_video(self, page: Page, item: MediaItem, params: dict, credential) -> str:
+        """The Pages video upload on the video host, in three phases: ``start`` (the file's size:
+        the platform answers a session and the byte range it wants first), ``transfer`` (each
+        range as ``video_file_chunk``, until the platform asks for nothing more), ``finish``
+        (the post's text; the video is published). Only ``finish`` publishes: a repeated
+        ``start`` or ``transfer`` leaves nothing visible."""
+        api, page_id = page.get_api(), page.get_id()
+        host = platform_url(VIDEO_HOST)
+
+        def phase(fields: dict, *, files=None, write=False) -> dict:
+            return self._call(
+                credential,
+                lambda: api.call(
+                    "POST", (page_id, "videos"), params=fields, files=files, url_override=host
+                ).json(),
+                write=write,
+            )
+
+        def transfer(fields: dict, chunk: bytes) -> dict:
+            files = {"video_file_chunk": ("chunk", chunk, "application/octet-stream")}
+            try:
+                return api.call(
+                    "POST", (page_id, "videos"), params=fields, files=files, url_override=host
+                ).json()
+            except FacebookRequestError as exc:
+                # 1363037: the platform holds other bytes than we thought (an earlier transfer
+                # went through); it says which range it wants next (as the SDK's own uploader).
+                wanted = ((exc.body() or {}).get("error") or {}).get("error_data") or {}
+                if exc.api_error_subcode() == 1363037 and "start_offset" in wanted:
+                    return wanted
+                raise
+
+        start = phase({"upload_phase": "start", "file_size": item.byte_size()})
+        session, video_id = start["upload_session_id"], str(start["video_id"])
+        begin, end = int(start["start_offset"]), int(start["end_offset"])
+        with item.open() as stream:
+            while begin < end:
+                stream.seek(begin)
+                chunk = stream.read(end - begin)
+                fields = {"upload_phase": "transfer", "upload_session_id": session,
+                          "start_offset": begin}  # fmt: skip
+                answer = self._call(
+                    credential, lambda f=fields, c=chunk: transfer(f, c), write=False
+                )
+                begin, end = int(answer["start_offset"]), int(answer["end_offset"])
+        phase({"upload_phase": "finish", "upload_session_id": session, **params}, write=True)
+        return video_id
 
     def _posts(self, credential, since: datetime | None, fields: list[str]):
         page = self._page(credential)
@@ -285,6 +350,7 @@ class FacebookPageDriver:
         self._call(credential, lambda: post.api_delete(), write=True)
 
     def check_credential(self, credential) -> CredentialHealth:
+        """Who the token is (the Page), read-only, and what it was granted (``debug_token``)."""
         try:
             page = self._page(credential)
             info = self._call(credential, lambda: page.api_get(fields=["id", "name"]), write=False)
@@ -294,8 +360,8 @@ class FacebookPageDriver:
             return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
         except DriverError as exc:
             return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
-        return CredentialHealth(
-            state=HealthState.VALID, account_id=info["id"], account_name=info.get("name", "")
+        return health_with_grants(
+            credential, platform="facebook", account_id=info["id"], name=info.get("name", "")
         )
 
     def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
@@ -310,6 +376,13 @@ class FacebookPageDriver:
             shares=(data.get("shares") or {}).get("count"),
             raw=data,
         )
+
+    def permission_uses(self) -> list[tuple[str, Any]]:
+        return permission_uses("facebook")
+
+    def permission_gaps(self, granted) -> list[tuple[str, Any, bool]]:
+        """What a login granted ``granted`` cannot do (see ``_graph.PERMISSION_BLOCKS``)."""
+        return missing_permissions(granted, platform="facebook")
 
     def needs_refresh(self, credential) -> bool:
         return False  # Page tokens from a long-lived user token do not expire
@@ -331,14 +404,18 @@ def oauth_start(*, redirect_uri: str, state: str, scopes: list[str] | None = Non
         "redirect_uri": redirect_uri,
         "state": state,
         "response_type": "code",
-        "scope": ",".join(scopes or SCOPES),
+        "scope": ",".join(scopes or login_scopes()),
     }
     version = FacebookAdsApi.API_VERSION
     return platform_url(f"https://www.facebook.com/{version}/dialog/oauth?{urlencode(query)}")
 
 
 def _app_api(access_token: str | None = None) -> FacebookAdsApi:
-    session = FacebookSession(access_token=access_token, timeout=api_timeout())
+    session = FacebookSession(
+        access_token=access_token,
+        app_secret=app_secret_for({}) if access_token else None,
+        timeout=api_timeout(),
+    )
     session.GRAPH = platform_url("https://graph.facebook.com")
     return FacebookAdsApi(session)
 
@@ -346,7 +423,8 @@ def _app_api(access_token: str | None = None) -> FacebookAdsApi:
 def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
     """Exchange the callback's ``code`` (the caller checked ``state``) for a long-lived user
     token, then list the Pages it manages, each with its Page token and linked Instagram business
-    account. Returns one vault secret per Page: ``{"page_id", "name", "access_token",
+    account, and reads what the person really granted (``/me/permissions``). Returns one entry per
+    Page: ``{"page_id", "name", "access_token", "granted": [permission, ...],
     "instagram": {"ig_user_id", "username"} | None}``."""
     app = {"client_id": settings.FACEBOOK_APP_ID, "client_secret": settings.FACEBOOK_APP_SECRET}
     short = graph_call(
@@ -378,6 +456,15 @@ def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
     pages = graph_call(
         long_lived, lambda: list(user.get_accounts(fields=fields)), platform="facebook", write=False
     )
+    answer = graph_call(
+        long_lived,
+        lambda: _app_api(long_lived["access_token"]).call("GET", ("me", "permissions")),
+        platform="facebook",
+        write=False,
+    ).json()
+    granted = sorted(
+        row["permission"] for row in answer.get("data", []) if row.get("status") == "granted"
+    )
     secrets = []
     for page in pages:
         page = page.export_all_data()
@@ -387,6 +474,7 @@ def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
                 "page_id": page["id"],
                 "name": page.get("name", ""),
                 "access_token": page["access_token"],
+                "granted": granted,
                 "instagram": (
                     {"ig_user_id": instagram["id"], "username": instagram.get("username", "")}
                     if instagram
@@ -395,3 +483,67 @@ def oauth_finish(*, code: str, redirect_uri: str) -> list[dict[str, Any]]:
             }
         )
     return secrets
+
+
+# --- what a token was granted ------------------------------------------------------------------
+
+
+def token_grants(access_token: str) -> dict[str, Any] | None:
+    """``debug_token``'s answer on ``access_token`` (its type, validity, expiry and ``scopes``),
+    asked with the app's own token; ``None`` when the portal's Facebook app is not configured."""
+    app_id, secret = settings.FACEBOOK_APP_ID, settings.FACEBOOK_APP_SECRET
+    if not (app_id and secret):
+        return None
+    session = FacebookSession(
+        access_token=f"{app_id}|{secret}", app_secret=secret, timeout=api_timeout()
+    )
+    session.GRAPH = platform_url("https://graph.facebook.com")
+    api = FacebookAdsApi(session)
+    answer = graph_call(
+        {"access_token": access_token},
+        lambda: api.call("GET", ("debug_token",), params={"input_token": access_token}),
+        platform="facebook",
+        write=False,
+    ).json()
+    return answer.get("data") or {}
+
+
+def health_with_grants(
+    credential, *, platform: str, account_id: str, name: str, limits=()
+) -> CredentialHealth:
+    """A valid login's health with what it was granted and what is missing (and blocks what)."""
+    try:
+        data = token_grants(credential["access_token"])
+    except DriverError as exc:
+        return CredentialHealth(
+            state=HealthState.VALID,
+            account_id=account_id,
+            account_name=name,
+            message=_("The granted permissions could not be read: %s") % exc,
+            limits=tuple(limits),
+        )
+    if data is None:
+        return CredentialHealth(
+            state=HealthState.VALID,
+            account_id=account_id,
+            account_name=name,
+            message=_("The portal's Facebook app is not configured; permissions were not read."),
+            limits=tuple(limits),
+        )
+    scopes = tuple(data.get("scopes") or ())
+    gaps = missing_permissions(scopes, platform=platform)
+    expires = data.get("expires_at") or 0
+    return CredentialHealth(
+        state=HealthState.VALID,
+        account_id=account_id,
+        account_name=name,
+        scopes=scopes,
+        expires_at=datetime.fromtimestamp(expires, UTC) if expires else None,
+        missing=tuple((perm, str(blocks)) for perm, blocks, _needed in gaps),
+        limits=tuple(limits),
+        message=(
+            _("Cannot publish: a permission it needs is missing.")
+            if any(needed for _perm, _blocks, needed in gaps)
+            else ""
+        ),
+    )

@@ -3,28 +3,36 @@
 Credential keys: ``ig_user_id`` and ``access_token`` (the linked Page's token), optionally
 ``app_secret``.
 
-Publishing is two steps: a media container (``IGUser.create_media`` with an ``image_url`` or
-``video_url`` Instagram fetches itself, so every media item needs ``url``), whose
-``status_code`` is polled until ``FINISHED``, then ``IGUser.create_media_publish``. Several items
-make a carousel (one container per item, then a ``CAROUSEL`` container). Publishing is capped per
-account in a rolling 24 hours: a full quota raises :class:`QuotaDeferred` with the time the window
-allows again, before anything is created.
+Publishing is two steps: a media container (``IGUser.create_media``), whose ``status_code`` is
+polled until ``FINISHED`` (a few seconds first, then a growing pause, for at most the 5 minutes
+Meta recommends), then ``IGUser.create_media_publish``. A photo container names an ``image_url``
+Instagram fetches itself, so photos need a public address; a video container is made with
+``upload_type=resumable`` and the bytes go to rupload.facebook.com at the ``uri`` it answers, so
+videos do not. Several items make a carousel (one container per item, then a ``CAROUSEL``
+container). Publishing is capped per account in a rolling 24 hours: a full quota raises
+:class:`QuotaDeferred` with the time the window allows again, before anything is created.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+import requests
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from facebook_business.adobjects.igmedia import IGMedia
 from facebook_business.adobjects.iguser import IGUser
 from facebook_business.adobjects.shadowigmediabuilder import ShadowIGMediaBuilder
+from facebook_business.api import FacebookAdsApi
 
-from ._graph import graph_api, graph_call, graph_page
+from ..addresses import address_problem
+from ._graph import graph_api, graph_call, graph_page, missing_permissions, permission_uses
 from .base import (
     CredentialHealth,
     DriverError,
@@ -44,14 +52,66 @@ from .base import (
     RetryableError,
     Stopwatch,
     TokenExpired,
+    api_timeout,
+    excerpt_of,
     fetch_all,
     parse_time,
+    platform_url,
     register,
     same_text,
     search_window,
+    simulator_base,
+    transport_error,
 )
 
+# From Instagram's IG User Media reference (tests/contracts/instagram_graph/limits.json).
+RUPLOAD = "https://rupload.facebook.com"
 MAX_CAPTION = 2200
+MAX_HASHTAGS = 30
+MAX_MENTIONS = 20
+# Video limits per kind: a single video is published as a reel; a carousel takes short videos.
+REEL = {"min_seconds": 3, "max_seconds": 15 * 60, "max_bytes": 300 * 1024 * 1024}
+CAROUSEL_VIDEO = {"min_seconds": 3, "max_seconds": 60, "max_bytes": 100 * 1024 * 1024}
+# Container status: Meta recommends querying at most once per minute for no more than 5 minutes
+# (Content Publishing, Troubleshooting). The first look comes after a few seconds, then the
+# pause grows to a minute; past 5 minutes the delivery is tried again later.
+POLL_FIRST = 3.0
+POLL_FACTOR = 2.0
+POLL_MAX = 60.0
+POLL_LIMIT = 5 * 60.0
+# A hashtag is "#" followed by letters, digits or "_", not inside a word ("C#", "a#b"); an
+# @mention is "@" and a username, not inside a word (an e-mail address is no mention).
+HASHTAG = re.compile(r"(?<![\w#&])#(?=\w*[^\W\d])\w+", re.UNICODE)
+MENTION = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?")
+
+
+def hashtags(text: str) -> list[str]:
+    return HASHTAG.findall(text or "")
+
+
+def mentions(text: str) -> list[str]:
+    return MENTION.findall(text or "")
+
+
+def caption_problems(text: str) -> list[str]:
+    """What Instagram refuses in a caption, in the one wording the composer and the driver use."""
+    problems = []
+    if len(text) > MAX_CAPTION:
+        problems.append(
+            _("The caption is too long for Instagram: %(length)d characters (at most 2,200).")
+            % {"length": len(text)}
+        )
+    if (count := len(hashtags(text))) > MAX_HASHTAGS:
+        problems.append(
+            _("Instagram takes at most 30 hashtags in a caption; this one has %(count)d.")
+            % {"count": count}
+        )
+    if (count := len(mentions(text))) > MAX_MENTIONS:
+        problems.append(
+            _("Instagram takes at most 20 @mentions in a caption; this one has %(count)d.")
+            % {"count": count}
+        )
+    return problems
 
 
 @register
@@ -69,13 +129,21 @@ class InstagramGraphDriver:
         min_aspect_ratio=0.8,
         max_aspect_ratio=1.91,
         max_image_bytes=8 * 1024 * 1024,
-        max_video_bytes=300 * 1024 * 1024,
-        max_video_seconds=15 * 60,
+        # Video limits depend on the kind (reel or carousel video): see ``_video_problems``.
     )
 
-    def __init__(self, *, poll_interval: float = 1.0, poll_timeout: float = 300):
-        self.poll_interval = poll_interval
+    def __init__(
+        self,
+        *,
+        poll_interval: float = POLL_FIRST,
+        poll_timeout: float = POLL_LIMIT,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.poll_interval = poll_interval  # the first pause; it doubles up to POLL_MAX
         self.poll_timeout = poll_timeout
+        self.sleep = sleep
+        self.clock = clock
 
     def _user(self, credential) -> IGUser:
         user_id = credential.get("ig_user_id")
@@ -92,12 +160,12 @@ class InstagramGraphDriver:
             problems.append(_("An Instagram post needs at least one photo or video."))
         if len(payload.media) > 10:
             problems.append(_("Instagram takes at most ten photos or videos in one post."))
-        if len(payload.full_text) > MAX_CAPTION:
-            problems.append(_("The caption is too long for Instagram (at most 2,200 characters)."))
-        if payload.full_text.count("#") > 30:
-            problems.append(_("Instagram takes at most 30 hashtags."))
+        problems += caption_problems(payload.full_text)
+        carousel = len(payload.media) > 1
         for item in payload.media:
             problems += _item_problems(item, self.limits)
+            if item.kind == MediaKind.VIDEO:
+                problems += _video_problems(item, carousel=carousel)
         return problems
 
     def publish(self, payload: PostPayload, credential) -> PublishResult:
@@ -192,9 +260,15 @@ class InstagramGraphDriver:
         self, user: IGUser, item: MediaItem, credential, *, caption: str = "", carousel_item=False
     ) -> str:
         params: dict[str, Any] = {}
+        upload = item.kind == MediaKind.VIDEO and (item.path is not None or item.opener is not None)
         if item.kind == MediaKind.VIDEO:
             params["media_type"] = "VIDEO" if carousel_item else "REELS"
-            params["video_url"] = item.url
+            if upload:
+                # Instagram's resumable upload: the bytes go to rupload.facebook.com, so a video
+                # never depends on the portal's public address.
+                params["upload_type"] = "resumable"
+            else:
+                params["video_url"] = item.url
             if not carousel_item:
                 params["share_to_feed"] = True
         else:
@@ -205,15 +279,60 @@ class InstagramGraphDriver:
             params["is_carousel_item"] = True
         elif caption:
             params["caption"] = caption
-        answer = self._call(credential, lambda: user.create_media(params=params), write=False)
+        try:
+            answer = self._call(credential, lambda: user.create_media(params=params), write=False)
+        except PermanentError as exc:
+            if str(exc.platform_code).endswith("2207052") or exc.platform_code == 9004:
+                raise _fetch_failed(item, exc) from None
+            raise
         container = answer["id"]
+        if upload:
+            self._upload_video(answer, item, credential)
         if item.kind == MediaKind.VIDEO:
             self._wait_until_finished(user, container, credential)
         return container
 
+    def _upload_video(self, container: dict, item: MediaItem, credential) -> None:
+        """``POST`` the video's bytes to the ``uri`` the container answered (rupload), with the
+        headers Meta documents: ``Authorization: OAuth``, ``offset`` and ``file_size``. Sending
+        them again is harmless: nothing is published until ``media_publish``."""
+        uri = container.get("uri") or (
+            f"{RUPLOAD}/ig-api-upload/{FacebookAdsApi.API_VERSION}/{container['id']}"
+        )
+        size = item.byte_size()
+        watch = Stopwatch()
+        headers = {
+            "Authorization": f"OAuth {credential['access_token']}",
+            "offset": "0",
+            "file_size": str(size),
+        }
+        try:
+            with item.open() as stream:
+                response = requests.post(
+                    platform_url(uri), headers=headers, data=stream, timeout=_upload_timeout(size)
+                )
+        except requests.RequestException as exc:
+            raise transport_error(
+                exc, platform="instagram", duration=watch.elapsed, write=False,
+                credential=credential,
+            ) from None  # fmt: skip
+        if response.status_code == 200:
+            return
+        excerpt = excerpt_of(response, credential)
+        cls = RetryableError if response.status_code >= 500 else PermanentError
+        raise cls(
+            gettext_lazy("Instagram did not take the video upload."),
+            platform="instagram",
+            http_status=response.status_code,
+            duration=watch.elapsed,
+            excerpt=excerpt,
+            platform_message=excerpt[:300],
+        )
+
     def _wait_until_finished(self, user: IGUser, container: str, credential) -> None:
         builder = ShadowIGMediaBuilder(container, api=user.get_api())
-        deadline = time.monotonic() + self.poll_timeout
+        deadline = self.clock() + self.poll_timeout
+        pause = self.poll_interval
         while True:
             status = self._call(
                 credential, lambda: builder.api_get(fields=["status_code", "status"]), write=False
@@ -228,14 +347,16 @@ class InstagramGraphDriver:
                     platform_code=code,
                     platform_message=str(status.get("status", "")),
                 )
-            if time.monotonic() > deadline:
+            left = deadline - self.clock()
+            if left <= 0:
                 raise RetryableError(
                     gettext_lazy(
                         "Instagram is still processing the media; it will be tried again."
                     ),
                     platform="instagram",
                 )
-            time.sleep(self.poll_interval)
+            self.sleep(min(pause, left))
+            pause = min(pause * POLL_FACTOR, POLL_MAX)
 
     def _media(self, credential, since: datetime | None, fields: list[str]):
         user = self._user(credential)
@@ -311,6 +432,10 @@ class InstagramGraphDriver:
         self._call(credential, lambda: media.api_delete(), write=True)
 
     def check_credential(self, credential) -> CredentialHealth:
+        """Who the account is, what its login was granted, and its publishing quota (read-only:
+        ``content_publishing_limit``)."""
+        from .facebook import health_with_grants
+
         try:
             user = self._user(credential)
             info = self._call(
@@ -322,8 +447,31 @@ class InstagramGraphDriver:
             return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
         except DriverError as exc:
             return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
-        return CredentialHealth(
-            state=HealthState.VALID, account_id=info["id"], account_name=info.get("username", "")
+        limits = []
+        try:
+            rows = self._call(
+                credential,
+                lambda: list(user.get_content_publishing_limit(fields=["quota_usage", "config"])),
+                write=False,
+            )
+        except DriverError as exc:
+            limits.append((_("Publishing quota"), _("not readable: %s") % exc))
+        else:
+            if rows:
+                total = (rows[0].get("config") or {}).get("quota_total")
+                limits.append(
+                    (
+                        _("Posts published in the last 24 hours"),
+                        _("%(used)s of %(total)s")
+                        % {"used": rows[0].get("quota_usage") or 0, "total": total or "?"},
+                    )
+                )
+        return health_with_grants(
+            credential,
+            platform="instagram",
+            account_id=info["id"],
+            name=info.get("username", ""),
+            limits=limits,
         )
 
     def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
@@ -337,6 +485,13 @@ class InstagramGraphDriver:
             comments=data.get("comments_count"),
             raw=data,
         )
+
+    def permission_uses(self) -> list[tuple[str, Any]]:
+        return permission_uses("instagram")
+
+    def permission_gaps(self, granted) -> list[tuple[str, Any, bool]]:
+        """What a login granted ``granted`` cannot do (see ``_graph.PERMISSION_BLOCKS``)."""
+        return missing_permissions(granted, platform="instagram")
 
     def needs_refresh(self, credential) -> bool:
         return False
@@ -362,6 +517,62 @@ def _item_problems(item: MediaItem, limits: PlatformLimits) -> list[str]:
                 _("Instagram takes photos between 4:5 (portrait) and 1.91:1 (landscape); this "
                   "one is %(width)dx%(height)d.") % {"width": item.width, "height": item.height}
             )  # fmt: skip
+    if item.kind == MediaKind.VIDEO and (item.path is not None or item.opener is not None):
+        return problems  # uploaded: no address needed
     if not item.url:
         problems.append(_("Instagram fetches media by address; this item has none."))
+    elif not simulator_base() and (problem := address_problem(item.url)):
+        # Against the real Instagram only; the simulator plays the internet itself (and, told
+        # to, refuses such addresses with Meta's own error).
+        problems.append(
+            _("Instagram cannot fetch the media: %(problem)s. Set ASSET_PUBLIC_BASE_URL to the "
+              "portal's address on the internet.") % {"problem": problem}
+        )  # fmt: skip
     return problems
+
+
+def _upload_timeout(size: int) -> tuple[float, float]:
+    """Connect and read timeouts of an upload: the read waits for the platform to take the whole
+    body, so it grows with the size (at least 1 MB/s assumed)."""
+    return (api_timeout(), api_timeout() + size / (1024 * 1024))
+
+
+def _video_problems(item: MediaItem, *, carousel: bool) -> list[str]:
+    limits = CAROUSEL_VIDEO if carousel else REEL
+    kind = _("a video in a carousel") if carousel else _("a reel")
+    problems = []
+    seconds = item.duration
+    if seconds is not None and not limits["min_seconds"] <= seconds <= limits["max_seconds"]:
+        problems.append(
+            _("Instagram takes %(kind)s of %(low)d seconds to %(high)s; “%(file)s” lasts "
+              "%(length).0f seconds.")
+            % {"kind": kind, "low": limits["min_seconds"], "file": item.filename or item.url,
+               "high": _("15 minutes") if not carousel else _("60 seconds"), "length": seconds}
+        )  # fmt: skip
+    if item.size is not None and item.size > limits["max_bytes"]:
+        problems.append(
+            _("Instagram takes %(kind)s of at most %(limit)d MB; “%(file)s” is larger.")
+            % {"kind": kind, "limit": limits["max_bytes"] // (1024 * 1024),
+               "file": item.filename or item.url}
+        )  # fmt: skip
+    return problems
+
+
+def _fetch_failed(item: MediaItem, exc: PermanentError) -> PermanentError:
+    """Instagram could not download the media (9004 / 2207052): name the address, for good."""
+    host = urlsplit(item.url).netloc or item.url
+    return PermanentError(
+        gettext_lazy(
+            "Instagram could not download the media from %(host)s. The address must be reachable "
+            "from the internet (check ASSET_PUBLIC_BASE_URL and the storage's address); trying "
+            "again will not help until it is."
+        )
+        % {"host": host},
+        code="media_unreachable",
+        platform="instagram",
+        http_status=exc.http_status,
+        duration=exc.duration,
+        excerpt=exc.excerpt,
+        platform_code=exc.platform_code,
+        platform_message=exc.platform_message,
+    )

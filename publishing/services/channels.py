@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -25,7 +26,7 @@ from accounts.models import Credential, CredentialKind, Division, User
 from accounts.permissions import credential_policy
 from accounts.services import audit_record, credential_create
 
-from ..drivers.base import DriverError
+from ..drivers.base import CredentialHealth, DriverError
 from ..models import DRIVER_PLATFORMS, Channel, DriverName
 from ..permissions import channel_policy
 
@@ -222,6 +223,7 @@ def channel_connect(
     external_id: str = "",
     expires_at: datetime | None = None,
     via: str = "oauth",
+    granted_permissions: list[str] | None = None,
     request: HttpRequest | None = None,
 ) -> Credential:
     """Store a new login for the channel in the vault; Kepala Dinas only.
@@ -245,6 +247,13 @@ def channel_connect(
         )
         if external_id and external_id != channel.external_id:
             Channel.objects.filter(pk=channel.pk).update(external_id=external_id)
+        # A new login's grants are read anew (None: not known for this login).
+        Channel.objects.filter(pk=channel.pk).update(
+            granted_permissions=sorted(granted_permissions)
+            if granted_permissions is not None
+            else None,
+            permissions_read_at=timezone.now() if granted_permissions is not None else None,
+        )
         audit_record(
             actor=actor,
             action="channel.connect",
@@ -404,5 +413,79 @@ def channel_connect_finish(
         kind=CredentialKind.OAUTH,
         secret={"access_token": page["access_token"]},
         external_id=external_id,
+        granted_permissions=page.get("granted"),
         request=request,
     )
+
+
+def channel_record_health(*, channel: Channel, scopes: list[str] | tuple[str, ...]) -> None:
+    """Keep what a connection test read of the login's grants on the channel (not secret)."""
+    Channel.objects.filter(pk=channel.pk).update(
+        granted_permissions=sorted(scopes), permissions_read_at=timezone.now()
+    )
+
+
+def channel_test_connection(
+    *, actor: User, channel: Channel, request: HttpRequest | None = None
+) -> CredentialHealth:
+    """Ask the platform, read-only, what the channel's login can do: who it is, what it was
+    granted (kept on the channel), and what the platform reports of its limits. Kepala Dinas
+    only; the secret is decrypted for the call and goes nowhere else. Audited."""
+    from accounts.services import credential_secret_for_use
+
+    from ..drivers.base import get_driver
+    from ..vault import driver_secret
+
+    _require_connect(actor, channel)
+    if channel.credential_id is None:
+        raise ConnectError(_("This channel has no login in the vault yet."))
+    payload = credential_secret_for_use(
+        credential_id=channel.credential_id, used_by=f"test:channel:{channel.pk}"
+    )
+    driver = get_driver(channel.driver)
+    health = driver.check_credential(driver_secret(channel, payload, channel.credential))
+    if health.ok and health.scopes:
+        channel_record_health(channel=channel, scopes=health.scopes)
+    audit_record(
+        actor=actor,
+        action="channel.test",
+        target=channel,
+        request=request,
+        details={"state": str(health.state), "missing": [name for name, _b in health.missing]},
+    )
+    return health
+
+
+def permission_uses(channel: Channel) -> list[tuple[str, str]]:
+    """``(permission, what it is for)`` for each permission the channel's driver wants."""
+    from ..drivers.base import get_driver
+
+    uses = getattr(get_driver(channel.driver), "permission_uses", None)
+    return [(name, str(text)) for name, text in uses()] if uses else []
+
+
+def setup_facts(request: HttpRequest) -> dict[str, Any]:
+    """What the setup guide shows, computed from this portal's own settings and address."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from ..drivers import _graph, x
+
+    def absolute(name: str, *args: str) -> str:
+        return request.build_absolute_uri(reverse(name, args=args))
+
+    return {
+        "facebook_redirect": absolute("channels:oauth_callback", "facebook"),
+        "x_redirect": absolute("channels:oauth_callback", "x"),
+        "site_origin": request.build_absolute_uri("/").rstrip("/"),
+        "facebook_app_id": settings.FACEBOOK_APP_ID,
+        "facebook_secret_set": bool(settings.FACEBOOK_APP_SECRET),
+        "x_client_id": settings.X_CLIENT_ID,
+        "x_secret_set": bool(settings.X_CLIENT_SECRET),
+        "meta_permissions": [
+            (name, str(_graph.PERMISSION_BLOCKS[name])) for name in _graph.login_scopes()
+        ],
+        "x_scopes": list(x.SCOPES),
+        "asset_base": settings.ASSET_PUBLIC_BASE_URL,
+        "boosts": _graph.boosts_enabled(),
+    }

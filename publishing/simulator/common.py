@@ -109,7 +109,17 @@ class FetchError(Exception):
 
 
 def fetch(url: str) -> tuple[bytes, str]:
-    """Download media the way a platform does when given an address (``image_url``...)."""
+    """Download media the way a platform does when given an address (``image_url``...).
+
+    Playing the public internet (``SIMULATOR_PUBLIC_INTERNET``), an address on a loopback or
+    private network is out of reach, as it is from Meta's servers."""
+    from django.conf import settings
+
+    if getattr(settings, "SIMULATOR_PUBLIC_INTERNET", False):
+        from publishing.addresses import address_problem
+
+        if address_problem(url, resolve=True):
+            raise FetchError("unreachable from the internet")
     try:
         with requests.get(url, timeout=20, stream=True) as response:
             if response.status_code != 200:

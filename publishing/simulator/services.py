@@ -30,7 +30,8 @@ from PIL import Image
 
 from .models import Account, Fault, Media, Post, Request, Token, token_fingerprint, token_hash
 
-# handle, display name, platform id -- the regency's accounts on each platform.
+# handle, display name, platform id -- the regency's accounts on each platform. Instagram
+# accounts publish at most 50 posts in 24 hours (IG User Media Publish reference).
 DEMO_ACCOUNTS: list[dict[str, Any]] = [
     # A person who administers the Pages (the Facebook login dialog signs in as them).
     {"platform": "facebook", "kind": Account.Kind.FB_USER, "handle": "admin.mediacenter",
@@ -43,13 +44,13 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
      "name": "Dinas Kominfo Bojonegoro", "external_id": "100090000000103"},
     {"platform": "instagram", "kind": Account.Kind.INSTAGRAM, "handle": "mediacenterbojonegoro",
      "name": "Media Center Bojonegoro", "external_id": "17841400000000101",
-     "linked_page": "MediaCenterBJN"},
+     "linked_page": "MediaCenterBJN", "quota_total": 50},
     {"platform": "instagram", "kind": Account.Kind.INSTAGRAM, "handle": "bojonegorokab",
      "name": "Pemkab Bojonegoro", "external_id": "17841400000000102",
-     "linked_page": "PemkabBojonegoro"},
+     "linked_page": "PemkabBojonegoro", "quota_total": 50},
     {"platform": "instagram", "kind": Account.Kind.INSTAGRAM, "handle": "kominfobojonegoro",
      "name": "Dinas Kominfo Bojonegoro", "external_id": "17841400000000103",
-     "linked_page": "DiskominfoBojonegoro"},
+     "linked_page": "DiskominfoBojonegoro", "quota_total": 50},
     {"platform": "x", "kind": Account.Kind.X_USER, "handle": "mediacenterBJN",
      "name": "Media Center BJN", "external_id": "1500000000000000101"},
     {"platform": "x", "kind": Account.Kind.X_USER, "handle": "PemkabBojonegoro",
@@ -140,13 +141,42 @@ def _random_token(platform: str, kind: str) -> str:
     return body
 
 
+# Every permission the portal's Facebook Login asks for: the demo accounts granted them all.
+META_SCOPES = (
+    "pages_show_list,pages_read_engagement,pages_manage_posts,pages_manage_engagement,"
+    "read_insights,business_management,instagram_basic,instagram_content_publish,"
+    "instagram_manage_comments,instagram_manage_insights,ads_read,ads_management"
+)
+
+
+def scope_string(*, granted, declined=()) -> str:
+    """A Graph token's grants as kept on the token: granted names, declined ones marked ``-``."""
+    return ",".join([*granted, *(f"-{name}" for name in declined)])
+
+
+def token_scopes(token: Token) -> set[str]:
+    """What the token was granted (Graph tokens list them by comma, X by space)."""
+    names = token.scopes.replace(" ", ",").split(",")
+    return {name for name in names if name and not name.startswith("-")}
+
+
+def token_declined(token: Token) -> set[str]:
+    names = token.scopes.replace(" ", ",").split(",")
+    return {name[1:] for name in names if name.startswith("-")}
+
+
+def graph_token(account: Account, *, scopes: str = META_SCOPES, value: str | None = None) -> str:
+    """An access token of a Page (or a Facebook user) carrying ``scopes``."""
+    value = issue_token(account, "access", value=value, scopes=scopes)
+    Token.objects.filter(token_hash=token_hash(value)).exclude(scopes=scopes).update(scopes=scopes)
+    return value
+
+
 def demo_credential(platform: str, handle: str, *, driver: str = "") -> dict[str, Any]:
     """A working secret for one demo account, as the vault would hold it for ``driver``."""
     account = account_by_handle(platform, handle)
     if platform == "facebook":
-        token = issue_token(
-            account, "access", value="EAAG" + _derive("page", account.handle, length=80)
-        )
+        token = graph_token(account, value="EAAG" + _derive("page", account.handle, length=80))
         return {"page_id": account.external_id, "access_token": token}
     if platform == "x":
         access = issue_token(
@@ -175,7 +205,7 @@ def demo_credential(platform: str, handle: str, *, driver: str = "") -> dict[str
     if driver == "instagram_private":
         return {"username": account.handle, "password": demo_password(account), "settings": {}}
     page = account.linked_page
-    token = issue_token(page, "access", value="EAAG" + _derive("page", page.handle, length=80))
+    token = graph_token(page, value="EAAG" + _derive("page", page.handle, length=80))
     return {"ig_user_id": account.external_id, "page_id": page.external_id, "access_token": token}
 
 

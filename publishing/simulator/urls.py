@@ -41,7 +41,13 @@ urlpatterns = [
     re_path(
         r"^facebook/www/(?P<version>v\d+\.\d+)/dialog/oauth$", graph_api.dialog, name="fb-dialog"
     ),
+    re_path(
+        r"^facebook/rupload/ig-api-upload/(?P<version>v\d+\.\d+)/(?P<container_id>\d+)$",
+        graph_api.rupload,
+    ),
     re_path(r"^facebook/(?P<version>v\d+\.\d+)/(?P<path>.+)$", graph_api.graph),
+    # graph-video.facebook.com: the same Graph API, on the host that takes video uploads
+    re_path(r"^facebook/video/(?P<version>v\d+\.\d+)/(?P<path>.+)$", graph_api.graph),
     # Instagram's private API (instagrapi)
     re_path(
         r"^instagram/rupload_(?P<kind>igphoto|igvideo)/(?P<name>[^/]+)$",

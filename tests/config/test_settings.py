@@ -15,6 +15,8 @@ PRODUCTION = {
     "SECRET_KEY": "x7#" + "k" * 60 + "Q9!zR$",
     "VAULT_KEYS": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "portal.example.go.id",
+    # Where the platforms fetch media (checked at start: publishing.W001).
+    "ASSET_PUBLIC_BASE_URL": "https://portal.example.go.id",
 }
 
 

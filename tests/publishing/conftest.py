@@ -178,7 +178,10 @@ def media_dir(tmp_path_factory) -> Path:
     (folder / "portrait.jpg").write_bytes(_jpeg(64, 80))
     (folder / "tall.jpg").write_bytes(_jpeg(40, 100))
     (folder / "graphic.png").write_bytes(_png(64, 64))
-    _mp4(folder / "clip.mp4")
+    # Instagram takes videos of at least 3 seconds (reels and carousel videos alike).
+    _mp4(folder / "clip.mp4", seconds=3.5)
+    _mp4(folder / "short.mp4", seconds=1.0)
+    _mp4(folder / "long.mp4", seconds=61.0, size=(16, 16))
     return folder
 
 

@@ -29,8 +29,9 @@ def channels(simulator, kadis, divisions):
     return make_channels(kadis, divisions["PKP"])
 
 
-def _hevc_mov(path, *, size=(96, 96), frames=10) -> None:
-    """What a phone records: HEVC video and AAC sound in a QuickTime ``.mov``."""
+def _hevc_mov(path, *, size=(96, 96), frames=35) -> None:
+    """What a phone records: HEVC video and AAC sound in a QuickTime ``.mov`` (3.5 seconds:
+    Instagram takes reels of 3 seconds or more)."""
     import av
     from PIL import Image
 
@@ -42,9 +43,9 @@ def _hevc_mov(path, *, size=(96, 96), frames=10) -> None:
         for index in range(frames):
             picture = Image.new("RGB", size, (index * 25 % 255, 90, 160))
             container.mux(video.encode(av.VideoFrame.from_image(picture)))
-        for _ in range(10):
+        for _ in range(frames):
             frame = av.AudioFrame(format="fltp", layout="mono", samples=4410)
-            frame.planes[0].update(bytes(frame.planes[0].buffer_size))  # a second of silence
+            frame.planes[0].update(bytes(frame.planes[0].buffer_size))  # as long as the video
             frame.sample_rate = 44100
             container.mux(audio.encode(frame))
         container.mux(video.encode())

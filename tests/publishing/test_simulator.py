@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 
 import requests
+from django.conf import settings
 from django.db import connection
 
 from publishing.drivers.base import PostPayload, get_driver
@@ -96,9 +99,13 @@ def test_x_refuses_overlong_text_and_graph_answers_carry_usage_headers(simulator
     )
     assert ok.status_code == 201 and int(ok.headers["x-rate-limit-remaining"]) >= 0
     page = simulator.credential("facebook", "MediaCenterBJN")
+    # The simulator plays an app with "Require App Secret": the call carries appsecret_proof.
+    proof = hmac.new(
+        settings.FACEBOOK_APP_SECRET.encode(), page["access_token"].encode(), hashlib.sha256
+    ).hexdigest()
     answer = requests.get(
         f"{simulator.base}/facebook/v26.0/{page['page_id']}",
-        params={"access_token": page["access_token"]},
+        params={"access_token": page["access_token"], "appsecret_proof": proof},
         timeout=5,
     )
     assert answer.json()["name"] == "Media Center Bojonegoro"
