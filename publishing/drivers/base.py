@@ -270,6 +270,10 @@ class CredentialHealth:
     expires_at: datetime | None = None
     scopes: tuple[str, ...] = ()
     message: str = ""
+    # (permission or scope, what its absence blocks), in the interface language
+    missing: tuple[tuple[str, str], ...] = ()
+    # (label, value) read from the platform: publishing quota, rate limits, call budget
+    limits: tuple[tuple[str, str], ...] = ()
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -604,12 +608,21 @@ class PlatformAdapter(HTTPAdapter):
     platform keep going through it; the simulator speaks plain HTTP/1.1.
     """
 
-    def __init__(self, *, timeout: float, inner: HTTPAdapter | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        inner: HTTPAdapter | None = None,
+        on_send: Callable[[str, str], None] | None = None,
+    ) -> None:
         super().__init__(max_retries=0)
         self.timeout = timeout
         self.inner = inner
+        self.on_send = on_send
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        if self.on_send is not None:
+            self.on_send(request.method, request.url)
         rewritten = platform_url(request.url)
         if rewritten != request.url:
             request.url = rewritten
@@ -622,15 +635,20 @@ class PlatformAdapter(HTTPAdapter):
 
 
 def mount_platform_adapter(
-    session: requests.Session, prefixes: list[str], *, timeout: float | None = None
+    session: requests.Session,
+    prefixes: list[str],
+    *,
+    timeout: float | None = None,
+    on_send: Callable[[str, str], None] | None = None,
 ) -> None:
-    """Route ``session``'s requests to these real addresses through :class:`PlatformAdapter`."""
+    """Route ``session``'s requests to these real addresses through :class:`PlatformAdapter`;
+    ``on_send(method, url)`` is called for each request it sends (a call meter)."""
     timeout = timeout if timeout is not None else api_timeout()
     for prefix in prefixes:
         inner = session.get_adapter(prefix)
         if isinstance(inner, PlatformAdapter):
             inner = inner.inner
-        session.mount(prefix, PlatformAdapter(timeout=timeout, inner=inner))
+        session.mount(prefix, PlatformAdapter(timeout=timeout, inner=inner, on_send=on_send))
 
 
 class Stopwatch:

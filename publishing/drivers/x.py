@@ -19,6 +19,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,6 +45,7 @@ from .base import (
     PostMetrics,
     PostPayload,
     PublishResult,
+    QuotaDeferred,
     RateLimited,
     RepostKind,
     RetryableError,
@@ -64,6 +66,19 @@ API_HOST = "https://api.twitter.com"
 AUTHORIZE_URL = "https://twitter.com/i/oauth2/authorize"
 TOKEN_URL = "https://api.twitter.com/2/oauth2/token"  # noqa: S105 - an address
 SCOPES = ["tweet.read", "tweet.write", "users.read", "media.write", "offline.access"]
+# What the portal cannot do on an account whose token lacks the scope (X's OAuth 2.0 scopes,
+# required per endpoint in the API reference).
+SCOPE_BLOCKS = {
+    "tweet.read": gettext_lazy("reading posts: publishing, sync, metrics and repost checks"),
+    "tweet.write": gettext_lazy("publishing, replies, quotes, reposts and deleting"),
+    "users.read": gettext_lazy("naming the account and every call made on its behalf"),
+    "media.write": gettext_lazy("posts with photos or videos"),
+    "offline.access": gettext_lazy(
+        "renewing the access token: the account must be connected again every two hours"
+    ),
+}
+# The 24-hour caps X reports on a 429 (per user token and per app).
+DAILY_CAP_HEADERS = ("x-user-limit-24hour", "x-app-limit-24hour")
 CHUNK_SIZE = 4 * 1024 * 1024
 MAX_WEIGHTED = 280
 # Pages of the timeline an uncertain send looks through (100 posts each) before sending again.
@@ -144,9 +159,21 @@ class XDriver:
         max_video_seconds=140,
     )
 
-    def __init__(self, *, media_poll_interval: float = 1.0, media_poll_timeout: float = 300):
-        self.media_poll_interval = media_poll_interval
+    def __init__(
+        self,
+        *,
+        media_poll_timeout: float = 300,
+        sleep: Callable[[float], None] = time.sleep,
+        on_call: Callable[[str, str], None] | None = None,
+    ):
         self.media_poll_timeout = media_poll_timeout
+        self.sleep = sleep
+        # Called with (method, url) for every request the driver's HTTP session sends: X bills
+        # per call, and the caller counts them per channel.
+        self.on_call = on_call
+        self.last_limits: dict[str, str] = {}
+        # (label, value) pairs of the channel's call count and budget, set by the caller.
+        self.usage_report: tuple[tuple[str, str], ...] = ()
 
     # --- the client -------------------------------------------------------------------------
 
@@ -160,9 +187,23 @@ class XDriver:
             )
         client = tweepy.Client(bearer_token=token)
         mount_platform_adapter(
-            client.session, [API_HOST, "https://api.x.com", "https://upload.twitter.com"]
+            client.session,
+            [API_HOST, "https://api.x.com", "https://upload.twitter.com"],
+            on_send=self.on_call,
         )
+        client.session.hooks["response"].append(self._remember_limits)
         return client
+
+    def _remember_limits(self, response, *args, **kwargs):
+        """Keep the rate-limit headers of the latest answer (for the connection report)."""
+        seen = {
+            name.lower(): value
+            for name, value in response.headers.items()
+            if name.lower().startswith(("x-rate-limit-", "x-user-limit-", "x-app-limit-"))
+        }
+        if seen:
+            self.last_limits = seen
+        return response
 
     def _call(self, credential, operation, *, write: bool):
         watch = Stopwatch()
@@ -188,6 +229,15 @@ class XDriver:
             "platform_code": exc.api_codes[0] if exc.api_codes else None,
         }
         if status == 429:
+            daily = _daily_cap_reset(response.headers)
+            if daily is not None:
+                return QuotaDeferred(
+                    gettext_lazy(
+                        "The X account's 24-hour limit is reached; the post waits until it resets."
+                    ),
+                    retry_at=daily,
+                    **common,
+                )
             retry_after = None
             reset = response.headers.get("x-rate-limit-reset")
             if reset and reset.isdigit():
@@ -222,6 +272,14 @@ class XDriver:
             problems.append(_("X takes one video, or up to four photos, per post."))
         if len(payload.images) > 4:
             problems.append(_("X takes at most four photos per post."))
+        if payload.repost and payload.repost.kind == RepostKind.QUOTE and payload.media:
+            # POST /2/tweets: media and quote_tweet_id exclude each other (400 otherwise).
+            problems.append(
+                _(
+                    "X cannot attach photos or videos to a quote post: remove the media, or "
+                    "write the quoted post's address in the text instead of quoting it."
+                )
+            )
         for item in payload.media:
             allowed = (
                 self.limits.image_types if item.kind == MediaKind.IMAGE else self.limits.video_types
@@ -238,6 +296,8 @@ class XDriver:
         client = self._client(credential)
         if payload.repost and payload.repost.kind == RepostKind.SHARE:
             target = payload.repost.external_id
+            if credential.get("user_id"):
+                _known_user(client, credential["user_id"])
             self._call(credential, lambda: client.retweet(target, user_auth=False), write=True)
             return PublishResult(
                 external_id=target,
@@ -334,7 +394,8 @@ class XDriver:
                     gettext_lazy("X is still processing the video; it will be tried again."),
                     platform="x",
                 )
-            time.sleep(min(float(info.get("check_after_secs") or 1), self.media_poll_interval))
+            # X says when to look again; asking earlier only spends (paid) calls.
+            self.sleep(max(1.0, float(info.get("check_after_secs") or 1)))
             status = self._media_request(
                 client,
                 credential,
@@ -453,7 +514,22 @@ class XDriver:
         return posts
 
     def delete(self, external_id: str, credential) -> None:
+        """Delete the account's own post; for a repost (whose id is the other account's post)
+        undo the repost (``DELETE /2/users/:id/retweets/:source_tweet_id``) instead."""
         client = self._client(credential)
+        user_id = credential.get("user_id") or self._me(client, credential)["id"]
+        found = self._call(
+            credential,
+            lambda: client.get_tweet(external_id, tweet_fields=["author_id"], user_auth=False),
+            write=False,
+        )
+        author = str(getattr(found.data, "author_id", "") or "") if found.data else ""
+        if author and author != str(user_id):
+            _known_user(client, user_id)
+            self._call(
+                credential, lambda: client.unretweet(external_id, user_auth=False), write=True
+            )
+            return
         self._call(
             credential, lambda: client.delete_tweet(external_id, user_auth=False), write=True
         )
@@ -478,12 +554,24 @@ class XDriver:
             return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
         except DriverError as exc:
             return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
+        granted = tuple(str(credential.get("scope") or "").split())
+        # A credential from before scopes were kept says nothing: nothing is reported missing.
+        missing = tuple(
+            (scope, str(SCOPE_BLOCKS[scope]))
+            for scope in SCOPES
+            if granted and scope not in granted
+        )
         return CredentialHealth(
             state=HealthState.VALID,
             account_id=me["id"],
             account_name=me["username"],
             expires_at=expires_at,
-            scopes=tuple(credential.get("scope", "").split()),
+            scopes=granted,
+            missing=missing,
+            limits=tuple(sorted(self.last_limits.items())) + tuple(self.usage_report),
+            message=_("Some permissions are missing: %s.") % ", ".join(s for s, _b in missing)
+            if missing
+            else "",
         )
 
     def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
@@ -528,7 +616,23 @@ class XDriver:
             scope=SCOPES,
             client_secret=client_secret,
         )
-        mount_platform_adapter(handler, [API_HOST, "https://api.x.com"])
+        mount_platform_adapter(handler, [API_HOST, "https://api.x.com"], on_send=self.on_call)
+        # The answer as it came, before requests-oauthlib judges it: the old refresh token is
+        # spent the moment X answers, so a new pair in the answer must reach the caller even
+        # when the library then raises (e.g. oauthlib's "Scope has changed" Warning when X
+        # grants fewer scopes than asked).
+        answered: dict[str, Any] = {}
+
+        def keep_answer(response):
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and body.get("access_token"):
+                answered.update(body)
+            return response
+
+        handler.register_compliance_hook("refresh_token_response", keep_answer)
         watch = Stopwatch()
         try:
             token = handler.refresh_token(
@@ -542,14 +646,33 @@ class XDriver:
             raise transport_error(
                 exc, platform="x", duration=watch.elapsed, write=True, credential=credential
             ) from None
-        except Exception as exc:  # oauthlib's errors: the refresh token was refused
+        except Exception as exc:  # oauthlib's errors: refused, or judged after it was granted
+            if answered:
+                return _token_secret(answered, credential)
             raise TokenExpired(
                 gettext_lazy("X refused to renew the access token; connect the account again."),
                 platform="x",
                 platform_message=redact(str(exc), credential),
                 duration=watch.elapsed,
             ) from None
-        return _token_secret(token, credential)
+        return _token_secret(answered or token, credential)
+
+
+def _known_user(client: tweepy.Client, user_id: str) -> None:
+    """Tell tweepy the account's id, which the vault already knows: otherwise it asks
+    ``/2/users/me`` before every repost or undo (one more billed call)."""
+    client._get_authenticating_user_id = lambda **kwargs: str(user_id)
+
+
+def _daily_cap_reset(headers) -> datetime | None:
+    """When a 429 comes from a spent 24-hour cap (user or app), the time it resets."""
+    resets = []
+    for prefix in DAILY_CAP_HEADERS:
+        remaining = headers.get(f"{prefix}-remaining")
+        reset = headers.get(f"{prefix}-reset")
+        if remaining is not None and remaining.strip() == "0" and reset and reset.isdigit():
+            resets.append(datetime.fromtimestamp(int(reset), UTC))
+    return max(resets) if resets else None
 
 
 def _token_secret(token: dict, previous: Any = None) -> dict[str, Any]:
@@ -561,7 +684,7 @@ def _token_secret(token: dict, previous: Any = None) -> dict[str, Any]:
     secret = {
         **previous,
         "access_token": token["access_token"],
-        "refresh_token": token.get("refresh_token", ""),
+        "refresh_token": token.get("refresh_token") or previous.get("refresh_token", ""),
         "expires_at": expires_at,
         "scope": " ".join(token["scope"])
         if isinstance(token.get("scope"), list)

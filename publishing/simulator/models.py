@@ -177,6 +177,9 @@ class Fault(models.Model):
         TWO_FACTOR = "two_factor", _("Two-factor login (Instagram)")
         FEEDBACK_REQUIRED = "feedback_required", _("Feedback required (Instagram)")
         PLEASE_WAIT = "please_wait", _("Please wait a few minutes (Instagram)")
+        DAILY_CAP = "daily_cap", _("24-hour cap reached (X; code 1: the app's cap)")
+        DROP_CONNECTION = "drop_connection", _("Accept the post, drop the connection mid-answer")
+        NARROW_SCOPE = "narrow_scope", _("Grant fewer scopes on the next token refresh (X)")
 
     class Scope(models.TextChoices):
         ALL = "all", _("every request")

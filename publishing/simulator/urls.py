@@ -31,6 +31,7 @@ urlpatterns = [
     path("x/2/users/me", x_api.me),
     path("x/2/users/<str:user_id>/tweets", x_api.user_tweets),
     path("x/2/users/<str:user_id>/retweets", x_api.retweets),
+    path("x/2/users/<str:user_id>/retweets/<str:tweet_id>", x_api.unretweet),
     path("x/2/media/upload", x_api.media_status),
     path("x/2/media/upload/initialize", x_api.media_initialize),
     path("x/2/media/upload/<str:media_id>/append", x_api.media_append),
