@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", channel_views.channel_detail, name="channel_detail"),
     path("<int:pk>/edit/", channel_views.channel_edit, name="channel_edit"),
     path("<int:pk>/active/", channel_views.channel_active, name="channel_active"),
+    path("<int:pk>/usage/", channel_views.channel_usage, name="channel_usage"),
     path("<int:pk>/connect/", channel_views.channel_connect, name="channel_connect"),
     path(
         "oauth/<str:platform>/callback/",

@@ -31,6 +31,11 @@ class Platform(models.TextChoices):
     INSTAGRAM = "instagram", "Instagram"
 
 
+class Currency(models.TextChoices):
+    IDR = "IDR", "Rp (IDR)"
+    USD = "USD", "US$ (USD)"
+
+
 class AccountGroup(models.TextChoices):
     MEDIA_CENTER = "media_center", "Media Center"
     PEMKAB = "pemkab", _("Regency government (Pemkab)")
@@ -89,6 +94,23 @@ class Channel(models.Model):
     )
     platform_two_factor = models.BooleanField(
         _("two-factor sign-in on the platform account"), default=False
+    )
+    # Platforms that bill per call (X): how often the portal reads the account, what a call
+    # costs and where reading stops for the month. Publishing is never stopped by these.
+    poll_minutes = models.PositiveIntegerField(
+        _("poll every (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the portal's default. 0: never poll this account."),
+    )
+    call_price = models.DecimalField(
+        _("price per API call"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    call_price_currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.IDR
+    )
+    monthly_call_ceiling = models.PositiveIntegerField(
+        _("API calls per month before polling stops"), null=True, blank=True
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -377,3 +399,26 @@ class DeliveryAttempt(models.Model):
 
 
 from .sync.models import *  # noqa: E402,F403 - sync rules, seen posts, partners (publishing/sync/)
+
+
+class ApiCallMonth(models.Model):
+    """How many calls the portal made to a channel's platform API in one month (WIB): X bills
+    per call. Counted where the driver's HTTP session sends, so every call counts."""
+
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="call_months", verbose_name=_("channel")
+    )
+    month = models.DateField(_("month"))  # its first day
+    calls = models.PositiveBigIntegerField(_("API calls"), default=0)
+    ceiling_reached_at = models.DateTimeField(_("ceiling reached"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("API calls of a month")
+        verbose_name_plural = _("API calls per month")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "month"], name="api_calls_once_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.month:%Y-%m}: {self.calls}"

@@ -56,12 +56,12 @@ def check_channel_credential(credential: Credential, channel: Channel) -> CheckR
     the worker). The secret is decrypted here through the vault and goes nowhere else."""
     from accounts.services import credential_secret_for_use
 
-    from .drivers.base import get_driver
+    from .services.usage import metered_driver
 
     payload = credential_secret_for_use(
         credential_id=credential.pk, used_by=f"check:channel:{channel.pk}"
     )
-    driver = get_driver(channel.driver)
+    driver = metered_driver(channel)
     health = driver.check_credential(driver_secret(channel, payload, credential))
     if health.ok:
         return CheckResult(ok=True, message=health.message)

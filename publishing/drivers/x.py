@@ -5,6 +5,10 @@ scope), ``expires_at`` (epoch seconds), ``user_id``, ``username``; ``client_id``
 ``client_secret`` of the portal's X app when they differ from the settings ``X_CLIENT_ID`` /
 ``X_CLIENT_SECRET``.
 
+A quote post with media cannot carry ``quote_tweet_id`` (X answers 400: media and a quoted post
+exclude each other), so such a quote is sent as a post whose text ends with the quoted post's
+address; a quote without media stays a real quote.
+
 Media go up through X's v2 media endpoints (``/2/media/upload/initialize``, ``/{id}/append``,
 ``/{id}/finalize``, status): the installed tweepy has no v2 media upload, so the driver sends them
 on tweepy's own session with tweepy's headers and turns failures into tweepy's exceptions, exactly
@@ -261,25 +265,18 @@ class XDriver:
 
     def validate(self, payload: PostPayload) -> list[str]:
         problems = []
-        if not payload.full_text.strip() and not payload.media and not payload.repost:
+        text = self._text_of(payload)
+        if not text.strip() and not payload.media and not payload.repost:
             problems.append(_("A post on X needs text or media."))
-        if not payload.thread and weighted_length(payload.full_text) > MAX_WEIGHTED:
+        if not payload.thread and weighted_length(text) > MAX_WEIGHTED:
             problems.append(
                 _("The text is %(length)d characters long for X (at most %(limit)d).")
-                % {"length": weighted_length(payload.full_text), "limit": MAX_WEIGHTED}
+                % {"length": weighted_length(text), "limit": MAX_WEIGHTED}
             )
         if len(payload.videos) > 1 or (payload.videos and payload.images):
             problems.append(_("X takes one video, or up to four photos, per post."))
         if len(payload.images) > 4:
             problems.append(_("X takes at most four photos per post."))
-        if payload.repost and payload.repost.kind == RepostKind.QUOTE and payload.media:
-            # POST /2/tweets: media and quote_tweet_id exclude each other (400 otherwise).
-            problems.append(
-                _(
-                    "X cannot attach photos or videos to a quote post: remove the media, or "
-                    "write the quoted post's address in the text instead of quoting it."
-                )
-            )
         for item in payload.media:
             allowed = (
                 self.limits.image_types if item.kind == MediaKind.IMAGE else self.limits.video_types
@@ -287,6 +284,18 @@ class XDriver:
             if item.mime_type not in allowed:
                 problems.append(_("X does not take files of type %s.") % item.mime_type)
         return problems
+
+    @staticmethod
+    def _links_quote(payload: PostPayload) -> bool:
+        """A quote with media: X refuses ``quote_tweet_id`` next to ``media`` (400), so the
+        quoted post goes as its address at the end of the text (X shows it as a link)."""
+        return bool(payload.repost and payload.repost.kind == RepostKind.QUOTE and payload.media)
+
+    def _text_of(self, payload: PostPayload) -> str:
+        if not self._links_quote(payload):
+            return payload.full_text
+        link = payload.repost.url or f"https://x.com/i/web/status/{payload.repost.external_id}"
+        return f"{payload.full_text}\n\n{link}".strip()
 
     def publish(self, payload: PostPayload, credential) -> PublishResult:
         problems = self.validate(payload)
@@ -306,11 +315,12 @@ class XDriver:
                 duration=watch.elapsed,
             )
         media_ids = [self._upload(client, item, credential) for item in payload.media]
-        texts = split_thread(payload.full_text) if payload.thread else [payload.full_text]
+        text = self._text_of(payload)
+        texts = split_thread(text) if payload.thread else [text]
         options: dict[str, Any] = {}
         if payload.repost and payload.repost.kind == RepostKind.REPLY:
             options["in_reply_to_tweet_id"] = payload.repost.external_id
-        elif payload.repost and payload.repost.kind == RepostKind.QUOTE:
+        elif payload.repost and payload.repost.kind == RepostKind.QUOTE and not payload.media:
             options["quote_tweet_id"] = payload.repost.external_id
         first = self._call(
             credential,
@@ -435,7 +445,8 @@ class XDriver:
         client = self._client(credential)
         user_id = credential.get("user_id") or self._me(client, credential)["id"]
         since = search_window(payload)
-        wanted = split_thread(payload.full_text)[0] if payload.thread else payload.full_text
+        text = self._text_of(payload)
+        wanted = split_thread(text)[0] if payload.thread else text
         token = None
         # Every page since the first try: a busy account posts more than one page meanwhile.
         for _page in range(MAX_LOOKUP_PAGES):

@@ -84,21 +84,35 @@ def _api(simulator, credential, method, path, **kwargs):
 # --- quote with media --------------------------------------------------------------------------
 
 
-def test_a_quote_with_media_is_refused_before_anything_is_sent(
+def test_a_quote_with_media_goes_as_a_post_ending_with_the_quoted_posts_address(
     x, credential, simulator, media_dir, sent
 ):
+    """X refuses quote_tweet_id next to media; the quote goes out with the address instead."""
     first = x.publish(PostPayload(text="Yang dikutip"), credential)
+    link = f"https://x.com/{HANDLE}/status/{first.external_id}"
     payload = PostPayload(
         text="Kutipan bergambar",
         media=(_photo(media_dir),),
-        repost=Repost(RepostKind.QUOTE, first.external_id),
+        repost=Repost(RepostKind.QUOTE, first.external_id, url=link),
     )
-    assert any("kutipan" in p.lower() or "quote" in p.lower() for p in x.validate(payload))
+    assert x.validate(payload) == []
     sent.clear()
-    with pytest.raises(PermanentError) as caught:
-        x.publish(payload, credential)
-    assert caught.value.code == "invalid"
-    assert sent == []  # not even the media upload
+    result = x.publish(payload, credential)
+    import json
+
+    body = json.loads(next(r.body for r in sent if _path(r) == "/2/tweets"))
+    assert "quote_tweet_id" not in body and body["media"]["media_ids"]
+    assert body["text"] == f"Kutipan bergambar\n\n{link}"
+    posts = {p["external_id"]: p for p in simulator.posts("x", HANDLE)}
+    assert posts[result.external_id]["text"].endswith(link)
+    assert len(posts[result.external_id]["media"]) == 1
+    # The address counts 23 towards the 280: a text that fits alone may not fit with it.
+    long = PostPayload(
+        text="a" * 260, media=payload.media, repost=Repost(RepostKind.QUOTE, first.external_id)
+    )
+    assert x.validate(long) and not x.validate(PostPayload(text="a" * 260))
+    # Found again after a lost answer, by the text as sent.
+    assert x.find_existing(payload, credential).external_id == result.external_id
 
 
 def test_the_simulator_refuses_a_quote_with_media_as_x_does(x, credential, simulator, media_dir):
