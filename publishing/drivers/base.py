@@ -623,6 +623,7 @@ class PlatformAdapter(HTTPAdapter):
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         if self.on_send is not None:
             self.on_send(request.method, request.url)
+        timeout = body_timeout(timeout or self.timeout, request)
         rewritten = platform_url(request.url)
         if rewritten != request.url:
             request.url = rewritten
@@ -632,6 +633,23 @@ class PlatformAdapter(HTTPAdapter):
         if self.inner is not None:
             return self.inner.send(request, stream, timeout or self.timeout, verify, cert, proxies)
         return super().send(request, stream, timeout or self.timeout, verify, cert, proxies)
+
+
+def body_timeout(timeout: Any, request: requests.PreparedRequest) -> Any:
+    """The time to wait for an answer, grown with the size of the body sent: a platform answers
+    an upload (Instagram's rupload of a whole video) only after it has taken the bytes in, so a
+    fixed timeout would give up on every large video. ``SOCIAL_UPLOAD_MIN_RATE`` bytes a second
+    is the slowest transfer still waited for."""
+    body = request.body
+    if isinstance(body, bytes | str):
+        size = len(body)
+    else:
+        length = request.headers.get("Content-Length", "")
+        size = int(length) if length.isdigit() else 0
+    if not size or not isinstance(timeout, int | float):
+        return timeout
+    rate = float(getattr(settings, "SOCIAL_UPLOAD_MIN_RATE", 256 * 1024))
+    return float(timeout) + size / rate
 
 
 def mount_platform_adapter(

@@ -45,6 +45,14 @@ class Account(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="linked_instagram"
     )
     quota_total = models.PositiveIntegerField(default=100)
+    # Instagram meets a login from a device it has not seen with this (a person must answer).
+    first_login = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[("", "-"), ("challenge", "challenge"), ("two_factor", "two-factor")],
+    )
+    two_factor_seed = models.CharField(max_length=64, blank=True)  # base32, as Instagram gives it
+    known_devices = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["platform", "handle"]

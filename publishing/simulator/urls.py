@@ -19,6 +19,7 @@ urlpatterns = [
     path("_faults/<str:platform>/<str:handle>/", views.faults, name="account-faults"),
     path("_native/<str:platform>/<str:handle>/", views.native, name="native"),
     path("_media/<int:pk>", views.media, name="media"),
+    path("_login/instagram/<str:handle>/", views.account_login, name="instagram-login"),
     path("_panel/<int:pk>/fault", views.panel_fault, name="panel-fault"),
     path("feed/<str:platform>/<str:handle>/", views.feed, name="feed"),
     # Addresses of posts on the platforms' websites
