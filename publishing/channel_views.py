@@ -25,10 +25,11 @@ from accounts.permissions import credential_policy
 
 from . import channel_selectors as selectors
 from .channel_forms import ChannelForm, ChannelUsageForm
-from .models import Channel, DriverName
+from .models import Channel, DriverName, LoginWait
 from .permissions import channel_policy
 from .registry import NO_DIVISION_REASON, profile_url
 from .services import channels as services
+from .services import logins as login_services
 from .services import usage as usage_services
 
 # Pending OAuth flows live in the session under this key, by ``state``; each is taken once.
@@ -103,6 +104,7 @@ def _detail_context(request, channel: Channel, usage_form: ChannelUsageForm | No
         "manual_kinds": selectors.manual_kinds(channel),
         "history": selectors.channel_history(channel_id=channel.pk),
         "no_division_reason": NO_DIVISION_REASON,
+        "login_wait": LoginWait.objects.filter(channel=channel).first(),
         **_usage_context(channel, usage_form),
     }
 
@@ -321,3 +323,35 @@ def oauth_callback(request, platform: str):
         _("%(channel)s is connected; its login is kept in the vault.") % {"channel": channel.name},
     )
     return redirect("channels:channel_detail", channel.pk)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+@sensitive_variables("code")
+def channel_login_code(request, pk: int):
+    """Answer a login of the channel's account that waits for a person (Kepala Dinas only)."""
+    channel = _channel(request, pk)
+    if not _can_connect(request):
+        raise PermissionDenied
+    wait = LoginWait.objects.filter(channel=channel).first()
+    error = ""
+    if request.method == "POST" and wait is not None:
+        try:
+            login_services.login_code_submit(
+                actor=request.user,
+                channel=channel,
+                code=request.POST.get("code", ""),
+                request=request,
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Thank you: the portal completes the login now."))
+            return redirect("channels:channel_detail", channel.pk)
+    return render(
+        request,
+        "publishing/channels/login_code.html",
+        {"channel": channel, "wait": wait, "error": error},
+        status=400 if error else 200,
+    )

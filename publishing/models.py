@@ -422,3 +422,31 @@ class ApiCallMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.month:%Y-%m}: {self.calls}"
+
+
+class LoginWait(models.Model):
+    """A login of a channel's account that waits for a person: Instagram met it with a
+    two-factor prompt or a challenge. The device that met it is kept (encrypted with the vault's
+    key) so that the login is completed from the same device, with the code the Kepala Dinas
+    enters, which is kept encrypted only until the worker uses it."""
+
+    class Waiting(models.TextChoices):
+        TWO_FACTOR = "two_factor", _("a two-factor code")
+        CHALLENGE = "challenge", _("a security check (challenge)")
+
+    channel = models.OneToOneField(
+        Channel, on_delete=models.CASCADE, related_name="login_wait", verbose_name=_("channel")
+    )
+    waiting_for = models.CharField(_("waiting for"), max_length=20, choices=Waiting.choices)
+    device_ciphertext = models.TextField()
+    code_ciphertext = models.TextField(blank=True)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("login waiting for a person")
+        verbose_name_plural = _("logins waiting for a person")
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.waiting_for}"

@@ -413,6 +413,12 @@ def _with_credential(delivery: Delivery, driver, operation):
                 )
             except CredentialUnavailable as exc:
                 raise TokenExpired(str(exc), platform=channel.platform, refreshable=False) from None
+            except ChallengeRequired as exc:
+                # Instagram wants a person: keep the device that met it and ask the Kepala Dinas.
+                from .logins import login_wait_record
+
+                login_wait_record(channel=channel, exc=exc)
+                raise
             state["renewed"] = True
             return load()
 
