@@ -58,6 +58,13 @@ def check_channel_credential(credential: Credential, channel: Channel) -> CheckR
 
     from .services.usage import metered_driver
 
+    wait = getattr(channel, "login_wait", None) if channel.pk else None
+    if wait is not None:
+        # A login of this account waits for the Kepala Dinas: asking again would only make the
+        # platform send another code.
+        return CheckResult(
+            ok=False, message=str(wait.message or _MESSAGES[HealthState.NEEDS_ATTENTION]())
+        )
     payload = credential_secret_for_use(
         credential_id=credential.pk, used_by=f"check:channel:{channel.pk}"
     )

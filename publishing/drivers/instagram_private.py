@@ -326,13 +326,29 @@ class InstagramPrivateDriver:
                 )  # fmt: skip
             return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
         except ChallengeRequired as exc:
-            return CredentialHealth(state=HealthState.NEEDS_ATTENTION, message=str(exc))
+            two_factor = exc.platform_code == "TwoFactorRequired"
+            waiting = _("a two-factor code") if two_factor else _("a security check (challenge)")
+            return CredentialHealth(
+                state=HealthState.NEEDS_ATTENTION,
+                account_name=str(credential.get("username") or ""),
+                message=str(exc),
+                limits=((_("Waiting for"), waiting),),
+            )
         except RetryableError as exc:
             return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
         except DriverError as exc:
             return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
         return CredentialHealth(
-            state=HealthState.VALID, account_id=str(account.pk), account_name=account.username
+            state=HealthState.VALID,
+            account_id=str(account.pk),
+            account_name=account.username,
+            limits=(
+                (
+                    _("Authenticator seed in the vault"),
+                    _("yes") if credential.get("totp_seed") else _("no"),
+                ),
+                (_("Proxy"), _("yes") if credential.get("proxy") else _("no")),
+            ),
         )
 
     def fetch_metrics(self, external_id: str, credential) -> PostMetrics:

@@ -160,3 +160,16 @@ def test_an_uploads_wait_grows_with_its_size(settings):
     assert drivers_base.body_timeout(30, small) == pytest.approx(30.00001)
     assert drivers_base.body_timeout(30, video) == pytest.approx(80)
     assert drivers_base.body_timeout((5, 30), video) == (5, 30)  # a library's own pair is kept
+
+
+def test_the_connection_report_names_the_account_and_what_waits(insta, simulator, fresh):
+    vault = Vault({**fresh, "totp_seed": SEED})
+    _login_setting(simulator, first_login="", forget_devices=True)
+    logged = insta.refresh(vault.secret)
+    health = insta.check_credential(logged)
+    assert health.state == HealthState.VALID and health.account_name == ACCOUNT
+    assert len(health.limits) == 2
+    simulator.fault("instagram", ACCOUNT, mode="challenge", scope="read", remaining=1)
+    waiting = insta.check_credential(logged)
+    assert waiting.state == HealthState.NEEDS_ATTENTION
+    assert waiting.account_name == ACCOUNT and len(waiting.limits) == 1
