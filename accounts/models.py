@@ -176,6 +176,8 @@ SECRET_FIELDS: dict[str, list[SecretField]] = {
         SecretField("username", _("Username"), required=True, secret=False),
         SecretField("password", _("Password"), required=True, primary=True),
         SecretField("totp_seed", _("Two-factor (TOTP) seed")),
+        # Instagram refuses many data-centre addresses: this account's own way out, if any.
+        SecretField("proxy", _("Proxy address (http://user:password@host:port)")),
         SecretField("session", _("Session settings (JSON)"), json=True),
     ],
 }

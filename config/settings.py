@@ -431,6 +431,9 @@ SIMULATOR_ENABLED = (
 )
 # Seconds a driver waits for a platform's answer (each request).
 SOCIAL_API_TIMEOUT = env.float("SOCIAL_API_TIMEOUT", default=30)
+# The slowest upload still waited for (bytes a second): the wait for an answer to an upload
+# grows with its size (SOCIAL_API_TIMEOUT + size / rate).
+SOCIAL_UPLOAD_MIN_RATE = env.float("SOCIAL_UPLOAD_MIN_RATE", default=256 * 1024)
 # The portal's app on each platform (the simulator plays a demo app of the same names).
 FACEBOOK_APP_ID = env.str("FACEBOOK_APP_ID", default="100000000000001" if DEBUG else "")
 FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="") or (

@@ -31,6 +31,22 @@ class PublishingConfig(AppConfig):
 
         # What the Kepala Dinas is told when a delivery fails for a reason only they can fix (an
         # expired token, a security check or a block on the platform account).
+        # A login of an Instagram account (by password) waits for the Kepala Dinas.
+        NOTIFICATION_MESSAGES.setdefault(
+            "channel.login_wait",
+            _(
+                "Instagram asks for %(waiting)s to sign %(channel)s in: open the channel's page "
+                "to answer it."
+            ),
+        )
+        # X bills per call: polling of a channel stops for the month at its ceiling.
+        NOTIFICATION_MESSAGES.setdefault(
+            "channel.call_ceiling",
+            _(
+                "%(channel)s reached its monthly ceiling of API calls (%(calls)s calls): sync and "
+                "insights stop reading it until next month; publishing goes on."
+            ),
+        )
         NOTIFICATION_MESSAGES.setdefault(
             "delivery.failed",
             _("Post “%(post)s” could not be sent to %(channel)s: %(message)s"),

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
-from .models import AccountGroup
+from .models import AccountGroup, Currency
 
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):
@@ -44,3 +44,33 @@ class ChannelForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["responsible_division"].queryset = divisions
         self.fields["staff"].queryset = staff
+
+
+class ChannelUsageForm(forms.Form):
+    """How often a per-call platform account is polled, what a call costs, and the ceiling."""
+
+    poll_minutes = forms.IntegerField(
+        label=_("Poll every (minutes)"),
+        min_value=0,
+        max_value=7 * 24 * 60,
+        required=False,
+        help_text=_("Empty: the portal's default. 0: never poll this account."),
+    )
+    call_price = forms.DecimalField(
+        label=_("Price per API call"),
+        min_value=0,
+        max_digits=14,
+        decimal_places=4,
+        required=False,
+        localize=True,
+    )
+    call_price_currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    monthly_call_ceiling = forms.IntegerField(
+        label=_("API calls per month before polling stops"),
+        min_value=1,
+        max_value=100_000_000,
+        required=False,
+        help_text=_(
+            "Sync and insights stop reading the account at this count; publishing goes on."
+        ),
+    )

@@ -16,6 +16,8 @@ urlpatterns = [
     path("<id:pk>/connect/", channel_views.channel_connect, name="channel_connect"),
     path("<id:pk>/test/", channel_views.channel_test, name="channel_test"),
     path("setup-guide/", channel_views.setup_guide, name="setup_guide"),
+    path("<id:pk>/usage/", channel_views.channel_usage, name="channel_usage"),
+    path("<id:pk>/login-code/", channel_views.channel_login_code, name="channel_login_code"),
     path(
         "oauth/<str:platform>/callback/",
         channel_views.oauth_callback,

@@ -25,12 +25,14 @@ from accounts import vault_targets
 from accounts.permissions import credential_policy
 
 from . import channel_selectors as selectors
-from .channel_forms import ChannelForm
+from .channel_forms import ChannelForm, ChannelUsageForm
 from .drivers.base import HealthState
-from .models import Channel, DriverName
+from .models import Channel, DriverName, LoginWait
 from .permissions import channel_policy
 from .registry import NO_DIVISION_REASON, profile_url
 from .services import channels as services
+from .services import logins as login_services
+from .services import usage as usage_services
 
 # Pending OAuth flows live in the session under this key, by ``state``; each is taken once.
 FLOWS_KEY = "channel_oauth_flows"
@@ -85,26 +87,81 @@ def channel_list(request):
 @never_cache
 def channel_detail(request, pk: int):
     channel = _channel(request, pk)
+    return render(request, "publishing/channels/detail.html", _detail_context(request, channel))
+
+
+def _detail_context(request, channel: Channel, usage_form: ChannelUsageForm | None = None) -> dict:
     credential = channel.credential
+    return {
+        "channel": channel,
+        "profile_url": profile_url(channel),
+        "credential": credential,
+        "state": credential.state() if credential else None,
+        "rotation_due": (
+            credential.rotation_due(vault_targets.rotation_period()) if credential else False
+        ),
+        "can_connect": _can_connect(request),
+        "oauth": channel.driver in services.OAUTH_DRIVERS,
+        "oauth_platform": "X" if channel.driver == DriverName.X else "Facebook",
+        "manual_kinds": selectors.manual_kinds(channel),
+        "permission_gaps": channel.permission_gaps(),
+        "history": selectors.channel_history(channel_id=channel.pk),
+        "no_division_reason": NO_DIVISION_REASON,
+        "login_wait": LoginWait.objects.filter(channel=channel).first(),
+        **_usage_context(channel, usage_form),
+    }
+
+
+def _usage_context(channel: Channel, form: ChannelUsageForm | None = None) -> dict:
+    if channel.driver not in usage_services.METERED_DRIVERS:
+        return {}
+    usage = usage_services.channel_usage(channel)
+    return {
+        "usage": usage,
+        "usage_estimate": usage.money(usage.estimate),
+        "usage_form": form
+        or ChannelUsageForm(
+            initial={
+                "poll_minutes": channel.poll_minutes,
+                "call_price": channel.call_price,
+                "call_price_currency": channel.call_price_currency,
+                "monthly_call_ceiling": channel.monthly_call_ceiling,
+            }
+        ),
+    }
+
+
+@login_required
+@require_POST
+def channel_usage(request, pk: int):
+    """The channel's poll interval, price per call and monthly ceiling (per-call platforms)."""
+    channel = _channel(request, pk)
+    if channel.driver not in usage_services.METERED_DRIVERS:
+        raise Http404
+    form = ChannelUsageForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            usage_services.channel_usage_update(
+                actor=request.user,
+                channel=channel,
+                poll_minutes=data["poll_minutes"],
+                call_price=data["call_price"],
+                call_price_currency=data["call_price_currency"],
+                monthly_call_ceiling=data["monthly_call_ceiling"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The API call budget has been saved."))
+            return redirect("channels:channel_detail", channel.pk)
+    messages.error(request, _("The API call budget was not saved: check the fields."))
     return render(
         request,
         "publishing/channels/detail.html",
-        {
-            "channel": channel,
-            "profile_url": profile_url(channel),
-            "credential": credential,
-            "state": credential.state() if credential else None,
-            "rotation_due": (
-                credential.rotation_due(vault_targets.rotation_period()) if credential else False
-            ),
-            "can_connect": _can_connect(request),
-            "oauth": channel.driver in services.OAUTH_DRIVERS,
-            "oauth_platform": "X" if channel.driver == DriverName.X else "Facebook",
-            "manual_kinds": selectors.manual_kinds(channel),
-            "permission_gaps": channel.permission_gaps(),
-            "history": selectors.channel_history(channel_id=channel.pk),
-            "no_division_reason": NO_DIVISION_REASON,
-        },
+        _detail_context(request, channel, form),
+        status=400,
     )
 
 
@@ -324,3 +381,35 @@ def oauth_callback(request, platform: str):
         _("%(channel)s is connected; its login is kept in the vault.") % {"channel": channel.name},
     )
     return redirect("channels:channel_detail", channel.pk)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+@sensitive_variables("code")
+def channel_login_code(request, pk: int):
+    """Answer a login of the channel's account that waits for a person (Kepala Dinas only)."""
+    channel = _channel(request, pk)
+    if not _can_connect(request):
+        raise PermissionDenied
+    wait = LoginWait.objects.filter(channel=channel).first()
+    error = ""
+    if request.method == "POST" and wait is not None:
+        try:
+            login_services.login_code_submit(
+                actor=request.user,
+                channel=channel,
+                code=request.POST.get("code", ""),
+                request=request,
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Thank you: the portal completes the login now."))
+            return redirect("channels:channel_detail", channel.pk)
+    return render(
+        request,
+        "publishing/channels/login_code.html",
+        {"channel": channel, "wait": wait, "error": error},
+        status=400 if error else 200,
+    )

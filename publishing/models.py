@@ -31,6 +31,11 @@ class Platform(models.TextChoices):
     INSTAGRAM = "instagram", "Instagram"
 
 
+class Currency(models.TextChoices):
+    IDR = "IDR", "Rp (IDR)"
+    USD = "USD", "US$ (USD)"
+
+
 class AccountGroup(models.TextChoices):
     MEDIA_CENTER = "media_center", "Media Center"
     PEMKAB = "pemkab", _("Regency government (Pemkab)")
@@ -94,6 +99,23 @@ class Channel(models.Model):
     # connecting and at each connection test; not secret. ``None``: never read.
     granted_permissions = models.JSONField(_("granted permissions"), null=True, blank=True)
     permissions_read_at = models.DateTimeField(_("permissions read"), null=True, blank=True)
+    # Platforms that bill per call (X): how often the portal reads the account, what a call
+    # costs and where reading stops for the month. Publishing is never stopped by these.
+    poll_minutes = models.PositiveIntegerField(
+        _("poll every (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the portal's default. 0: never poll this account."),
+    )
+    call_price = models.DecimalField(
+        _("price per API call"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    call_price_currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.IDR
+    )
+    monthly_call_ceiling = models.PositiveIntegerField(
+        _("API calls per month before polling stops"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -407,3 +429,54 @@ class DeliveryAttempt(models.Model):
 
 
 from .sync.models import *  # noqa: E402,F403 - sync rules, seen posts, partners (publishing/sync/)
+
+
+class ApiCallMonth(models.Model):
+    """How many calls the portal made to a channel's platform API in one month (WIB): X bills
+    per call. Counted where the driver's HTTP session sends, so every call counts."""
+
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="call_months", verbose_name=_("channel")
+    )
+    month = models.DateField(_("month"))  # its first day
+    calls = models.PositiveBigIntegerField(_("API calls"), default=0)
+    ceiling_reached_at = models.DateTimeField(_("ceiling reached"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("API calls of a month")
+        verbose_name_plural = _("API calls per month")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "month"], name="api_calls_once_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.month:%Y-%m}: {self.calls}"
+
+
+class LoginWait(models.Model):
+    """A login of a channel's account that waits for a person: Instagram met it with a
+    two-factor prompt or a challenge. The device that met it is kept (encrypted with the vault's
+    key) so that the login is completed from the same device, with the code the Kepala Dinas
+    enters, which is kept encrypted only until the worker uses it."""
+
+    class Waiting(models.TextChoices):
+        TWO_FACTOR = "two_factor", _("a two-factor code")
+        CHALLENGE = "challenge", _("a security check (challenge)")
+
+    channel = models.OneToOneField(
+        Channel, on_delete=models.CASCADE, related_name="login_wait", verbose_name=_("channel")
+    )
+    waiting_for = models.CharField(_("waiting for"), max_length=20, choices=Waiting.choices)
+    device_ciphertext = models.TextField()
+    code_ciphertext = models.TextField(blank=True)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("login waiting for a person")
+        verbose_name_plural = _("logins waiting for a person")
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.waiting_for}"

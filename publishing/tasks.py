@@ -49,3 +49,13 @@ def release_due_posts() -> list[int]:
 def resume_stalled_deliveries(grace: float = 300) -> list[int]:
     """Enqueue again the deliveries whose message was lost (a worker died, a broker restarted)."""
     return delivery_services.deliveries_resume(grace=grace)
+
+
+@shared_task
+def complete_login(channel_id: int) -> bool:
+    """Complete a login that waited for a person (the code is read from the database, never
+    passed here)."""
+    from .services.logins import login_wait_complete
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return login_wait_complete(channel_id=channel_id)

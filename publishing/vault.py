@@ -56,12 +56,19 @@ def check_channel_credential(credential: Credential, channel: Channel) -> CheckR
     the worker). The secret is decrypted here through the vault and goes nowhere else."""
     from accounts.services import credential_secret_for_use
 
-    from .drivers.base import get_driver
+    from .services.usage import metered_driver
 
+    wait = getattr(channel, "login_wait", None) if channel.pk else None
+    if wait is not None:
+        # A login of this account waits for the Kepala Dinas: asking again would only make the
+        # platform send another code.
+        return CheckResult(
+            ok=False, message=str(wait.message or _MESSAGES[HealthState.NEEDS_ATTENTION]())
+        )
     payload = credential_secret_for_use(
         credential_id=credential.pk, used_by=f"check:channel:{channel.pk}"
     )
-    driver = get_driver(channel.driver)
+    driver = metered_driver(channel)
     health = driver.check_credential(driver_secret(channel, payload, credential))
     if health.ok and health.scopes:
         from .services.channels import channel_record_health

@@ -653,12 +653,22 @@ class PlatformAdapter(HTTPAdapter):
     platform keep going through it; the simulator speaks plain HTTP/1.1.
     """
 
-    def __init__(self, *, timeout: float, inner: HTTPAdapter | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        inner: HTTPAdapter | None = None,
+        on_send: Callable[[str, str], None] | None = None,
+    ) -> None:
         super().__init__(max_retries=0)
         self.timeout = timeout
         self.inner = inner
+        self.on_send = on_send
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        if self.on_send is not None:
+            self.on_send(request.method, request.url)
+        timeout = body_timeout(timeout or self.timeout, request)
         rewritten = platform_url(request.url)
         if rewritten != request.url:
             request.url = rewritten
@@ -670,16 +680,38 @@ class PlatformAdapter(HTTPAdapter):
         return super().send(request, stream, timeout or self.timeout, verify, cert, proxies)
 
 
+def body_timeout(timeout: Any, request: requests.PreparedRequest) -> Any:
+    """The time to wait for an answer, grown with the size of the body sent: a platform answers
+    an upload (Instagram's rupload of a whole video) only after it has taken the bytes in, so a
+    fixed timeout would give up on every large video. ``SOCIAL_UPLOAD_MIN_RATE`` bytes a second
+    is the slowest transfer still waited for."""
+    body = request.body
+    if isinstance(body, bytes | str):
+        size = len(body)
+    else:
+        length = request.headers.get("Content-Length", "")
+        size = int(length) if length.isdigit() else 0
+    if not size or not isinstance(timeout, int | float):
+        return timeout
+    rate = float(getattr(settings, "SOCIAL_UPLOAD_MIN_RATE", 256 * 1024))
+    return float(timeout) + size / rate
+
+
 def mount_platform_adapter(
-    session: requests.Session, prefixes: list[str], *, timeout: float | None = None
+    session: requests.Session,
+    prefixes: list[str],
+    *,
+    timeout: float | None = None,
+    on_send: Callable[[str, str], None] | None = None,
 ) -> None:
-    """Route ``session``'s requests to these real addresses through :class:`PlatformAdapter`."""
+    """Route ``session``'s requests to these real addresses through :class:`PlatformAdapter`;
+    ``on_send(method, url)`` is called for each request it sends (a call meter)."""
     timeout = timeout if timeout is not None else api_timeout()
     for prefix in prefixes:
         inner = session.get_adapter(prefix)
         if isinstance(inner, PlatformAdapter):
             inner = inner.inner
-        session.mount(prefix, PlatformAdapter(timeout=timeout, inner=inner))
+        session.mount(prefix, PlatformAdapter(timeout=timeout, inner=inner, on_send=on_send))
 
 
 class Stopwatch:

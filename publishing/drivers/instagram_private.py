@@ -1,13 +1,18 @@
 """Instagram accounts the office holds only by username and password, through instagrapi.
 
-Credential keys: ``username``, ``password`` and ``settings`` (instagrapi's session settings: the
-device and the logged-in session, so that each use does not log in afresh).
+Credential keys: ``username``, ``password``, ``settings`` (instagrapi's session settings: the
+device and the logged-in session, so that each use does not log in afresh), ``totp_seed`` (the
+account's authenticator seed: logins answer Instagram's two-factor prompt with its code),
+``proxy`` (an address such as ``http://user:pass@host:port``: Instagram refuses many data-centre
+addresses) and, only while a person completes a login, ``verification_code``.
 
 The session is renewed the same way as an OAuth token (see ``base.py``): an operation meeting
 ``LoginRequired`` (or a credential without a session) raises ``TokenExpired(refreshable=True)``;
 ``refresh`` logs in once from the stored settings and returns the new settings for the caller to
-save. A challenge or a two-factor prompt raises :class:`ChallengeRequired` (a person must act on
-the platform); "please wait" and "feedback required" raise :class:`BackOffLong`: instagrapi's own
+save. A two-factor prompt is answered with the code of ``totp_seed``; without a seed (or for a
+challenge) it raises :class:`ChallengeRequired` with ``waiting_for`` (``two_factor`` or
+``challenge``) and ``pending_settings`` (the device that met the prompt: the login is completed
+from the same device with the code a person gives); "please wait" and "feedback required" raise :class:`BackOffLong`: instagrapi's own
 challenge resolver (which would wait for a code on the console) is switched off.
 """
 
@@ -78,6 +83,9 @@ class InstagramPrivateDriver:
         max_video_seconds=60 * 60,
     )
 
+    def __init__(self) -> None:
+        self.last_sent = ""
+
     # --- the client -------------------------------------------------------------------------
 
     def _client(self, credential, *, session: bool = True) -> Client:
@@ -103,9 +111,15 @@ class InstagramPrivateDriver:
             "https://b.i.instagram.com",
             "https://www.instagram.com",
         ]
-        mount_platform_adapter(client.private, hosts)
-        mount_platform_adapter(client.public, hosts)
+        mount_platform_adapter(client.private, hosts, on_send=self._sending)
+        mount_platform_adapter(client.public, hosts, on_send=self._sending)
+        if credential.get("proxy"):
+            client.set_proxy(str(credential["proxy"]))
         return client
+
+    def _sending(self, method: str, url: str) -> None:
+        # Which request was in flight when a connection broke: a lost configure is uncertain.
+        self.last_sent = url
 
     def _call(self, credential, operation, *, write: bool):
         watch = Stopwatch()
@@ -141,14 +155,23 @@ class InstagramPrivateDriver:
         ) as exc:
             raise BackOffLong(**_details(exc, credential, watch)) from None
         except requests.RequestException as exc:
-            url = getattr(getattr(exc, "request", None), "url", "") or ""
+            url = getattr(getattr(exc, "request", None), "url", "") or self.last_sent
             sent_publish = (
                 write and "configure" in url and not isinstance(exc, requests.ConnectTimeout)
             )
             cls = UncertainSend if sent_publish else RetryableError
             raise cls(**_details(exc, credential, watch)) from None
-        except ig.ClientConnectionError as exc:
-            raise RetryableError(**_details(exc, credential, watch)) from None
+        except (
+            ig.ClientConnectionError,
+            ig.ClientIncompleteReadError,
+            ig.ClientRequestTimeout,
+        ) as exc:
+            # instagrapi turns a broken connection into its own errors, without the address: a
+            # configure (the request that makes the post) that lost its answer may have posted.
+            cls = (
+                UncertainSend if write and "/media/configure" in self.last_sent else RetryableError
+            )
+            raise cls(**_details(exc, credential, watch)) from None
         except (ValueError, OSError) as exc:  # instagrapi refusing a file before sending it
             raise PermanentError(
                 gettext_lazy("The media file could not be prepared for Instagram."),
@@ -328,13 +351,29 @@ class InstagramPrivateDriver:
                 )  # fmt: skip
             return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
         except ChallengeRequired as exc:
-            return CredentialHealth(state=HealthState.NEEDS_ATTENTION, message=str(exc))
+            two_factor = exc.platform_code == "TwoFactorRequired"
+            waiting = _("a two-factor code") if two_factor else _("a security check (challenge)")
+            return CredentialHealth(
+                state=HealthState.NEEDS_ATTENTION,
+                account_name=str(credential.get("username") or ""),
+                message=str(exc),
+                limits=((_("Waiting for"), waiting),),
+            )
         except RetryableError as exc:
             return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
         except DriverError as exc:
             return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
         return CredentialHealth(
-            state=HealthState.VALID, account_id=str(account.pk), account_name=account.username
+            state=HealthState.VALID,
+            account_id=str(account.pk),
+            account_name=account.username,
+            limits=(
+                (
+                    _("Authenticator seed in the vault"),
+                    _("yes") if credential.get("totp_seed") else _("no"),
+                ),
+                (_("Proxy"), _("yes") if credential.get("proxy") else _("no")),
+            ),
         )
 
     def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
@@ -355,7 +394,9 @@ class InstagramPrivateDriver:
         return not _has_session(credential.get("settings") or {})
 
     def refresh(self, credential) -> dict[str, Any]:
-        """Log in once from the stored settings (same device); returns the new secret."""
+        """Log in once from the stored settings (same device); returns the new secret. A
+        two-factor prompt is answered with the seed's code, or with ``verification_code`` (the
+        code a person read from the account's phone)."""
         if not credential.get("username") or not credential.get("password"):
             raise TokenExpired(
                 gettext_lazy("The Instagram username or password is missing."),
@@ -363,10 +404,54 @@ class InstagramPrivateDriver:
             )
         client = self._client(credential, session=False)
         relogin = _has_session(credential.get("settings") or {})
-        # The legacy accounts endpoint first; instagrapi turns to Instagram's newer login flow
-        # by itself when the platform asks for it.
-        self._call(credential, lambda: client.login_legacy(relogin=relogin), write=False)
-        return {**credential, "settings": client.get_settings()}
+        code = str(credential.get("verification_code") or "").strip()
+        if not code and credential.get("totp_seed"):
+            code = client.totp_generate_code(str(credential["totp_seed"]).replace(" ", ""))
+        try:
+            # The legacy accounts endpoint first; instagrapi turns to Instagram's newer login
+            # flow by itself when the platform asks for it.
+            self._call(
+                credential,
+                lambda: client.login_legacy(relogin=relogin, verification_code=code),
+                write=False,
+            )
+        except ChallengeRequired as exc:
+            raise _waiting(exc, client, code) from None
+        except PermanentError as exc:
+            if code and "security code" in (exc.platform_message or "").lower():
+                # The code was refused (mistyped, or too old): ask a person again.
+                raise _waiting(
+                    ChallengeRequired(
+                        gettext_lazy("Instagram refused the code; enter the new one."),
+                        platform="instagram",
+                        platform_message=exc.platform_message,
+                    ),
+                    client,
+                    code,
+                    kind="two_factor",
+                ) from None
+            raise
+        renewed = {**credential, "settings": client.get_settings()}
+        renewed.pop("verification_code", None)
+        return renewed
+
+
+def _waiting(
+    exc: ChallengeRequired, client: Client, code: str, *, kind: str = ""
+) -> ChallengeRequired:
+    """``exc`` saying what a person must give (a two-factor code, or a challenge answer), with
+    the device settings that met it: the login is completed from the same device."""
+    last = client.last_json if isinstance(client.last_json, dict) else {}
+    exc.waiting_for = kind or ("two_factor" if last.get("two_factor_required") else "challenge")
+    settings_now = client.get_settings()
+    settings_now.pop("authorization_data", None)
+    exc.pending_settings = settings_now
+    if exc.waiting_for == "two_factor" and not code:
+        exc.user_message = gettext_lazy(
+            "Instagram asks for the two-factor code of this account: the Head of Department "
+            "enters it in the portal (or stores the account's authenticator seed in the vault)."
+        )
+    return exc
 
 
 def _has_session(stored: dict) -> bool:

@@ -5,6 +5,10 @@ scope), ``expires_at`` (epoch seconds), ``user_id``, ``username``; ``client_id``
 ``client_secret`` of the portal's X app when they differ from the settings ``X_CLIENT_ID`` /
 ``X_CLIENT_SECRET``.
 
+A quote post with media cannot carry ``quote_tweet_id`` (X answers 400: media and a quoted post
+exclude each other), so such a quote is sent as a post whose text ends with the quoted post's
+address; a quote without media stays a real quote.
+
 Media go up through X's v2 media endpoints (``/2/media/upload/initialize``, ``/{id}/append``,
 ``/{id}/finalize``, status): the installed tweepy has no v2 media upload, so the driver sends them
 on tweepy's own session with tweepy's headers and turns failures into tweepy's exceptions, exactly
@@ -19,6 +23,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,6 +50,7 @@ from .base import (
     PostMetrics,
     PostPayload,
     PublishResult,
+    QuotaDeferred,
     RateLimited,
     RepostKind,
     RetryableError,
@@ -66,6 +72,19 @@ API_HOST = "https://api.twitter.com"
 AUTHORIZE_URL = "https://twitter.com/i/oauth2/authorize"
 TOKEN_URL = "https://api.twitter.com/2/oauth2/token"  # noqa: S105 - an address
 SCOPES = ["tweet.read", "tweet.write", "users.read", "media.write", "offline.access"]
+# What the portal cannot do on an account whose token lacks the scope (X's OAuth 2.0 scopes,
+# required per endpoint in the API reference).
+SCOPE_BLOCKS = {
+    "tweet.read": gettext_lazy("reading posts: publishing, sync, metrics and repost checks"),
+    "tweet.write": gettext_lazy("publishing, replies, quotes, reposts and deleting"),
+    "users.read": gettext_lazy("naming the account and every call made on its behalf"),
+    "media.write": gettext_lazy("posts with photos or videos"),
+    "offline.access": gettext_lazy(
+        "renewing the access token: the account must be connected again every two hours"
+    ),
+}
+# The 24-hour caps X reports on a 429 (per user token and per app).
+DAILY_CAP_HEADERS = ("x-user-limit-24hour", "x-app-limit-24hour")
 CHUNK_SIZE = 4 * 1024 * 1024
 MAX_WEIGHTED = 280
 # Pages of the timeline an uncertain send looks through (100 posts each) before sending again.
@@ -146,9 +165,21 @@ class XDriver:
         max_video_seconds=140,
     )
 
-    def __init__(self, *, media_poll_interval: float = 1.0, media_poll_timeout: float = 300):
-        self.media_poll_interval = media_poll_interval
+    def __init__(
+        self,
+        *,
+        media_poll_timeout: float = 300,
+        sleep: Callable[[float], None] = time.sleep,
+        on_call: Callable[[str, str], None] | None = None,
+    ):
         self.media_poll_timeout = media_poll_timeout
+        self.sleep = sleep
+        # Called with (method, url) for every request the driver's HTTP session sends: X bills
+        # per call, and the caller counts them per channel.
+        self.on_call = on_call
+        self.last_limits: dict[str, str] = {}
+        # (label, value) pairs of the channel's call count and budget, set by the caller.
+        self.usage_report: tuple[tuple[str, str], ...] = ()
 
     # --- the client -------------------------------------------------------------------------
 
@@ -162,9 +193,23 @@ class XDriver:
             )
         client = tweepy.Client(bearer_token=token)
         mount_platform_adapter(
-            client.session, [API_HOST, "https://api.x.com", "https://upload.twitter.com"]
+            client.session,
+            [API_HOST, "https://api.x.com", "https://upload.twitter.com"],
+            on_send=self.on_call,
         )
+        client.session.hooks["response"].append(self._remember_limits)
         return client
+
+    def _remember_limits(self, response, *args, **kwargs):
+        """Keep the rate-limit headers of the latest answer (for the connection report)."""
+        seen = {
+            name.lower(): value
+            for name, value in response.headers.items()
+            if name.lower().startswith(("x-rate-limit-", "x-user-limit-", "x-app-limit-"))
+        }
+        if seen:
+            self.last_limits = seen
+        return response
 
     def _call(self, credential, operation, *, write: bool):
         watch = Stopwatch()
@@ -190,6 +235,15 @@ class XDriver:
             "platform_code": exc.api_codes[0] if exc.api_codes else None,
         }
         if status == 429:
+            daily = _daily_cap_reset(response.headers)
+            if daily is not None:
+                return QuotaDeferred(
+                    gettext_lazy(
+                        "The X account's 24-hour limit is reached; the post waits until it resets."
+                    ),
+                    retry_at=daily,
+                    **common,
+                )
             retry_after = None
             reset = response.headers.get("x-rate-limit-reset")
             if reset and reset.isdigit():
@@ -213,12 +267,13 @@ class XDriver:
 
     def validate(self, payload: PostPayload) -> list[str]:
         problems = []
-        if not payload.full_text.strip() and not payload.media and not payload.repost:
+        text = self._text_of(payload)
+        if not text.strip() and not payload.media and not payload.repost:
             problems.append(_("A post on X needs text or media."))
-        if not payload.thread and weighted_length(payload.full_text) > MAX_WEIGHTED:
+        if not payload.thread and weighted_length(text) > MAX_WEIGHTED:
             problems.append(
                 _("The text is %(length)d characters long for X (at most %(limit)d).")
-                % {"length": weighted_length(payload.full_text), "limit": MAX_WEIGHTED}
+                % {"length": weighted_length(text), "limit": MAX_WEIGHTED}
             )
         if len(payload.videos) > 1 or (payload.videos and payload.images):
             problems.append(_("X takes one video, or up to four photos, per post."))
@@ -232,6 +287,18 @@ class XDriver:
                 problems.append(_("X does not take files of type %s.") % item.mime_type)
         return problems
 
+    @staticmethod
+    def _links_quote(payload: PostPayload) -> bool:
+        """A quote with media: X refuses ``quote_tweet_id`` next to ``media`` (400), so the
+        quoted post goes as its address at the end of the text (X shows it as a link)."""
+        return bool(payload.repost and payload.repost.kind == RepostKind.QUOTE and payload.media)
+
+    def _text_of(self, payload: PostPayload) -> str:
+        if not self._links_quote(payload):
+            return payload.full_text
+        link = payload.repost.url or f"https://x.com/i/web/status/{payload.repost.external_id}"
+        return f"{payload.full_text}\n\n{link}".strip()
+
     def publish(self, payload: PostPayload, credential) -> PublishResult:
         problems = self.validate(payload)
         if problems:
@@ -240,6 +307,8 @@ class XDriver:
         client = self._client(credential)
         if payload.repost and payload.repost.kind == RepostKind.SHARE:
             target = payload.repost.external_id
+            if credential.get("user_id"):
+                _known_user(client, credential["user_id"])
             self._call(credential, lambda: client.retweet(target, user_auth=False), write=True)
             return PublishResult(
                 external_id=target,
@@ -248,11 +317,12 @@ class XDriver:
                 duration=watch.elapsed,
             )
         media_ids = [self._upload(client, item, credential) for item in payload.media]
-        texts = split_thread(payload.full_text) if payload.thread else [payload.full_text]
+        text = self._text_of(payload)
+        texts = split_thread(text) if payload.thread else [text]
         options: dict[str, Any] = {}
         if payload.repost and payload.repost.kind == RepostKind.REPLY:
             options["in_reply_to_tweet_id"] = payload.repost.external_id
-        elif payload.repost and payload.repost.kind == RepostKind.QUOTE:
+        elif payload.repost and payload.repost.kind == RepostKind.QUOTE and not payload.media:
             options["quote_tweet_id"] = payload.repost.external_id
         first = self._call(
             credential,
@@ -336,7 +406,8 @@ class XDriver:
                     gettext_lazy("X is still processing the video; it will be tried again."),
                     platform="x",
                 )
-            time.sleep(min(float(info.get("check_after_secs") or 1), self.media_poll_interval))
+            # X says when to look again; asking earlier only spends (paid) calls.
+            self.sleep(max(1.0, float(info.get("check_after_secs") or 1)))
             status = self._media_request(
                 client,
                 credential,
@@ -376,7 +447,8 @@ class XDriver:
         client = self._client(credential)
         user_id = credential.get("user_id") or self._me(client, credential)["id"]
         since = search_window(payload)
-        wanted = split_thread(payload.full_text)[0] if payload.thread else payload.full_text
+        text = self._text_of(payload)
+        wanted = split_thread(text)[0] if payload.thread else text
         token = None
         # Every page since the first try: a busy account posts more than one page meanwhile.
         for _page in range(MAX_LOOKUP_PAGES):
@@ -468,7 +540,22 @@ class XDriver:
         )
 
     def delete(self, external_id: str, credential) -> None:
+        """Delete the account's own post; for a repost (whose id is the other account's post)
+        undo the repost (``DELETE /2/users/:id/retweets/:source_tweet_id``) instead."""
         client = self._client(credential)
+        user_id = credential.get("user_id") or self._me(client, credential)["id"]
+        found = self._call(
+            credential,
+            lambda: client.get_tweet(external_id, tweet_fields=["author_id"], user_auth=False),
+            write=False,
+        )
+        author = str(getattr(found.data, "author_id", "") or "") if found.data else ""
+        if author and author != str(user_id):
+            _known_user(client, user_id)
+            self._call(
+                credential, lambda: client.unretweet(external_id, user_auth=False), write=True
+            )
+            return
         self._call(
             credential, lambda: client.delete_tweet(external_id, user_auth=False), write=True
         )
@@ -493,12 +580,24 @@ class XDriver:
             return CredentialHealth(state=HealthState.UNREACHABLE, message=str(exc))
         except DriverError as exc:
             return CredentialHealth(state=HealthState.EXPIRED, message=str(exc))
+        granted = tuple(str(credential.get("scope") or "").split())
+        # A credential from before scopes were kept says nothing: nothing is reported missing.
+        missing = tuple(
+            (scope, str(SCOPE_BLOCKS[scope]))
+            for scope in SCOPES
+            if granted and scope not in granted
+        )
         return CredentialHealth(
             state=HealthState.VALID,
             account_id=me["id"],
             account_name=me["username"],
             expires_at=expires_at,
-            scopes=tuple(credential.get("scope", "").split()),
+            scopes=granted,
+            missing=missing,
+            limits=tuple(sorted(self.last_limits.items())) + tuple(self.usage_report),
+            message=_("Some permissions are missing: %s.") % ", ".join(s for s, _b in missing)
+            if missing
+            else "",
         )
 
     def fetch_metrics(self, external_id: str, credential) -> PostMetrics:
@@ -543,7 +642,23 @@ class XDriver:
             scope=SCOPES,
             client_secret=client_secret,
         )
-        mount_platform_adapter(handler, [API_HOST, "https://api.x.com"])
+        mount_platform_adapter(handler, [API_HOST, "https://api.x.com"], on_send=self.on_call)
+        # The answer as it came, before requests-oauthlib judges it: the old refresh token is
+        # spent the moment X answers, so a new pair in the answer must reach the caller even
+        # when the library then raises (e.g. oauthlib's "Scope has changed" Warning when X
+        # grants fewer scopes than asked).
+        answered: dict[str, Any] = {}
+
+        def keep_answer(response):
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and body.get("access_token"):
+                answered.update(body)
+            return response
+
+        handler.register_compliance_hook("refresh_token_response", keep_answer)
         watch = Stopwatch()
         try:
             token = handler.refresh_token(
@@ -557,14 +672,33 @@ class XDriver:
             raise transport_error(
                 exc, platform="x", duration=watch.elapsed, write=True, credential=credential
             ) from None
-        except Exception as exc:  # oauthlib's errors: the refresh token was refused
+        except Exception as exc:  # oauthlib's errors: refused, or judged after it was granted
+            if answered:
+                return _token_secret(answered, credential)
             raise TokenExpired(
                 gettext_lazy("X refused to renew the access token; connect the account again."),
                 platform="x",
                 platform_message=redact(str(exc), credential),
                 duration=watch.elapsed,
             ) from None
-        return _token_secret(token, credential)
+        return _token_secret(answered or token, credential)
+
+
+def _known_user(client: tweepy.Client, user_id: str) -> None:
+    """Tell tweepy the account's id, which the vault already knows: otherwise it asks
+    ``/2/users/me`` before every repost or undo (one more billed call)."""
+    client._get_authenticating_user_id = lambda **kwargs: str(user_id)
+
+
+def _daily_cap_reset(headers) -> datetime | None:
+    """When a 429 comes from a spent 24-hour cap (user or app), the time it resets."""
+    resets = []
+    for prefix in DAILY_CAP_HEADERS:
+        remaining = headers.get(f"{prefix}-remaining")
+        reset = headers.get(f"{prefix}-reset")
+        if remaining is not None and remaining.strip() == "0" and reset and reset.isdigit():
+            resets.append(datetime.fromtimestamp(int(reset), UTC))
+    return max(resets) if resets else None
 
 
 def _token_secret(token: dict, previous: Any = None) -> dict[str, Any]:
@@ -576,7 +710,7 @@ def _token_secret(token: dict, previous: Any = None) -> dict[str, Any]:
     secret = {
         **previous,
         "access_token": token["access_token"],
-        "refresh_token": token.get("refresh_token", ""),
+        "refresh_token": token.get("refresh_token") or previous.get("refresh_token", ""),
         "expires_at": expires_at,
         "scope": " ".join(token["scope"])
         if isinstance(token.get("scope"), list)

@@ -59,7 +59,6 @@ from ..drivers.base import (
     TokenExpired,
     UncertainSend,
     call_with_refresh,
-    get_driver,
     redact,
 )
 from ..media import MediaProblem, media_for
@@ -75,6 +74,7 @@ from ..models import (
 from ..permissions import post_policy
 from ..sync.selectors import repost_for
 from ..vault import driver_secret
+from .usage import metered_driver
 
 logger = logging.getLogger(__name__)
 
@@ -316,7 +316,7 @@ def _attempt(delivery: Delivery, claim: _Claim) -> tuple[PublishResult, str]:
             % {"channel": channel},
             code="no_credential",
         )
-    driver = get_driver(channel.driver)
+    driver = metered_driver(channel)
     payload = build_payload(delivery, driver)
     problems = driver.validate(payload)
     if problems:
@@ -413,6 +413,12 @@ def _with_credential(delivery: Delivery, driver, operation):
                 )
             except CredentialUnavailable as exc:
                 raise TokenExpired(str(exc), platform=channel.platform, refreshable=False) from None
+            except ChallengeRequired as exc:
+                # Instagram wants a person: keep the device that met it and ask the Kepala Dinas.
+                from .logins import login_wait_record
+
+                login_wait_record(channel=channel, exc=exc)
+                raise
             state["renewed"] = True
             return load()
 

@@ -12,7 +12,7 @@ import requests
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -101,7 +101,30 @@ def after_accept(request: HttpRequest, answer, fail):
         time.sleep(fault.delay)
     if fault is not None and fault.mode == Fault.Mode.ACCEPT_THEN_FAIL:
         return fail()
+    if fault is not None and fault.mode == Fault.Mode.DROP_CONNECTION:
+        return dropped(answer())
     return answer()
+
+
+class _Dropped(Exception):
+    pass
+
+
+def dropped(response: HttpResponse) -> StreamingHttpResponse:
+    """``response`` cut off mid-body: its headers and length promise the whole answer, half of
+    it is sent, then the server gives up on the connection (the client sees it end early)."""
+    body = response.content
+    half = body[: max(1, len(body) // 2)]
+
+    def stream():
+        yield half
+        raise _Dropped("connection dropped mid-answer")
+
+    cut = StreamingHttpResponse(stream(), status=response.status_code)
+    for name, value in response.items():
+        cut[name] = value
+    cut["Content-Length"] = str(len(body))
+    return cut
 
 
 class FetchError(Exception):

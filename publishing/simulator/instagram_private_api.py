@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.cache import cache
 from django.db import IntegrityError
 from django.utils import timezone
+from django_otp.oath import totp
 
 from . import services
 from .common import (
@@ -225,6 +226,8 @@ def private(request, path: str):
         return response
     if path == "accounts/login":
         return _login(request, data)
+    if path == "accounts/two_factor_login":
+        return _two_factor_login(request, data)
     sessionid = _session_of(request)
     try:
         caller = services.caller_for(sessionid or "", kinds=("session",))
@@ -271,11 +274,7 @@ def _login(request, data):
     if account is not None:
         fault = take_fault(request, "write")
         if fault is not None and fault.mode == Fault.Mode.TWO_FACTOR:
-            return _fail(
-                "", two_factor_required=True, error_type="two_factor_required",
-                two_factor_info={"username": account.handle, "two_factor_identifier": "sim-2fa",
-                                 "totp_two_factor_on": True, "sms_two_factor_on": False},
-            )  # fmt: skip
+            return _two_factor_required(account)
         answer = _fault_answer(fault) if fault is not None else None
         if answer is not None and fault.mode != Fault.Mode.TOKEN_EXPIRED:
             return answer
@@ -285,6 +284,54 @@ def _login(request, data):
             "The password you entered is incorrect. Please try again.",
             error_type="bad_password", invalid_credentials=True,
         )  # fmt: skip
+    device = str(data.get("device_id") or "")
+    if account.first_login and device not in account.known_devices:
+        # A login from a device Instagram has not seen: a person must answer.
+        if account.first_login == "two_factor":
+            return _two_factor_required(account)
+        return _fault_answer(Fault(mode=Fault.Mode.CHALLENGE))
+    return _logged_in(request, account, device)
+
+
+def _two_factor_required(account: Account):
+    """The answer instagrapi turns into ``TwoFactorRequired`` (``two_factor_info`` with the
+    identifier its ``accounts/two_factor_login/`` request sends back)."""
+    return _fail(
+        "", two_factor_required=True, error_type="two_factor_required",
+        two_factor_info={"username": account.handle, "two_factor_identifier": "sim-2fa",
+                         "totp_two_factor_on": True, "sms_two_factor_on": False},
+    )  # fmt: skip
+
+
+def current_code(account: Account, *, drift: int = 0) -> str:
+    """The account's authenticator code now (RFC 6238: 30 s, 6 digits, SHA-1)."""
+    key = base64.b32decode(account.two_factor_seed + "=" * (-len(account.two_factor_seed) % 8))
+    return f"{totp(key, step=30, digits=6, drift=drift):06d}"
+
+
+def _two_factor_login(request, data):
+    username = str(data.get("username") or "")
+    account = Account.objects.filter(platform="instagram", handle__iexact=username).first()
+    request.sim.account = account
+    request.sim.operation = "write"
+    code = str(data.get("verification_code") or "").replace(" ", "")
+    if (
+        account is None
+        or not account.two_factor_seed
+        or data.get("two_factor_identifier") != "sim-2fa"
+        or code not in {current_code(account, drift=d) for d in (-1, 0)}
+    ):
+        return _fail(
+            "Please check the security code sent you and try again.",
+            error_type="sms_code_validation_code_invalid",
+        )
+    return _logged_in(request, account, str(data.get("device_id") or ""))
+
+
+def _logged_in(request, account: Account, device: str):
+    if device and device not in account.known_devices:
+        account.known_devices = [*account.known_devices, device]
+        account.save(update_fields=["known_devices"])
     sessionid = f"{account.external_id}%3A{services.new_id(14)}%3A{int(time.time()) % 100}"
     services.issue_token(account, "session", value=sessionid, lifetime=timedelta(days=90))
     authorization = base64.b64encode(

@@ -45,6 +45,14 @@ class Account(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="linked_instagram"
     )
     quota_total = models.PositiveIntegerField(default=100)
+    # Instagram meets a login from a device it has not seen with this (a person must answer).
+    first_login = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[("", "-"), ("challenge", "challenge"), ("two_factor", "two-factor")],
+    )
+    two_factor_seed = models.CharField(max_length=64, blank=True)  # base32, as Instagram gives it
+    known_devices = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["platform", "handle"]
@@ -177,6 +185,9 @@ class Fault(models.Model):
         TWO_FACTOR = "two_factor", _("Two-factor login (Instagram)")
         FEEDBACK_REQUIRED = "feedback_required", _("Feedback required (Instagram)")
         PLEASE_WAIT = "please_wait", _("Please wait a few minutes (Instagram)")
+        DAILY_CAP = "daily_cap", _("24-hour cap reached (X; code 1: the app's cap)")
+        DROP_CONNECTION = "drop_connection", _("Accept the post, drop the connection mid-answer")
+        NARROW_SCOPE = "narrow_scope", _("Grant fewer scopes on the next token refresh (X)")
 
     class Scope(models.TextChoices):
         ALL = "all", _("every request")

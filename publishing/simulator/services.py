@@ -260,8 +260,8 @@ def expire_tokens(account: Account) -> int:
 
 # --- faults -------------------------------------------------------------------------------------
 
-AFTER_ACCEPT = {Fault.Mode.SLOW, Fault.Mode.ACCEPT_THEN_FAIL}
-STATES = {Fault.Mode.QUOTA_FULL}
+AFTER_ACCEPT = {Fault.Mode.SLOW, Fault.Mode.ACCEPT_THEN_FAIL, Fault.Mode.DROP_CONNECTION}
+STATES = {Fault.Mode.QUOTA_FULL, Fault.Mode.NARROW_SCOPE}
 
 
 MAX_FAULT_DELAY = 300.0

@@ -19,6 +19,7 @@ urlpatterns = [
     path("_faults/<str:platform>/<str:handle>/", views.faults, name="account-faults"),
     path("_native/<str:platform>/<str:handle>/", views.native, name="native"),
     path("_media/<int:pk>", views.media, name="media"),
+    path("_login/instagram/<str:handle>/", views.account_login, name="instagram-login"),
     path("_panel/<int:pk>/fault", views.panel_fault, name="panel-fault"),
     path("feed/<str:platform>/<str:handle>/", views.feed, name="feed"),
     # Addresses of posts on the platforms' websites
@@ -31,6 +32,7 @@ urlpatterns = [
     path("x/2/users/me", x_api.me),
     path("x/2/users/<str:user_id>/tweets", x_api.user_tweets),
     path("x/2/users/<str:user_id>/retweets", x_api.retweets),
+    path("x/2/users/<str:user_id>/retweets/<str:tweet_id>", x_api.unretweet),
     path("x/2/media/upload", x_api.media_status),
     path("x/2/media/upload/initialize", x_api.media_initialize),
     path("x/2/media/upload/<str:media_id>/append", x_api.media_append),

@@ -268,3 +268,37 @@ def permalink(request: HttpRequest, platform: str, external_id: str, username: s
         post = post.parent
     url = reverse("simulator:feed", args=[post.account.platform, post.account.handle])
     return redirect(f"{url}#p{post.external_id}")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def account_login(request: HttpRequest, handle: str):
+    """How Instagram meets a login of this account from a device it has not seen.
+
+    ``POST {"first_login": "challenge" | "two_factor" | "", "two_factor_seed": base32,
+    "forget_devices": true}`` sets it; ``GET`` answers the account holder's authenticator code of
+    the moment (``code``), what the Kepala Dinas reads from his phone."""
+    from .instagram_private_api import current_code
+
+    services.seed_accounts()
+    account = get_object_or_404(Account, platform="instagram", handle__iexact=handle)
+    if request.method == "POST":
+        data = _parse(request)
+        if "first_login" in data:
+            account.first_login = str(data["first_login"] or "")
+        if "two_factor_seed" in data:
+            account.two_factor_seed = str(data["two_factor_seed"] or "").upper()
+        if data.get("forget_devices"):
+            account.known_devices = []
+        try:
+            account.full_clean()
+        except ValidationError as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
+        account.save()
+    return JsonResponse(
+        {
+            "first_login": account.first_login,
+            "known_devices": len(account.known_devices),
+            "code": current_code(account) if account.two_factor_seed else None,
+        }
+    )

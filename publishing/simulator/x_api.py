@@ -65,7 +65,24 @@ def _limits(reset_in: int = 900, remaining: int = RATE_LIMIT - 1) -> dict[str, s
     }
 
 
+DAILY_CAP = 100  # POST /2/tweets: 100 per 24 hours per user (X API rate-limit table)
+
+
+def _daily_cap(fault: Fault):
+    """A spent 24-hour cap: the 15-minute window still has room, the day's does not."""
+    prefix = "x-app-limit-24hour" if fault.code == 1 else "x-user-limit-24hour"
+    headers = {
+        **_limits(),
+        f"{prefix}-limit": str(DAILY_CAP),
+        f"{prefix}-remaining": "0",
+        f"{prefix}-reset": str(int(time.time()) + fault.retry_after),
+    }
+    return _problem(429, "Too Many Requests", "Too Many Requests", headers)
+
+
 def _fault_answer(fault: Fault):
+    if fault.mode == Fault.Mode.DAILY_CAP:
+        return _daily_cap(fault)
     if fault.mode == Fault.Mode.RATE_LIMIT:
         headers = {**_limits(fault.retry_after, 0), "Retry-After": str(fault.retry_after)}
         return _problem(429, "Too Many Requests", "Too Many Requests", headers)
@@ -78,8 +95,16 @@ def _fault_answer(fault: Fault):
     return None
 
 
-def authenticated(operation: str = "read"):
-    """Bearer token of an X account, then the account's faults; the view gets the account."""
+# The OAuth 2.0 scopes each endpoint requires (X API v2 reference, "OAuth 2.0 scopes required
+# by this endpoint").
+READ_SCOPES = ("tweet.read", "users.read")
+WRITE_SCOPES = ("tweet.read", "tweet.write", "users.read")
+MEDIA_SCOPES = ("media.write",)
+
+
+def authenticated(operation: str = "read", scopes: tuple[str, ...] = READ_SCOPES):
+    """Bearer token of an X account, then the scopes it carries, then the account's faults; the
+    view gets the account."""
 
     def decorate(view):
         @endpoint("x", operation)
@@ -94,6 +119,11 @@ def authenticated(operation: str = "read"):
                 return _problem(401, "Unauthorized", "Unauthorized")
             request.sim.account = caller.account
             request.sim.fingerprint = caller.fingerprint
+            # Deleting a post (DELETE /2/tweets/:id) needs what writing needs.
+            needed = WRITE_SCOPES if request.method == "DELETE" else scopes
+            granted = set(caller.token.scopes.split())
+            if any(scope not in granted for scope in needed):
+                return _problem(403, "Forbidden", "Forbidden")
             fault = take_fault(request)
             if fault is not None and (answer := _fault_answer(fault)) is not None:
                 return answer
@@ -153,7 +183,7 @@ def _media_json(request, media, asked: set[str] | None = None) -> dict:
     return data
 
 
-@authenticated("publish")
+@authenticated("publish", WRITE_SCOPES)
 def tweets(request, account: Account):
     if request.method != "POST":
         return _problem(405, "Method Not Allowed", "Use POST.")
@@ -174,6 +204,10 @@ def tweets(request, account: Account):
         if parent is None:
             return _invalid("The Tweet you are replying to does not exist.")
     quote = str(data.get("quote_tweet_id") or "")
+    if quote and media_ids:
+        # POST /2/tweets: media is "mutually exclusive from Quote Tweet ID and Poll".
+        return _invalid("You cannot attach media to a quote Tweet: media and quote_tweet_id "
+                        "are mutually exclusive.")  # fmt: skip
     recent = timezone.now() - timedelta(hours=24)
     if (
         text
@@ -289,7 +323,7 @@ def user_tweets(request, account: Account, user_id: str):
     return json_answer(body)
 
 
-@authenticated("publish")
+@authenticated("publish", WRITE_SCOPES)
 def retweets(request, account: Account, user_id: str):
     data = request_data(request)
     target = str(data.get("tweet_id") or "")
@@ -305,10 +339,24 @@ def retweets(request, account: Account, user_id: str):
     return json_answer({"data": {"retweeted": True}})
 
 
+@authenticated("write", WRITE_SCOPES)
+def unretweet(request, account: Account, user_id: str, tweet_id: str):
+    """``DELETE /2/users/:id/retweets/:source_tweet_id``: succeeds with no action when the user
+    had not reposted it (API reference)."""
+    if request.method != "DELETE":
+        return _problem(405, "Method Not Allowed", "Use DELETE.")
+    if user_id != account.external_id:
+        return _problem(403, "Forbidden", "You are not permitted to perform this action.")
+    Post.objects.filter(
+        account=account, kind="retweet", quote_of=tweet_id, deleted_at__isnull=True
+    ).update(deleted_at=timezone.now())
+    return json_answer({"data": {"retweeted": False}})
+
+
 # --- media ----------------------------------------------------------------------------------
 
 
-@authenticated("write")
+@authenticated("write", MEDIA_SCOPES)
 def media_initialize(request, account: Account):
     data = request_data(request)
     media_type = str(data.get("media_type") or "")
@@ -335,7 +383,7 @@ def _own_upload(account, media_id):
     return get_object_or_404(Upload, account=account, external_id=media_id)
 
 
-@authenticated("write")
+@authenticated("write", MEDIA_SCOPES)
 def media_append(request, account: Account, media_id: str):
     upload = _own_upload(account, media_id)
     chunk = request.FILES.get("media")
@@ -350,7 +398,7 @@ def media_append(request, account: Account, media_id: str):
     return json_answer({"data": {"expires_at": int(time.time()) + 86400}})
 
 
-@authenticated("write")
+@authenticated("write", MEDIA_SCOPES)
 def media_finalize(request, account: Account, media_id: str):
     upload = _own_upload(account, media_id)
     if upload.state == "initialized":
@@ -394,7 +442,7 @@ def _upload_json(upload: Upload) -> dict:
     return data
 
 
-@authenticated("read")
+@authenticated("read", MEDIA_SCOPES)
 def media_status(request, account: Account):
     if request.method == "POST":
         return _invalid("Use the initialize, append and finalize endpoints to upload.")
@@ -459,7 +507,13 @@ def oauth_token(request):
         # Single-use: the refresh token is spent now, whatever happens next.
         Token.objects.filter(pk=caller.token.pk).update(revoked=True)
         request.sim.account = caller.account
-        return json_answer(_issue_pair(caller.account, caller.token.scopes))
+        scopes = caller.token.scopes or services.X_SCOPES
+        narrowed = Fault.objects.filter(account=caller.account, mode=Fault.Mode.NARROW_SCOPE)
+        if narrowed.exists():
+            # The user took a permission back: X grants less than the app asks for.
+            scopes = " ".join(s for s in scopes.split() if s != "media.write")
+            narrowed.delete()
+        return json_answer(_issue_pair(caller.account, scopes))
     if grant == "authorization_code":
         try:
             caller = services.caller_for(str(data.get("code") or ""), kinds=("code",))

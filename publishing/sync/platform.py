@@ -17,8 +17,9 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.models import Credential
 from accounts.services import credential_refresh_oauth, credential_secret_for_use
 
-from ..drivers.base import Driver, PermanentError, TokenExpired, get_driver
+from ..drivers.base import Driver, PermanentError, TokenExpired
 from ..models import Channel, DriverName
+from ..services.usage import metered_driver
 from ..vault import driver_secret
 
 T = TypeVar("T")
@@ -67,7 +68,7 @@ def call_channel(
         raise PermanentError(
             _no_credential_message(channel), code="no_credential", platform=channel.platform
         )
-    driver = get_driver(channel.driver)
+    driver = metered_driver(channel)
 
     def load() -> dict[str, Any]:
         secret = dict(

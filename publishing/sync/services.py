@@ -59,6 +59,7 @@ from ..models import (
     PostStatus,
     PostVariant,
 )
+from ..services.usage import poll_seconds, polling_allowed
 from .models import (
     PartnerAccount,
     PollState,
@@ -312,7 +313,8 @@ def _record_success(
     state.last_poll_at = now
     state.last_success_at = now
     state.last_error = ""
-    state.next_poll_at = now + timedelta(seconds=poll_interval())
+    interval = poll_seconds(state.channel, poll_interval()) if state.channel_id else poll_interval()
+    state.next_poll_at = now + timedelta(seconds=interval)
     state.save(
         update_fields=[
             "cursor",
@@ -415,6 +417,14 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
     if not loaded or not loaded[0].source.is_active:
         return result
     channel = loaded[0].source
+    if not polling_allowed(channel):
+        # A per-call platform past the channel's monthly ceiling (or set never to poll):
+        # nothing is read; the next look is in an hour (a raised ceiling resumes it).
+        PollState.objects.update_or_create(
+            channel=channel, defaults={"next_poll_at": timezone.now() + timedelta(hours=1)}
+        )
+        result.error = _("Polling is stopped for this channel (API call ceiling or no polling).")
+        return result
     rules = [
         {
             "id": r.pk,

@@ -90,6 +90,8 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "channels:channel_edit": lambda d: {"pk": d.channel.pk},
     "channels:channel_active": lambda d: {"pk": d.channel.pk},
     "channels:channel_connect": lambda d: {"pk": d.channel.pk},
+    "channels:channel_usage": lambda d: {"pk": d.channel.pk},
+    "channels:channel_login_code": lambda d: {"pk": d.channel.pk},
     "channels:oauth_callback": lambda d: [{"platform": "facebook"}, {"platform": "x"}],
     # Publishing: a post (made on first use) on the Media Center's Facebook Page.
     "publishing:post_detail": lambda d: [{"pk": _post(d).pk}, {"pk": 999_999}],
@@ -117,6 +119,7 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     # The platform simulator (demo and tests only).
     "simulator:account-faults": lambda d: {"platform": "facebook", "handle": "MediaCenterBJN"},
     "simulator:native": lambda d: {"platform": "x", "handle": "mediacenterBJN"},
+    "simulator:instagram-login": lambda d: {"handle": "mediacenterbojonegoro"},
     "simulator:media": lambda d: {"pk": 1},
     "simulator:panel-fault": lambda d: {"pk": 1},
     "simulator:feed": lambda d: [
