@@ -270,7 +270,7 @@ def permalink(request: HttpRequest, platform: str, external_id: str, username: s
     return redirect(f"{url}#p{post.external_id}")
 
 
-@csrf_exempt
+@staff_required(api=True)
 @require_http_methods(["GET", "POST"])
 def account_login(request: HttpRequest, handle: str):
     """How Instagram meets a login of this account from a device it has not seen.

@@ -6,7 +6,6 @@ device and keeps the session in the vault, and the post goes out."""
 from __future__ import annotations
 
 import pytest
-import requests
 from django.urls import reverse
 
 from accounts import vault
@@ -27,8 +26,8 @@ SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 def _instagram(simulator, **values) -> dict:
     url = f"{simulator.base}/_login/instagram/{HANDLE}/"
     if values:
-        return requests.post(url, json=values, timeout=10).json()
-    return requests.get(url, timeout=10).json()
+        return simulator.session.post(url, json=values, timeout=10).json()
+    return simulator.session.get(url, timeout=10).json()
 
 
 @pytest.fixture
