@@ -33,7 +33,10 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actions: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All"))] + [(a, a) for a in sorted(actions)]
+        from .events import event_label
+
+        labelled = sorted((event_label(a), a) for a in actions)
+        self.fields["action"].choices = [("", _("All"))] + [(a, label) for label, a in labelled]
 
 
 # --- the vault ----------------------------------------------------------------------------------
