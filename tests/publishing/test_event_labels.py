@@ -9,7 +9,6 @@ from django.utils import translation
 
 from accounts.events import EVENT_LABELS, event_label
 from accounts.services import audit_record
-from publishing.models import PostStatus
 from publishing.services.posts import post_create, post_submit
 from tests.publishing.workflow_fixtures import later
 
@@ -61,7 +60,9 @@ def test_every_recorded_action_has_a_label_in_both_languages():
         assert indonesian != english or english in {"Online"}, (action, english)
 
 
-def test_the_audit_list_names_the_system_and_links_the_post(client_for, kadis, admin_user, submitted):
+def test_the_audit_list_names_the_system_and_links_the_post(
+    client_for, kadis, admin_user, submitted
+):
     audit_record(actor=None, action="delivery.published", target=submitted,
                  details={"delivery": 1, "channel": "Facebook Page · MediaCenterBJN"})  # fmt: skip
     page = client_for(kadis).get("/accounts/audit/").content.decode()
