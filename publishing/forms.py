@@ -33,6 +33,15 @@ class PostForm(forms.Form):
         required=False,
         help_text=_("For the office's lists and calendar; not published."),
     )
+    public_title = forms.CharField(
+        label=_("Public title"),
+        max_length=150,
+        required=False,
+        help_text=_(
+            "The heading on the public pages, feeds and link previews. Empty: the text's first "
+            "line."
+        ),
+    )
     text = forms.CharField(
         label=_("Text"),
         required=False,
@@ -79,6 +88,7 @@ class PostForm(forms.Form):
         data = self.cleaned_data
         return {
             "title": data["title"],
+            "public_title": data["public_title"],
             "text": data["text"],
             "variants": self.variants(),
             "asset_ids": self.asset_ids,
@@ -105,6 +115,7 @@ def initial_for(post) -> dict:
     variants = {v.platform: v.text for v in post.variants.all()}
     initial = {
         "title": post.title,
+        "public_title": post.public_title,
         "text": post.text,
         "link": post.link,
         "first_comment": post.first_comment,

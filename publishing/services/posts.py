@@ -130,6 +130,7 @@ def _snapshot(post: Post) -> dict[str, Any]:
     """What is published: an approval holds for exactly this."""
     return {
         "text": post.text,
+        "public_title": post.public_title,
         "first_comment": post.first_comment,
         "link": post.link,
         "thread": post.thread,
@@ -169,6 +170,7 @@ def post_create(
     actor: User,
     text: str = "",
     title: str = "",
+    public_title: str = "",
     variants: Mapping[str, str] | None = None,
     asset_ids: Sequence[int] = (),
     channel_ids: Sequence[int] = (),
@@ -185,6 +187,7 @@ def post_create(
     assets = _assets_for(actor, asset_ids)
     post = Post(
         title=title,
+        public_title=public_title.strip(),
         text=text,
         first_comment=first_comment,
         link=link,
@@ -210,6 +213,7 @@ def post_update(
     post: Post | int,
     text: str = UNCHANGED,
     title: str = UNCHANGED,
+    public_title: str = UNCHANGED,
     variants: Mapping[str, str] | None = UNCHANGED,
     asset_ids: Sequence[int] = UNCHANGED,
     channel_ids: Sequence[int] = UNCHANGED,
@@ -237,6 +241,7 @@ def post_update(
     fields = {
         "text": text,
         "title": title,
+        "public_title": public_title.strip() if isinstance(public_title, str) else public_title,
         "first_comment": first_comment,
         "link": link,
         "thread": thread,
