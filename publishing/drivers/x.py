@@ -209,6 +209,11 @@ class XDriver:
 
     # --- the interface ----------------------------------------------------------------------
 
+    def posts_for(self, payload: PostPayload) -> list[str]:
+        """The texts of the posts ``payload`` becomes, in order: one, or a thread's numbered
+        parts. The composer's preview shows the same list, so preview and post agree."""
+        return split_thread(payload.full_text) if payload.thread else [payload.full_text]
+
     def validate(self, payload: PostPayload) -> list[str]:
         problems = []
         if not payload.full_text.strip() and not payload.media and not payload.repost:
@@ -246,7 +251,7 @@ class XDriver:
                 duration=watch.elapsed,
             )
         media_ids = [self._upload(client, item, credential) for item in payload.media]
-        texts = split_thread(payload.full_text) if payload.thread else [payload.full_text]
+        texts = self.posts_for(payload)
         options: dict[str, Any] = {}
         if payload.repost and payload.repost.kind == RepostKind.REPLY:
             options["in_reply_to_tweet_id"] = payload.repost.external_id
