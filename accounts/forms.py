@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from media_center.widgets import PortalDateInput, PortalDateTimeInput
+
 from .models import SECRET_FIELDS
 
 
@@ -24,12 +26,8 @@ class TokenForm(forms.Form):
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who"), required=False)
     action = forms.ChoiceField(label=_("What"), required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=PortalDateInput())
+    date_to = forms.DateField(label=_("Until"), required=False, widget=PortalDateInput())
 
     def __init__(self, *args, actions: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,8 +38,6 @@ class AuditFilterForm(forms.Form):
 
 
 # --- the vault ----------------------------------------------------------------------------------
-
-_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class CredentialForm(forms.Form):
@@ -61,8 +57,7 @@ class CredentialForm(forms.Form):
     expires_at = forms.DateTimeField(
         label=_("Expires"),
         required=False,
-        input_formats=[_DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_LOCAL),
+        widget=PortalDateTimeInput(),
         help_text=_("Leave empty if it does not expire. Western Indonesian Time (WIB)."),
     )
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Division, User
+from media_center.widgets import PortalDateInput
 
 from .models import Asset
 from .selectors import SORTS, theme_list, uploader_list
@@ -39,11 +40,7 @@ class FolderSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+DateInput = PortalDateInput
 
 
 class LibraryFilterForm(forms.Form):

@@ -121,9 +121,13 @@ def navigation_for(request) -> dict:
 
 
 def portal(request) -> dict:
+    from django.utils import formats
+
     from accounts.selectors import unread_notification_count
 
     return {
+        # The format date fields show and read first (Indonesian: %d/%m/%Y), for the picker.
+        "date_input_format": SimpleLazyObject(lambda: formats.get_format("DATE_INPUT_FORMATS")[0]),
         "nav": SimpleLazyObject(lambda: navigation_for(request)),
         # Evaluated only when a template shows it (the header's bell).
         "unread_notifications": SimpleLazyObject(lambda: unread_notification_count(request.user)),

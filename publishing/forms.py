@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from media_center.widgets import PortalDateInput, PortalDateTimeInput
+
 from .models import Platform, PostStatus
 
 VARIANT_FIELDS = {
@@ -16,11 +18,7 @@ VARIANT_FIELDS = {
 }
 
 
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+DateTimeLocalInput = PortalDateTimeInput
 
 
 class PostForm(forms.Form):
@@ -69,7 +67,6 @@ class PostForm(forms.Form):
         label=_("Publish at (WIB)"),
         required=False,
         widget=DateTimeLocalInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         help_text=_("Leave empty to publish as soon as it is approved."),
     )
     is_public = forms.BooleanField(label=_("Show on the public pages"), required=False)
@@ -141,13 +138,12 @@ class RescheduleForm(forms.Form):
     scheduled_at = forms.DateTimeField(
         label=_("New time (WIB)"),
         widget=DateTimeLocalInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         required=False,
     )
     date = forms.DateField(
         label=pgettext_lazy("calendar", "Move to date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=PortalDateInput(),
     )
 
 
