@@ -37,6 +37,28 @@
     return isNaN(date.getTime()) ? null : { date: date, rest: text.slice(found[0].length) };
   }
 
+  // A small calendar drawing (no emoji: not every system has a font for it).
+  function calendarIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 20 20");
+    svg.setAttribute("width", "20");
+    svg.setAttribute("height", "20");
+    svg.setAttribute("aria-hidden", "true");
+    [["rect", { x: 2.5, y: 4, width: 15, height: 13.5, rx: 2 }],
+     ["path", { d: "M2.5 8.5h15M6.5 2v4M13.5 2v4" }]].forEach(function (shape) {
+      var el = document.createElementNS(ns, shape[0]);
+      Object.keys(shape[1]).forEach(function (key) {
+        el.setAttribute(key, shape[1][key]);
+      });
+      el.setAttribute("fill", "none");
+      el.setAttribute("stroke", "currentColor");
+      el.setAttribute("stroke-width", "1.6");
+      svg.appendChild(el);
+    });
+    return svg;
+  }
+
   function open(input, button) {
     // A date-and-time field's format is "<date> <time>": the calendar writes the date part.
     var full = input.dataset.format || "%d/%m/%Y";
@@ -149,7 +171,7 @@
       button.className = "datepicker-button";
       button.setAttribute("aria-expanded", "false");
       button.setAttribute("aria-label", input.dataset.pickerLabel || "");
-      button.textContent = "📅";
+      button.appendChild(calendarIcon());
       wrap.appendChild(button);
       var close = null;
       button.addEventListener("click", function () {
