@@ -490,12 +490,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Blanks out any secret the vault decrypted in this process (accounts.vault).
-    "filters": {"redact_secrets": {"()": "accounts.vault.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "accounts.vault.RedactSecretsFilter"},
+        "one_line_forbidden": {"()": "config.logging_filters.OneLineForbidden"},
+        "no_broker_hostname": {"()": "config.logging_filters.NoBrokerHostnameWarning"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_secrets"],
+            "filters": ["redact_secrets", "one_line_forbidden", "no_broker_hostname"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

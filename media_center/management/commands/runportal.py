@@ -7,12 +7,14 @@ stops everything; if one part dies, the others are stopped too and the reason is
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -21,6 +23,24 @@ from accounts.seed import demo_logins, demo_password
 from media_center.periodic import sync_periodic_tasks
 
 HOST = "127.0.0.1"
+LOGGED_TO_FILE = {"worker", "beat"}
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the project folder when inside it (where the commands are run)."""
+    try:
+        # Not resolved: the environment's python is a link to the interpreter it was made from.
+        return str(Path(path).absolute().relative_to(Path(settings.BASE_DIR).absolute()))
+    except ValueError:
+        return str(path)
+
+
+def manage_command(*arguments: str) -> str:
+    """A ``manage.py`` command line that works on this machine, run from the project folder:
+    through uv when it is on the PATH, otherwise with the Python running the portal now (the
+    project's own environment, which ``make`` made with the uv it installed)."""
+    runner = "uv run python" if shutil.which("uv") else _shown_path(Path(sys.executable))
+    return " ".join([runner, "manage.py", *arguments])
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -102,12 +122,26 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
 
+        log_dir = Path(settings.VAR_DIR) / "log"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        logs = {}
         try:
             for name, command in commands.items():
+                # The worker's and beat's output goes to their log files (their start-up
+                # warnings, each task): the console keeps the web server's requests and the
+                # banner.
+                output = None
+                if name in LOGGED_TO_FILE:
+                    logs[name] = output = open(log_dir / f"{name}.log", "a")  # noqa: SIM115
                 # Own sessions: Ctrl-C reaches this command alone, which then stops each part
                 # in order (a worker finishes its task, the web server its requests).
                 processes[name] = subprocess.Popen(
-                    command, env=env, cwd=settings.BASE_DIR, start_new_session=True
+                    command,
+                    env=env,
+                    cwd=settings.BASE_DIR,
+                    start_new_session=True,
+                    stdout=output,
+                    stderr=subprocess.STDOUT if output else None,
                 )
             if self._wait_until_up(port, processes):
                 from media_center.tasks import worker_heartbeat
@@ -126,6 +160,8 @@ class Command(BaseCommand):
                 time.sleep(0.5)
         finally:
             self._shutdown(processes)
+            for log in logs.values():
+                log.close()
         self.stdout.write("Portal stopped.")
 
     def _wait_until_up(self, port: int, processes: dict[str, subprocess.Popen]) -> bool:
@@ -155,10 +191,9 @@ class Command(BaseCommand):
             lines.append(f"    {username:<8} {role}")
             if otpauth:
                 lines.append(f"             two-factor secret: {otpauth}")
-                lines.append(
-                    f"             current code: uv run python manage.py demo_totp {username}"
-                )
-        lines += ["Press Ctrl-C to stop.", ""]
+                lines.append(f"             current code: {manage_command('demo_totp', username)}")
+        logs = Path(settings.VAR_DIR) / "log"
+        lines += [f"  Worker and beat log to: {_shown_path(logs)}/", "Press Ctrl-C to stop.", ""]
         self.stdout.write("\n".join(lines))
 
     def _shutdown(self, processes: dict[str, subprocess.Popen]) -> None:
