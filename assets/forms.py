@@ -45,7 +45,9 @@ DateInput = PortalDateInput
 
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=theme_list(), required=False, empty_label=_("All themes")
+    )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *Asset.Kind.choices], required=False
     )
@@ -55,10 +57,16 @@ class LibraryFilterForm(forms.Form):
     date_from = forms.DateField(label=_("Event from"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Event until"), required=False, widget=DateInput())
     uploader = forms.ModelChoiceField(
-        label=_("Uploaded by"), queryset=User.objects.none(), required=False
+        label=_("Uploaded by"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Anyone"),
     )
     division = forms.ModelChoiceField(
-        label=_("Division"), queryset=Division.objects.all(), required=False
+        label=_("Division"),
+        queryset=Division.objects.all(),
+        required=False,
+        empty_label=_("All divisions"),
     )
     include_subfolders = forms.BooleanField(label=_("Include subfolders"), required=False)
     sort = forms.ChoiceField(
@@ -96,7 +104,9 @@ class LibraryFilterForm(forms.Form):
 class AssetForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     folder = forms.TypedChoiceField(label=_("Folder"), coerce=int, widget=FolderSelect)
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=theme_list(), required=False, empty_label=_("No theme")
+    )
     tags = forms.CharField(
         label=_("Tags"),
         required=False,
@@ -126,7 +136,9 @@ class UploadForm(forms.Form):
         max_length=200,
         help_text=_("Left blank, each file's name becomes its title."),
     )
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=theme_list(), required=False, empty_label=_("No theme")
+    )
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000)
     date = forms.DateField(
         label=_("Event date"),
@@ -162,7 +174,9 @@ class BulkForm(forms.Form):
     folder = forms.TypedChoiceField(
         label=_("Folder"), coerce=int, required=False, empty_value=None, widget=FolderSelect
     )
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=theme_list(), required=False, empty_label=_("No theme")
+    )
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000)
     event_date = forms.DateField(label=_("Event date"), required=False, widget=DateInput())
 
@@ -190,7 +204,10 @@ class FolderForm(forms.Form):
         label=_("Inside folder"), coerce=int, required=False, empty_value=None, widget=FolderSelect
     )
     division = forms.ModelChoiceField(
-        label=_("Division"), queryset=Division.objects.all(), required=False
+        label=_("Division"),
+        queryset=Division.objects.all(),
+        required=False,
+        empty_label=_("Choose a division"),
     )
     restricted = forms.BooleanField(
         label=_("Restricted"),
@@ -208,9 +225,17 @@ class FolderForm(forms.Form):
 
 class FolderAccessForm(forms.Form):
     user = forms.ModelChoiceField(
-        label=_("Person"), queryset=User.objects.filter(is_active=True), required=False
+        label=_("Person"),
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("Choose a person"),
     )
-    group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.all(), required=False)
+    group = forms.ModelChoiceField(
+        label=_("Group"),
+        queryset=Group.objects.all(),
+        required=False,
+        empty_label=_("Choose a group"),
+    )
     rights = forms.MultipleChoiceField(
         label=_("Rights"),
         required=False,

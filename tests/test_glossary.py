@@ -34,3 +34,9 @@ def test_the_post_words_agree():
         assert translation.gettext("Posts") == "Publikasi"
         assert translation.gettext("New post") == "Publikasi baru"
         assert translation.gettext("Upload") == "Unggah"
+
+
+def test_the_admin_speaks_as_the_portal(client_for, admin_user):
+    page = client_for(admin_user).get("/admin/").content.decode()
+    assert "Portal Media Center · administrasi" in page
+    assert "Django administration" not in page and "Administrasi Django" not in page

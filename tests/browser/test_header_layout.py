@@ -76,6 +76,8 @@ def test_header_fits_and_no_page_overflows(browser, live_server, portal, role, v
                 problems.append(f"{path} answers {response.status}")
                 continue
             problems += [f"{path}: {p}" for p in page.evaluate(LAYOUT, ONE_LINE)]
+            if ">---------<" in page.content():
+                problems.append(f"{path}: an empty choice reads ---------")
             current = page.locator('#main-nav [aria-current="page"]').count()
             if current > 1:
                 problems.append(f"{path}: {current} menu items marked current")
