@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import audit_record, notification_send
+from accounts.services import audit_record, notification_send, notification_settle
 from assets.models import Asset
 from assets.selectors import assets_for_user
 
@@ -395,9 +395,15 @@ def post_approve(*, actor: User, post: Post | int) -> Post:
             "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
         },
     )
+    _settle_submission(post)
     if post.status == PostStatus.APPROVED:
         _release_on_commit(post.pk)
     return post
+
+
+def _settle_submission(post: Post) -> None:
+    """The approvers' "waiting for approval" notifications of this post stop being new."""
+    notification_settle(key_prefix=f"post.submitted:{post.pk}:")
 
 
 def post_approve_many(*, actor: User, post_ids: Iterable[int]) -> tuple[list[Post], dict[int, str]]:
@@ -428,6 +434,7 @@ def _review(actor: User, post: Post | int, *, status: str, action: str, comment:
     post.save(update_fields=["status", "review_comment", "updated_at"])
     event = audit_record(actor=actor, action=action, target=post,
                          details={"comment": post.review_comment[:1000]})  # fmt: skip
+    _settle_submission(post)
     # The author hears of it, with the reviewer's words (and whoever submitted it, if another).
     kind = "post.rejected" if status == PostStatus.REJECTED else "post.returned"
     if post.author_id and post.author_id != actor.pk:
