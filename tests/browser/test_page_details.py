@@ -78,3 +78,16 @@ def test_calendar_badges_name_the_platform_and_the_week_is_a_pekan(
         assert "Minggu" not in page.locator(".calendar-views, .page-head").first.inner_text()
     finally:
         page.context.close()
+
+
+def test_survey_results_print_each_percentage_once(browser, live_server, portal):  # noqa: F811
+    page = signed_in_page(browser, live_server, portal, "editor", "desktop")
+    try:
+        page.goto(f"/surveys/{portal.survey.slug}/")
+        bars = page.locator(".pmc-bars .pmc-pct")
+        assert bars.count() == 4 and all("%" in t for t in bars.all_inner_texts())
+        # The summary line stays for screen readers, not printed a second time.
+        box = page.locator(".pmc-summary").bounding_box()
+        assert box is None or (box["width"] <= 1 and box["height"] <= 1)
+    finally:
+        page.context.close()
