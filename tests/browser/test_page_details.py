@@ -91,3 +91,25 @@ def test_survey_results_print_each_percentage_once(browser, live_server, portal)
         assert box is None or (box["width"] <= 1 and box["height"] <= 1)
     finally:
         page.context.close()
+
+
+def test_checkboxes_sit_before_their_labels(browser, live_server, portal):  # noqa: F811
+    page = signed_in_page(browser, live_server, portal, "editor", "phone")
+    try:
+        page.goto("/publishing/compose/")
+        boxes = page.locator(".channel-choice input[type=checkbox]")
+        assert boxes.count() >= 2
+        lefts, problems = set(), []
+        for index in range(boxes.count()):
+            box = boxes.nth(index).bounding_box()
+            text = page.locator(".channel-choice-text").nth(index).bounding_box()
+            lefts.add(round(box["x"]))
+            if not (text["x"] > box["x"] + box["width"] - 1 and abs(text["y"] - box["y"]) < 12):
+                problems.append(index)
+        assert len(lefts) == 1 and not problems, (lefts, problems)
+        page.goto("/library/folders/new/")
+        restricted = page.get_by_label("Terbatas").bounding_box()
+        name = page.get_by_label("Nama").bounding_box()
+        assert abs(restricted["x"] - name["x"]) < 4  # at the form's left edge, not mid-form
+    finally:
+        page.context.close()
