@@ -53,7 +53,13 @@ def _seed_survey(stdout) -> None:
 
 # name, address, responsible division, staff usernames, two-factor on the admin panel
 WEBSITES = [
-    ("Situs Resmi Pemerintah Kabupaten", "https://kabupaten.example.go.id", "E-Gov", [], True),
+    (
+        "Situs Resmi Pemerintah Kabupaten",
+        "https://kabupaten.example.go.id",
+        "E-Gov",
+        ["admin"],
+        True,
+    ),
     (
         "Situs Dinas Komunikasi dan Informatika",
         "https://diskominfo.kabupaten.example.go.id",
@@ -66,7 +72,7 @@ WEBSITES = [
         "https://mediacenter.kabupaten.example.go.id",
         "PKP",
         ["editor", "staf"],
-        False,
+        True,
     ),
 ]
 
