@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from config import params
+from media_center.widgets import PortalDateInput, PortalDateTimeInput
 
 from .models import SECRET_FIELDS
 
@@ -40,16 +41,15 @@ class TokenForm(forms.Form):
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who"), required=False)
     action = forms.ChoiceField(label=_("What"), required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=PortalDateInput())
+    date_to = forms.DateField(label=_("Until"), required=False, widget=PortalDateInput())
 
     def __init__(self, *args, actions: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All"))] + [(a, a) for a in sorted(actions)]
+        from .events import event_label
+
+        labelled = sorted((event_label(a), a) for a in actions)
+        self.fields["action"].choices = [("", _("All"))] + [(a, label) for label, a in labelled]
 
     def _day(self, name: str):
         # Year 1 or 9999 parses as a date but cannot become a moment in WIB (a 500 before).
@@ -66,8 +66,6 @@ class AuditFilterForm(forms.Form):
 
 
 # --- the vault ----------------------------------------------------------------------------------
-
-_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class CredentialForm(forms.Form):
@@ -87,8 +85,7 @@ class CredentialForm(forms.Form):
     expires_at = forms.DateTimeField(
         label=_("Expires"),
         required=False,
-        input_formats=[_DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_LOCAL),
+        widget=PortalDateTimeInput(),
         help_text=_("Leave empty if it does not expire. Western Indonesian Time (WIB)."),
     )
 

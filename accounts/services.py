@@ -1339,6 +1339,15 @@ def _notification_email(notification_ids: list[int]) -> None:
         )
 
 
+def notification_settle(*, key_prefix: str) -> int:
+    """Mark as read, for every recipient, the notifications about a matter that is settled (a
+    post waiting for approval once someone approved, returned or rejected it): they no longer
+    ask for anything. Returns how many."""
+    return Notification.objects.filter(key__startswith=key_prefix, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
     """Mark the person's notifications (all, or the given ones) as read; returns how many."""
     from .permissions import notification_policy

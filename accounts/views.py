@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
 from . import selectors, services, vault_targets
+from .events import describe
 from .forms import AuditFilterForm, CredentialForm, TokenForm
 from .models import SECRET_FIELDS, Credential, CredentialKind
 from .permissions import audit_event_policy, credential_policy
@@ -253,6 +254,7 @@ def audit_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     events = selectors.audit_event_list(user=request.user, **filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page.object_list = describe(list(page.object_list), request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Division, User
+from media_center.widgets import PortalDateInput
 
 from .models import Asset
 from .params import IdModelChoiceField, parse_id
@@ -40,16 +41,14 @@ class FolderSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+DateInput = PortalDateInput
 
 
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    theme = IdModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = IdModelChoiceField(
+        label=_("Theme"), queryset=theme_list(), required=False, empty_label=_("All themes")
+    )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *Asset.Kind.choices], required=False
     )
@@ -59,10 +58,16 @@ class LibraryFilterForm(forms.Form):
     date_from = forms.DateField(label=_("Event from"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Event until"), required=False, widget=DateInput())
     uploader = IdModelChoiceField(
-        label=_("Uploaded by"), queryset=User.objects.none(), required=False
+        label=_("Uploaded by"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Anyone"),
     )
     division = IdModelChoiceField(
-        label=_("Division"), queryset=Division.objects.all(), required=False
+        label=_("Division"),
+        queryset=Division.objects.all(),
+        required=False,
+        empty_label=_("All divisions"),
     )
     include_subfolders = forms.BooleanField(label=_("Include subfolders"), required=False)
     sort = forms.ChoiceField(
@@ -100,7 +105,9 @@ class LibraryFilterForm(forms.Form):
 class AssetForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     folder = forms.TypedChoiceField(label=_("Folder"), coerce=int, widget=FolderSelect)
-    theme = IdModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = IdModelChoiceField(
+        label=_("Theme"), queryset=theme_list(), required=False, empty_label=_("No theme")
+    )
     tags = forms.CharField(
         label=_("Tags"),
         required=False,
@@ -130,7 +137,9 @@ class UploadForm(forms.Form):
         max_length=200,
         help_text=_("Left blank, each file's name becomes its title."),
     )
-    theme = IdModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = IdModelChoiceField(
+        label=_("Theme"), queryset=theme_list(), required=False, empty_label=_("No theme")
+    )
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000)
     date = forms.DateField(
         label=_("Event date"),
@@ -166,7 +175,9 @@ class BulkForm(forms.Form):
     folder = forms.TypedChoiceField(
         label=_("Folder"), coerce=int, required=False, empty_value=None, widget=FolderSelect
     )
-    theme = IdModelChoiceField(label=_("Theme"), queryset=theme_list(), required=False)
+    theme = IdModelChoiceField(
+        label=_("Theme"), queryset=theme_list(), required=False, empty_label=_("No theme")
+    )
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000)
     event_date = forms.DateField(label=_("Event date"), required=False, widget=DateInput())
 
@@ -194,7 +205,10 @@ class FolderForm(forms.Form):
         label=_("Inside folder"), coerce=int, required=False, empty_value=None, widget=FolderSelect
     )
     division = IdModelChoiceField(
-        label=_("Division"), queryset=Division.objects.all(), required=False
+        label=_("Division"),
+        queryset=Division.objects.all(),
+        required=False,
+        empty_label=_("Choose a division"),
     )
     restricted = forms.BooleanField(
         label=_("Restricted"),
@@ -220,9 +234,17 @@ class FolderForm(forms.Form):
 
 class FolderAccessForm(forms.Form):
     user = IdModelChoiceField(
-        label=_("Person"), queryset=User.objects.filter(is_active=True), required=False
+        label=_("Person"),
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("Choose a person"),
     )
-    group = IdModelChoiceField(label=_("Group"), queryset=Group.objects.all(), required=False)
+    group = IdModelChoiceField(
+        label=_("Group"),
+        queryset=Group.objects.all(),
+        required=False,
+        empty_label=_("Choose a group"),
+    )
     rights = forms.MultipleChoiceField(
         label=_("Rights"),
         required=False,

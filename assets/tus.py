@@ -87,6 +87,16 @@ def parse_metadata(header: str) -> dict[str, str]:
     return values
 
 
+# A browser client that turns a blank field into text sends JavaScript's words for nothing
+# (``String(undefined)``, ``String(null)``). No one types them as a title, a tag or a credit,
+# so they are taken as the blank they stand for rather than stored as data.
+_JS_BLANKS = frozenset({"undefined", "null"})
+
+
+def blank_js_placeholders(meta: dict[str, str]) -> dict[str, str]:
+    return {key: "" if value.strip() in _JS_BLANKS else value for key, value in meta.items()}
+
+
 @csrf_exempt
 def uploads(request):
     """``POST``: open an upload (``Upload-Length``, ``Upload-Metadata`` with the folder)."""
@@ -111,7 +121,7 @@ def uploads(request):
     except ValueError:
         return _reply(400, _("Upload-Length must say how many bytes the file has."))
     try:
-        meta = parse_metadata(request.headers.get("Upload-Metadata", ""))
+        meta = blank_js_placeholders(parse_metadata(request.headers.get("Upload-Metadata", "")))
     except ValidationError as exc:
         return _reply(400, " ".join(exc.messages))
     folder_id = meta.get("folder", "")

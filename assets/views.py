@@ -419,6 +419,12 @@ def upload(request):
                 "failed": _("Not stored"),
                 "open": pgettext("open a file", "Open"),
                 "chooseFolder": _("Choose the folder to upload into."),
+                "storedCount": _("Stored: %(count)s"),
+                "duplicateCount": _("Already in the library: %(count)s"),
+                "refusedCount": _("Refused: %(count)s"),
+                "failedCount": _("Not stored: %(count)s"),
+                "refusedNoReason": _("The portal refused this file."),
+                "unknownResult": _("What became of this file is not known; look in the library."),
             },
         },
     )

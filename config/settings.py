@@ -373,6 +373,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Input formats of dates and times per language (config/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True
@@ -516,12 +518,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Blanks out secrets by their shape, and any the vault handled in this process: the same
     # filter gunicorn's logs (config/gunicorn.py) and Celery's (config/celery.py) carry.
-    "filters": {"redact_secrets": {"()": "config.redaction.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "config.redaction.RedactSecretsFilter"},
+        "one_line_forbidden": {"()": "config.logging_filters.OneLineForbidden"},
+        "no_broker_hostname": {"()": "config.logging_filters.NoBrokerHostnameWarning"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_secrets"],
+            "filters": ["redact_secrets", "one_line_forbidden", "no_broker_hostname"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

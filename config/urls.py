@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -19,6 +20,11 @@ api_patterns = [
     *publishing.sync.api.urlpatterns,
     *media_center.api.urlpatterns,
 ]
+
+# Django's admin speaks as the portal, not as "Django administration".
+admin.site.site_header = _("Portal Media Center · administration")
+admin.site.site_title = _("Portal Media Center")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     # Anonymous visitors see the public home; staff reach the dashboard through the login.

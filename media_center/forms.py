@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
+from media_center.widgets import PortalDateInput
 
 from .models import DEFAULT_QUESTION
 from .origins import normalise_origin
@@ -34,12 +35,8 @@ class ResultsFilterForm(forms.Form):
         initial=Unit.DAY,
         required=False,
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=PortalDateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=PortalDateInput())
 
     def clean(self):
         data = super().clean()
@@ -112,7 +109,7 @@ class GuidelineForm(forms.Form):
     )
     regulation_date = forms.DateField(
         label=_("Regulation date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=PortalDateInput(),
     )
     rotation_days = forms.IntegerField(
         label=_("Password rotation period (days)"), min_value=7, max_value=730, initial=90

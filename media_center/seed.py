@@ -53,7 +53,13 @@ def _seed_survey(stdout) -> None:
 
 # name, address, responsible division, staff usernames, two-factor on the admin panel
 WEBSITES = [
-    ("Situs Resmi Pemerintah Kabupaten", "https://kabupaten.example.go.id", "E-Gov", [], True),
+    (
+        "Situs Resmi Pemerintah Kabupaten",
+        "https://kabupaten.example.go.id",
+        "E-Gov",
+        ["admin"],
+        True,
+    ),
     (
         "Situs Dinas Komunikasi dan Informatika",
         "https://diskominfo.kabupaten.example.go.id",
@@ -66,7 +72,7 @@ WEBSITES = [
         "https://mediacenter.kabupaten.example.go.id",
         "PKP",
         ["editor", "staf"],
-        False,
+        True,
     ),
 ]
 
@@ -127,14 +133,14 @@ Pedoman ini berlaku untuk:
 2. Penunjukan dan perubahan penanggung jawab ditetapkan oleh Kepala Dinas dan dicatat di registri.
 3. Pegawai hanya mengelola situs dan akun yang ditugaskan kepada bidangnya.
 
-## BAB IV — Aturan Unggahan
+## BAB IV — Aturan Publikasi
 
-1. Setiap unggahan di akun resmi **disetujui oleh Kepala Dinas** sebelum terbit.
+1. Setiap publikasi di akun resmi **disetujui oleh Kepala Dinas** sebelum terbit.
 2. Konten memakai bahasa Indonesia yang baik dan santun, mencantumkan sumber, serta tidak memuat
    unsur SARA, ujaran kebencian, atau informasi yang belum terverifikasi.
 3. Foto dan video diambil dari pustaka Media Center beserta keterangan tema dan tanggal kegiatan.
 4. Data pribadi warga tidak boleh diunggah tanpa persetujuan yang bersangkutan.
-5. Unggahan pada akun Pemerintah Kabupaten dapat dibagikan ulang ke akun Dinas sesuai aturan
+5. Publikasi pada akun Pemerintah Kabupaten dapat dibagikan ulang ke akun Dinas sesuai aturan
    sinkronisasi yang ditetapkan.
 
 ## BAB V — Rotasi Kata Sandi
@@ -147,7 +153,7 @@ Pedoman ini berlaku untuk:
 
 ## BAB VI — Pelaporan
 
-Setiap dugaan penyalahgunaan akun, kebocoran kredensial, atau unggahan yang melanggar pedoman ini
+Setiap dugaan penyalahgunaan akun, kebocoran kredensial, atau publikasi yang melanggar pedoman ini
 segera dilaporkan kepada Kepala Dinas untuk ditindaklanjuti.
 """
 

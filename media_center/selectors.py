@@ -16,7 +16,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.text import Truncator, slugify
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Credential, CredentialStatus, Division, User
@@ -496,14 +496,26 @@ def public_headline(text: str) -> str:
     sentence = _SENTENCE_END.match(first)
     if sentence:
         return sentence.group(1)
-    return Truncator(first).chars(HEADLINE_CHARS)
+    return cut_at_word(first, HEADLINE_CHARS)
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` shortened to at most ``limit`` characters at a word's end, with "…" (a word that
+    alone is longer than the limit is cut, as nothing else can be done with it)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-\u2013\u2014") + "…"
 
 
 def public_excerpt(text: str, headline: str) -> str:
     """A short summary of what follows the heading (empty when the post is only its heading)."""
     words = " ".join(text.split())
     rest = words[len(headline) :].strip() if words.startswith(headline) else words
-    return Truncator(rest).chars(EXCERPT_CHARS)
+    return cut_at_word(rest, EXCERPT_CHARS)
 
 
 def public_body(text: str, headline: str) -> str:
@@ -600,8 +612,10 @@ def _public_post(post: Post) -> PublicPost:
             )
         )
     # A post of pictures alone is headed by its first picture's description.
-    headline = public_headline(post.text) or next(
-        (photo.alt for photo in photos if photo.alt), str(_("Publication"))
+    headline = (
+        " ".join(post.public_title.split())
+        or public_headline(post.text)
+        or next((photo.alt for photo in photos if photo.alt), str(_("Publication")))
     )
     links = [
         PublicLink(

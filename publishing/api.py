@@ -81,7 +81,7 @@ class PostSerializer(serializers.ModelSerializer):
     class Meta:
         model = Post
         fields = [
-            "id", "title", "text", "variants", "first_comment", "link", "thread", "is_public",
+            "id", "title", "public_title", "text", "variants", "first_comment", "link", "thread", "is_public",
             "channels", "assets", "scheduled_at", "status", "content_version", "author",
             "submitted_at", "approved_by", "approved_at", "review_comment", "published_at",
             "created_at", "updated_at", "deliveries",
@@ -106,6 +106,7 @@ class VariantsSerializer(strict.Serializer):
 
 class PostWriteSerializer(strict.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    public_title = serializers.CharField(required=False, allow_blank=True, max_length=150)
     text = serializers.CharField(required=False, allow_blank=True, max_length=63206)
     variants = VariantsSerializer(required=False)
     first_comment = serializers.CharField(required=False, allow_blank=True, max_length=2200)
@@ -125,7 +126,7 @@ class PostWriteSerializer(strict.Serializer):
     def service_arguments(self) -> dict:
         data = dict(self.validated_data)
         arguments = {}
-        for name in ("title", "text", "first_comment", "link", "thread", "is_public",
+        for name in ("title", "public_title", "text", "first_comment", "link", "thread", "is_public",
                      "scheduled_at"):  # fmt: skip
             if name in data:
                 arguments[name] = data[name]

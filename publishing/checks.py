@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -61,6 +61,9 @@ class ChannelCheck:
     length: int
     limit: int
     problems: list[str] = field(default_factory=list)
+    # The posts the text becomes on this channel, each with its length, when more than one (a
+    # thread on X): as the channel's driver will split it.
+    parts: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -214,12 +217,19 @@ def check_channel(
             )  # fmt: skip
     else:
         length, limit = len(full_text), limits.max_text_length
+    parts: list[tuple[str, int]] = []
+    split = getattr(driver, "posts_for", None)
+    if split is not None and thread:
+        texts = split(replace(payload, thread=True))
+        if len(texts) > 1:
+            count = x_weighted_length if channel.platform == Platform.X else len
+            parts = [(part, count(part)) for part in texts]
     problems += _media_problems(items, limits, name)
     for problem in driver.validate(payload):
         if str(problem) not in problems:
             problems.append(str(problem))
     return ChannelCheck(channel=channel, text=full_text, length=length, limit=limit,
-                        problems=problems)  # fmt: skip
+                        problems=problems, parts=parts)  # fmt: skip
 
 
 def check_post_content(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from config import params
+from media_center.widgets import PortalDateInput, PortalDateTimeInput
 
 from .models import Platform, PostStatus
 
@@ -18,11 +19,7 @@ VARIANT_FIELDS = {
 }
 
 
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+DateTimeLocalInput = PortalDateTimeInput
 
 
 class PostForm(forms.Form):
@@ -34,6 +31,15 @@ class PostForm(forms.Form):
         max_length=200,
         required=False,
         help_text=_("For the office's lists and calendar; not published."),
+    )
+    public_title = forms.CharField(
+        label=_("Public title"),
+        max_length=150,
+        required=False,
+        help_text=_(
+            "The heading on the public pages, feeds and link previews. Empty: the text's first "
+            "line."
+        ),
     )
     text = forms.CharField(
         label=_("Text"),
@@ -62,7 +68,6 @@ class PostForm(forms.Form):
         label=_("Publish at (WIB)"),
         required=False,
         widget=DateTimeLocalInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         help_text=_("Leave empty to publish as soon as it is approved."),
     )
     is_public = forms.BooleanField(label=_("Show on the public pages"), required=False)
@@ -81,6 +86,7 @@ class PostForm(forms.Form):
         data = self.cleaned_data
         return {
             "title": data["title"],
+            "public_title": data["public_title"],
             "text": data["text"],
             "variants": self.variants(),
             "asset_ids": self.asset_ids,
@@ -105,6 +111,7 @@ def initial_for(post) -> dict:
     variants = {v.platform: v.text for v in post.variants.all()}
     initial = {
         "title": post.title,
+        "public_title": post.public_title,
         "text": post.text,
         "link": post.link,
         "first_comment": post.first_comment,
@@ -130,13 +137,12 @@ class RescheduleForm(forms.Form):
     scheduled_at = forms.DateTimeField(
         label=_("New time (WIB)"),
         widget=DateTimeLocalInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         required=False,
     )
     date = forms.DateField(
         label=pgettext_lazy("calendar", "Move to date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=PortalDateInput(),
     )
 
 

@@ -214,6 +214,15 @@ class Post(models.Model):
         blank=True,
         help_text=_("For the office's own lists and calendar; not published."),
     )
+    public_title = models.CharField(
+        _("public title"),
+        max_length=150,
+        blank=True,
+        help_text=_(
+            "The heading on the public pages, feeds and link previews. Empty: the text's first "
+            "line."
+        ),
+    )
     text = models.TextField(_("text"), blank=True)
     first_comment = models.TextField(_("first comment"), blank=True)
     link = models.URLField(_("link"), max_length=500, blank=True)

@@ -29,10 +29,13 @@ DEMO_CHANNELS: list[tuple[str, str, str, str, str, str, tuple[str, ...]]] = [
     (AccountGroup.PEMKAB, "facebook", "facebook", "PemkabBojonegoro", "Pemerintah Kabupaten Bojonegoro", "PKP", ("editor",)),
     (AccountGroup.PEMKAB, "x", "x", "PemkabBojonegoro", "Pemkab Bojonegoro", "PKP", ("editor",)),
     (AccountGroup.PEMKAB, "instagram_graph", "instagram", "bojonegorokab", "Pemkab Bojonegoro", "PKP", ("editor",)),
-    (AccountGroup.DINKOMINFO, "facebook", "facebook", "DiskominfoBojonegoro", "Dinas Kominfo Bojonegoro", "PIAP", ()),
-    (AccountGroup.DINKOMINFO, "x", "x", "KominfoBjn", "Kominfo Bojonegoro", "PIAP", ()),
-    (AccountGroup.DINKOMINFO, "instagram_graph", "instagram", "kominfobojonegoro", "Dinas Kominfo Bojonegoro", "PIAP", ()),
+    (AccountGroup.DINKOMINFO, "facebook", "facebook", "DiskominfoBojonegoro", "Dinas Kominfo Bojonegoro", "PKP", ("editor",)),
+    (AccountGroup.DINKOMINFO, "x", "x", "KominfoBjn", "Kominfo Bojonegoro", "PKP", ("editor",)),
+    (AccountGroup.DINKOMINFO, "instagram_graph", "instagram", "kominfobojonegoro", "Dinas Kominfo Bojonegoro", "PKP", ("editor",)),
 ]  # fmt: skip
+# The demo is in order but for one finding, to show the registry's compliance check: this
+# account has no two-factor sign-in on the platform.
+DEMO_WITHOUT_TWO_FACTOR = ("x", "KominfoBjn")
 # The Media Center's Instagram again, by username and password (instagrapi); left inactive.
 PRIVATE_INSTAGRAM = ("instagram", "mediacenterbojonegoro")
 
@@ -69,6 +72,7 @@ def channel_with_credential(
     staff=(),
     is_active: bool = True,
     portal_handle: str = "",
+    platform_two_factor: bool = False,
 ) -> Channel:
     """A channel of a simulator account, its login stored in the vault by ``actor``
     (``portal_handle``: the channel's handle when it differs from the account's)."""
@@ -85,6 +89,7 @@ def channel_with_credential(
         responsible_division=division,
         staff=staff,
         is_active=is_active,
+        platform_two_factor=platform_two_factor,
     )
     kind, secret, expires_at = vault_secret(driver, platform, handle)
     credential_create(
@@ -112,7 +117,7 @@ def run(stdout) -> None:
         platform, handle = PRIVATE_INSTAGRAM
         specs.append(
             (AccountGroup.MEDIA_CENTER, "instagram_private", platform, handle,
-             "Media Center Bojonegoro (login)", "PKP", (), False)
+             "Media Center Bojonegoro (login)", "PKP", ("editor", "staf"), False)
         )  # fmt: skip
         for group, driver, platform, handle, name, division, staff, active in specs:
             portal_handle = f"{handle}.login" if driver == "instagram_private" else handle
@@ -129,5 +134,6 @@ def run(stdout) -> None:
                 staff=User.objects.filter(username__in=staff),
                 is_active=active,
                 portal_handle=portal_handle,
+                platform_two_factor=(platform, handle) != DEMO_WITHOUT_TWO_FACTOR,
             )
             stdout.write(f"  created channel {channel}")

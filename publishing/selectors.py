@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from accounts.models import AuditEvent, User
 from assets.models import Asset, Rendition
@@ -101,28 +100,24 @@ def approval_count(*, user: User) -> int:
     return len(approval_queue(user=user))
 
 
-TIMELINE_LABELS = {
-    "post.create": _("Written"),
-    "post.update": _("Changed"),
-    "post.submit": _("Submitted for approval"),
-    "post.approve": pgettext_lazy("timeline", "Approved"),
-    "post.reject": pgettext_lazy("timeline", "Rejected"),
-    "post.return": pgettext_lazy("timeline", "Returned for changes"),
-    "post.reschedule": _("Moved to another time"),
-    "post.delete": _("Deleted"),
-    "post.release": _("Sent out to the platforms"),
-}
+def post_timeline(post: Post, user: User | None = None) -> list[AuditEvent]:
+    """The post's history: every transition, oldest first, each with a label for people, who did
+    it ("System" for automatic work) and, for a delivery, its channel and the post on the
+    platform."""
+    from accounts.events import describe
 
-
-def post_timeline(post: Post) -> list[AuditEvent]:
-    """The post's history: every transition, oldest first, each with a label for people."""
     events = list(
         AuditEvent.objects.filter(object_type="publishing.post", object_id=str(post.pk))
         .order_by("created_at", "id")
         .select_related("actor")
     )
+    describe(events, user)
     for event in events:
-        event.label = TIMELINE_LABELS.get(event.action, event.action)
+        event.link = None  # the page is the post itself
+        details = event.details or {}
+        event.channel = details.get("channel", "") if event.action.startswith("delivery.") else ""
+        permalink = details.get("permalink") or ""
+        event.permalink = permalink if permalink.startswith(("https://", "http://")) else ""
     return events
 
 

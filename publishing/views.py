@@ -29,6 +29,10 @@ from .services import posts as services
 from .sync.selectors import origin_of
 
 PUBLISHING_STATUSES = {PostStatus.APPROVED, PostStatus.PUBLISHING}
+# Seconds between two looks of the post page at a post that is still moving: a scheduled post
+# waits for beat's release (every 30 s), one being sent changes within seconds.
+POLL_SCHEDULED = 5
+POLL_SENDING = 2
 
 
 def _error_text(exc: Exception) -> str:
@@ -245,9 +249,13 @@ def _detail_context(request, post) -> dict:
     deliveries = list(selectors.post_deliveries(post))
     return {
         "post": post,
-        "timeline": selectors.post_timeline(post),
+        "timeline": selectors.post_timeline(post, user),
         "deliveries": deliveries,
-        "polling": post.status in PUBLISHING_STATUSES or any(not d.is_done for d in deliveries),
+        "polling": POLL_SENDING
+        if post.status in PUBLISHING_STATUSES or any(not d.is_done for d in deliveries)
+        else POLL_SCHEDULED
+        if post.status == PostStatus.SCHEDULED
+        else 0,
         "can_change": post.is_editable
         and post_policy.user_has_permission_for_instance(user, "change", post),
         "can_submit": post.status in services.SUBMITTABLE
@@ -277,10 +285,14 @@ def post_detail(request, pk: int):
 @login_required
 @require_GET
 def post_progress(request, pk: int):
-    """The deliveries of a post (htmx polls it every 2 s while the post is being sent)."""
+    """The deliveries of a post, with its status and timeline (and its actions once the status
+    moved on from ``?seen=``) to put in place: the post page asks every few seconds while the post
+    is scheduled or being sent, and stops once it is final."""
     _require_view(request)
     post = _post_or_404(request, pk)
-    return render(request, "publishing/_deliveries.html", _detail_context(request, post))
+    context = _detail_context(request, post)
+    context["status_changed"] = request.GET.get("seen") != post.status
+    return render(request, "publishing/_progress.html", context)
 
 
 def _act(request, pk: int, action, success: str, *, back: str = "detail"):

@@ -28,3 +28,11 @@ def wib(value: datetime | date | None, style: str = "datetime") -> str:
             + _("WIB")
         )
     return formats.date_format(value, "DATE_FORMAT")
+
+
+@register.filter
+def input_value(value: datetime | date | None) -> str:
+    """A date or time as the active language's date fields show it (Indonesian: 04/12/2026)."""
+    if value in (None, ""):
+        return ""
+    return formats.localize_input(value)

@@ -265,6 +265,12 @@ class XDriver:
 
     # --- the interface ----------------------------------------------------------------------
 
+    def posts_for(self, payload: PostPayload) -> list[str]:
+        """The texts of the posts ``payload`` becomes, in order: one, or a thread's numbered
+        parts. The composer's preview shows the same list, so preview and post agree."""
+        text = self._text_of(payload)
+        return split_thread(text) if payload.thread else [text]
+
     def validate(self, payload: PostPayload) -> list[str]:
         problems = []
         text = self._text_of(payload)
@@ -317,8 +323,7 @@ class XDriver:
                 duration=watch.elapsed,
             )
         media_ids = [self._upload(client, item, credential) for item in payload.media]
-        text = self._text_of(payload)
-        texts = split_thread(text) if payload.thread else [text]
+        texts = self.posts_for(payload)
         options: dict[str, Any] = {}
         if payload.repost and payload.repost.kind == RepostKind.REPLY:
             options["in_reply_to_tweet_id"] = payload.repost.external_id

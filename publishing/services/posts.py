@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import audit_record, notification_send
+from accounts.services import audit_record, notification_send, notification_settle
 from assets.models import Asset
 from assets.selectors import assets_for_user
 
@@ -134,6 +134,7 @@ def _snapshot(post: Post) -> dict[str, Any]:
     media = list(post.media.all())
     return {
         "text": post.text,
+        "public_title": post.public_title,
         "first_comment": post.first_comment,
         "link": post.link,
         "thread": post.thread,
@@ -196,6 +197,7 @@ def post_create(
     actor: User,
     text: str = "",
     title: str = "",
+    public_title: str = "",
     variants: Mapping[str, str] | None = None,
     asset_ids: Sequence[int] = (),
     channel_ids: Sequence[int] = (),
@@ -212,6 +214,7 @@ def post_create(
     assets = _assets_for(actor, asset_ids)
     post = Post(
         title=title,
+        public_title=public_title.strip(),
         text=text,
         first_comment=first_comment,
         link=link,
@@ -237,6 +240,7 @@ def post_update(
     post: Post | int,
     text: str = UNCHANGED,
     title: str = UNCHANGED,
+    public_title: str = UNCHANGED,
     variants: Mapping[str, str] | None = UNCHANGED,
     asset_ids: Sequence[int] = UNCHANGED,
     channel_ids: Sequence[int] = UNCHANGED,
@@ -264,6 +268,7 @@ def post_update(
     fields = {
         "text": text,
         "title": title,
+        "public_title": public_title.strip() if isinstance(public_title, str) else public_title,
         "first_comment": first_comment,
         "link": link,
         "thread": thread,
@@ -408,9 +413,15 @@ def post_approve(*, actor: User, post: Post | int) -> Post:
             "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
         },
     )
+    _settle_submission(post)
     if post.status == PostStatus.APPROVED:
         _release_on_commit(post.pk)
     return post
+
+
+def _settle_submission(post: Post) -> None:
+    """The approvers' "waiting for approval" notifications of this post stop being new."""
+    notification_settle(key_prefix=f"post.submitted:{post.pk}:")
 
 
 def post_approve_many(*, actor: User, post_ids: Iterable[int]) -> tuple[list[Post], dict[int, str]]:
@@ -441,6 +452,7 @@ def _review(actor: User, post: Post | int, *, status: str, action: str, comment:
     post.save(update_fields=["status", "review_comment", "updated_at"])
     event = audit_record(actor=actor, action=action, target=post,
                          details={"comment": post.review_comment[:1000]})  # fmt: skip
+    _settle_submission(post)
     # The author hears of it, with the reviewer's words (and whoever submitted it, if another).
     kind = "post.rejected" if status == PostStatus.REJECTED else "post.returned"
     if post.author_id and post.author_id != actor.pk:

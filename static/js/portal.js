@@ -19,6 +19,30 @@
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
     }
+    // An open header menu closes on a click elsewhere or on Escape; one menu is open at a time.
+    var menus = document.querySelectorAll(".site-header details.nav-menu");
+    document.addEventListener("click", function (event) {
+      menus.forEach(function (menu) {
+        if (menu.open && !menu.contains(event.target)) menu.open = false;
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      menus.forEach(function (menu) {
+        if (menu.open) {
+          menu.open = false;
+          menu.querySelector("summary").focus();
+        }
+      });
+    });
+    menus.forEach(function (menu) {
+      menu.addEventListener("toggle", function () {
+        if (!menu.open) return;
+        menus.forEach(function (other) {
+          if (other !== menu) other.open = false;
+        });
+      });
+    });
     // A select marked data-autosubmit sends its form when changed (language switch, filters).
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () {

@@ -96,6 +96,9 @@ def test_runportal_starts_every_part_and_ctrl_c_stops_them(celery_queue):
         text = "".join(output)
         assert f"http://127.0.0.1:{port}/" in text, text
         assert "kadis" in text and "otpauth://totp/" in text
+        # A quiet start: the worker's warnings are in its log file, not in the banner.
+        assert "superuser" not in text and "No hostname was supplied" not in text
+        assert "manage.py demo_totp kadis" in text
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
             assert response.status == 200
         # A token in a query string reaches the access log, which runportal prints redacted.

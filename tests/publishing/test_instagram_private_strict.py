@@ -28,14 +28,18 @@ SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def _login_setting(simulator, **values) -> dict:
-    answer = simulator.session.post(f"{simulator.base}/_login/instagram/{ACCOUNT}/", json=values, timeout=10)
+    answer = simulator.session.post(
+        f"{simulator.base}/_login/instagram/{ACCOUNT}/", json=values, timeout=10
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 def _phone(simulator) -> str:
     """The code the account holder reads from his authenticator now."""
-    return simulator.session.get(f"{simulator.base}/_login/instagram/{ACCOUNT}/", timeout=10).json()["code"]
+    return simulator.session.get(
+        f"{simulator.base}/_login/instagram/{ACCOUNT}/", timeout=10
+    ).json()["code"]
 
 
 def _logins(simulator, path="accounts/login/") -> list[dict]:

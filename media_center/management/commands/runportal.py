@@ -11,6 +11,7 @@ banner's demo logins are printed as they are, for the developer to sign in with.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -27,6 +29,24 @@ from config.redaction import RedactingStream, redact
 from media_center.periodic import sync_periodic_tasks
 
 HOST = "127.0.0.1"
+LOGGED_TO_FILE = {"worker", "beat"}
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the project folder when inside it (where the commands are run)."""
+    try:
+        # Not resolved: the environment's python is a link to the interpreter it was made from.
+        return str(Path(path).absolute().relative_to(Path(settings.BASE_DIR).absolute()))
+    except ValueError:
+        return str(path)
+
+
+def manage_command(*arguments: str) -> str:
+    """A ``manage.py`` command line that works on this machine, run from the project folder:
+    through uv when it is on the PATH, otherwise with the Python running the portal now (the
+    project's own environment, which ``make`` made with the uv it installed)."""
+    runner = "uv run python" if shutil.which("uv") else _shown_path(Path(sys.executable))
+    return " ".join([runner, "manage.py", *arguments])
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -122,8 +142,17 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
 
+        log_dir = Path(settings.VAR_DIR) / "log"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        logs = {}
         try:
             for name, command in commands.items():
+                # The worker's and beat's output goes to their log files (their start-up
+                # warnings, each task): the console keeps the web server's requests and the
+                # banner.
+                output = None
+                if name in LOGGED_TO_FILE:
+                    logs[name] = output = open(log_dir / f"{name}.log", "a")  # noqa: SIM115
                 # Own sessions: Ctrl-C reaches this command alone, which then stops each part
                 # in order (a worker finishes its task, the web server its requests).
                 processes[name] = subprocess.Popen(
@@ -135,8 +164,8 @@ class Command(BaseCommand):
                     stderr=subprocess.PIPE,
                 )
                 for pipe, target in (
-                    (processes[name].stdout, sys.stdout),
-                    (processes[name].stderr, sys.stderr),
+                    (processes[name].stdout, output or sys.stdout),
+                    (processes[name].stderr, output or sys.stderr),
                 ):
                     threading.Thread(target=relay, args=(pipe, target), daemon=True).start()
             if self._wait_until_up(port, processes):
@@ -156,6 +185,8 @@ class Command(BaseCommand):
                 time.sleep(0.5)
         finally:
             self._shutdown(processes)
+            for log in logs.values():
+                log.close()
         self.stdout.write("Portal stopped.")
 
     def _wait_until_up(self, port: int, processes: dict[str, subprocess.Popen]) -> bool:
@@ -185,10 +216,9 @@ class Command(BaseCommand):
             lines.append(f"    {username:<8} {role}")
             if otpauth:
                 lines.append(f"             two-factor secret: {otpauth}")
-                lines.append(
-                    f"             current code: uv run python manage.py demo_totp {username}"
-                )
-        lines += ["Press Ctrl-C to stop.", ""]
+                lines.append(f"             current code: {manage_command('demo_totp', username)}")
+        logs = Path(settings.VAR_DIR) / "log"
+        lines += [f"  Worker and beat log to: {_shown_path(logs)}/", "Press Ctrl-C to stop.", ""]
         # The demo's own logins, on the developer's terminal, by design: not redacted.
         self._banner_out.write("\n".join(lines) + "\n")
         self._banner_out.flush()

@@ -46,8 +46,8 @@
             if (status) status.textContent = text;
             if (response.ok) {
               day.querySelector(".calendar-posts").appendChild(item);
-              var field = item.querySelector('input[type="date"]');
-              if (field) field.value = day.getAttribute("data-date");
+              var field = item.querySelector('input[name="date"]');
+              if (field) field.value = day.getAttribute("data-date-local");
             }
           });
         });

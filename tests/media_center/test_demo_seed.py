@@ -1,0 +1,22 @@
+"""The demo starts in order, with exactly one compliance finding to show the feature (it used to
+greet the Kepala Dinas with sixteen)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from media_center.registry import compliance, registry_rows
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_demo_has_one_compliance_finding(settings, tmp_path):
+    call_command("seed_demo", stdout=io.StringIO())
+    kadis = User.objects.get(username="kadis")
+    findings = compliance(registry_rows(kadis))
+    assert len(findings) == 1, [f.rule.key for f in findings]
+    (finding,) = findings
+    assert finding.rule.key == "no_platform_two_factor"
+    assert [row.name for row in finding.rows] == ["Kominfo Bojonegoro (@KominfoBjn)"]
