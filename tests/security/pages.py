@@ -91,6 +91,7 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "channels:channel_active": lambda d: {"pk": d.channel.pk},
     "channels:channel_connect": lambda d: {"pk": d.channel.pk},
     "channels:channel_usage": lambda d: {"pk": d.channel.pk},
+    "channels:channel_test": lambda d: {"pk": d.channel.pk},
     "channels:channel_login_code": lambda d: {"pk": d.channel.pk},
     "channels:oauth_callback": lambda d: [{"platform": "facebook"}, {"platform": "x"}],
     # Publishing: a post (made on first use) on the Media Center's Facebook Page.
