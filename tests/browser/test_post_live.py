@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from publishing.models import AccountGroup, Post, PostStatus
 from publishing.seed import DEMO_CHANNELS, channel_with_credential
-from publishing.services.posts import post_approve, post_create, post_reschedule, post_submit
+from publishing.services.posts import post_approve, post_create, post_submit
 from publishing.simulator import services as simulator_services
 from publishing.tasks import release_due_posts
 from tests.conftest import PASSWORD
@@ -44,17 +44,16 @@ def two_accounts(kadis, divisions, live_server, settings):
 def test_the_post_page_moves_from_scheduled_to_published_by_itself(
     page, delivery_worker, use_queue, editor, kadis, two_accounts
 ):
+    # Due a few seconds from now (a new time after approval would need approval again).
+    due = timezone.now() + timedelta(seconds=10)
     post = post_create(
         actor=editor,
         text="Pelayanan SIM keliling hadir di alun-alun Bojonegoro hari Sabtu.",
         channel_ids=[channel.pk for channel in two_accounts],
-        scheduled_at=timezone.now() + timedelta(hours=1),
+        scheduled_at=due,
     )
     post_submit(actor=editor, post=post)
     post_approve(actor=kadis, post=post)
-    # Moved to a few seconds from now (an approved post stays approved).
-    due = timezone.now() + timedelta(seconds=8)
-    post_reschedule(actor=editor, post=post, scheduled_at=due)
     assert Post.objects.get(pk=post.pk).status == PostStatus.SCHEDULED
 
     page.goto("/accounts/login/")

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 from django.conf import settings
+from django.urls import reverse
 from requests.adapters import HTTPAdapter
 
 from publishing.drivers import facebook, instagram_graph
@@ -123,12 +124,16 @@ def _drive_everything(simulator, media_dir, file_server, monkeypatch):
     ig.check_credential(insta)
     fb.check_credential(page)
     # Facebook Login: the dialog answered in the simulator, then the code exchanged.
-    start = facebook.oauth_start(redirect_uri="https://portal.example/cb", state="s")
+    # A signed-in member of staff consents, for the portal's registered callback.
+    callback = simulator.base.removesuffix("/simulator") + reverse(
+        "channels:oauth_callback", args=["facebook"]
+    )
+    start = facebook.oauth_start(redirect_uri=callback, state="s")
     query = dict(parse_qsl(urlsplit(start).query))
-    answer = requests.post(start.split("?")[0], data={**query, "decision": "allow"},
-                           allow_redirects=False, timeout=10)  # fmt: skip
+    answer = simulator.session.post(start.split("?")[0], data={**query, "decision": "allow"},
+                                    allow_redirects=False, timeout=10)  # fmt: skip
     code = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))["code"]
-    facebook.oauth_finish(code=code, redirect_uri="https://portal.example/cb")
+    facebook.oauth_finish(code=code, redirect_uri=callback)
 
 
 def test_the_drivers_requests_match_the_documented_ones(
