@@ -26,6 +26,7 @@ from publishing.models import Channel
 from publishing.services.posts import post_create, post_submit
 from publishing.simulator import services as sim
 from publishing.simulator.models import Account
+from tests.publishing.conftest import session_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -125,7 +126,8 @@ def _consent_without(client, channel, declined: set[str]) -> str:
     url = response["Location"]
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     grant = [s for s in query["scope"].split(",") if s not in declined]
-    answer = requests.post(
+    # The consent is given by the signed-in Kepala Dinas, in his own browser session.
+    answer = session_of(client).post(
         url.split("?")[0],
         data={**query, "decision": "allow", "choose_scopes": "1", "grant": grant},
         allow_redirects=False,
