@@ -1,4 +1,4 @@
-"""Read queries of this app, filtered by what the reader may see (see STYLE.md).
+"""Read queries of this app, filtered by what the reader may see.
 
 Each list costs a fixed number of queries whatever its length.
 """

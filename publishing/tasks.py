@@ -1,4 +1,4 @@
-"""Celery tasks of this app: thin, taking ids only (see STYLE.md).
+"""Celery tasks of this app: thin, taking ids only.
 
 ``deliver`` is idempotent (the service claims the delivery under a row lock and never sends one
 that is done or has an external id), so a message delivered twice — ``acks_late`` hands a killed

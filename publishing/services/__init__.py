@@ -1,4 +1,4 @@
-"""Writes that matter in publishing: one function per use case (see STYLE.md).
+"""Writes that matter in publishing: one function per use case.
 
 * ``posts``: compose, edit, submit, approve, reject, return, reschedule (the workflow).
 * ``delivery``: release an approved post into one delivery per channel and send each one.

@@ -1,4 +1,4 @@
-"""Background work of account sync: thin tasks taking ids only (see STYLE.md).
+"""Background work of account sync: thin tasks taking ids only.
 
 Beat runs ``sync_poll_due`` every ``SYNC_POLL_SECONDS``; it queues one poll per source channel and
 partner account that is due (a channel backing off after errors waits for its ``next_poll_at``).
