@@ -10,7 +10,9 @@ service's job.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import BinaryIO
 
 from PIL import Image, ImageOps
@@ -129,3 +131,70 @@ def pdf_first_page(path: str) -> list[RenderedImage]:
     except pdfium.PdfiumError as exc:
         raise RenditionError(str(exc)) from exc
     return sized_set(image, [("preview", 1600), ("thumb", 400)])
+
+
+# --- crops for a platform that takes only some shapes ----------------------------------------
+
+# Instagram's three shapes: portrait 4:5, square 1:1 and landscape 1.91:1 (width / height).
+CROP_RATIOS = {"4x5": Fraction(4, 5), "1x1": Fraction(1, 1), "191x100": Fraction(191, 100)}
+CROP_EDGE = 1080
+
+
+def crop_box(size: tuple[int, int], ratio: Fraction, focus: tuple[float, float]) -> tuple[int, ...]:
+    """The largest ``ratio`` box inside ``size``, centred on ``focus`` (0..1 of the width and of
+    the height) as far as the picture's edges allow: (left, top, right, bottom)."""
+    width, height = size
+    if Fraction(width, height) > ratio:  # too wide: full height, cut the sides
+        box_h = height
+        rounding = math.ceil if ratio < 1 else math.floor  # stay on the shape's side of square
+        box_w = min(width, max(1, rounding(height * ratio)))
+    else:  # too tall: full width, cut top and bottom
+        box_w = width
+        box_h = min(height, max(1, math.ceil(width / ratio)))
+        if Fraction(box_w, box_h) < min(ratio, 1) and box_h > 1:
+            box_h -= 1  # never taller than the shape allows
+    left = round(focus[0] * width - box_w / 2)
+    top = round(focus[1] * height - box_h / 2)
+    left = min(max(0, left), width - box_w)
+    top = min(max(0, top), height - box_h)
+    return left, top, left + box_w, top + box_h
+
+
+def crop_size(size: tuple[int, int], ratio: Fraction, edge: int = CROP_EDGE) -> tuple[int, int]:
+    """The size of the crop of a picture of ``size``: the box scaled to at most ``edge`` on its
+    long side, rounded so that the shape stays inside ``ratio``'s side of square."""
+    left, top, right, bottom = crop_box(size, ratio, (0.5, 0.5))
+    box_w, box_h = right - left, bottom - top
+    scale = min(Fraction(1), Fraction(edge, max(box_w, box_h)))
+    if ratio < 1:  # portrait: the height leads, the width is rounded up (never narrower)
+        out_h = max(1, math.floor(box_h * scale))
+        out_w = min(out_h, max(1, math.ceil(out_h * ratio)))
+    elif ratio > 1:  # landscape: the width leads, the height is rounded up (never wider)
+        out_w = max(1, math.floor(box_w * scale))
+        out_h = min(out_w, max(1, math.ceil(out_w / ratio)))
+    else:
+        out_w = out_h = max(1, math.floor(min(box_w, box_h) * scale))
+    return out_w, out_h
+
+
+def photo_crop(
+    source: BinaryIO | str, ratio: Fraction, focus: tuple[float, float], name: str
+) -> RenderedImage:
+    """A JPEG of the photo cut to ``ratio`` around ``focus`` (of the upright picture), at most
+    1080 px on its long side. The original is only read."""
+    try:
+        with Image.open(source) as image:
+            if image.format in {"JPEG", "MPO"}:
+                # A huge phone photo is decoded at the smallest DCT scale that still covers
+                # the result on every side.
+                image.draft("RGB", (CROP_EDGE * 2, CROP_EDGE * 2))
+            image.load()
+            upright = _flatten(ImageOps.exif_transpose(image) or image)
+            box = crop_box(upright.size, ratio, focus)
+            target = crop_size(upright.size, ratio)
+            cut = upright.crop(box)
+            if cut.size != target:
+                cut = cut.resize(target, Image.Resampling.LANCZOS)
+            return RenderedImage(name, _encode(cut), cut.width, cut.height)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise RenditionError(str(exc)) from exc

@@ -13,6 +13,10 @@ Media are checked in the form the delivery will send them: a photo the platform 
 it is (a PNG for Instagram, a file over the size limit) goes as the library's 1080-pixel JPEG
 rendition, and a video in a container the platform refuses is transcoded by a worker, so neither
 is a problem here; an aspect ratio or a video length the platform refuses is.
+
+A photo whose shape Instagram refuses (most phone photos are 3:4) is said once, in one wording
+(:func:`ratio_problem`), here and at delivery alike, with the way out: a crop to 4:5, 1:1 or
+1.91:1 around a point of interest (``assets.crops``), which Instagram then gets instead.
 """
 
 from __future__ import annotations
@@ -26,12 +30,15 @@ from functools import lru_cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assets.crops import Crop
 from assets.models import Asset
 
 from .drivers.base import MediaItem, MediaKind, PlatformLimits, PostPayload, get_driver
 from .models import Channel, Platform, Post
 
 X_LIMIT = 280
+# How far a photo's width / height may lie outside a platform's range (a pixel's rounding).
+RATIO_TOLERANCE = 0.001
 
 # A stand-in address: the delivery gives each platform a real, signed, expiring one.
 _PLACEHOLDER_URL = "https://portal.invalid/media/{pk}"
@@ -64,6 +71,8 @@ class ChannelCheck:
     # The posts the text becomes on this channel, each with its length, when more than one (a
     # thread on X): as the channel's driver will split it.
     parts: list[tuple[str, int]] = field(default_factory=list)
+    # Photos the platform refuses for their shape and that a crop would make acceptable.
+    crop_offers: list[Asset] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -103,6 +112,7 @@ class CheckReport:
                     "length": check.length,
                     "limit": check.limit,
                     "problems": check.problems,
+                    "crop_offers": [asset.pk for asset in check.crop_offers],
                 }
                 for check in self.channels
             ],
@@ -113,12 +123,43 @@ def _rendition(asset: Asset, name: str):
     return asset.rendition(name)
 
 
-def media_item_for(asset: Asset, limits: PlatformLimits) -> MediaItem | None:
+def takes_only_some_shapes(limits: PlatformLimits) -> bool:
+    """Whether the platform refuses photos of some shapes (Instagram), and so gets crops."""
+    return bool(limits.min_aspect_ratio and limits.max_aspect_ratio)
+
+
+def ratio_refused(limits: PlatformLimits, width: int | None, height: int | None) -> bool:
+    """Whether a photo of ``width`` x ``height`` is outside the platform's range of shapes."""
+    if not (takes_only_some_shapes(limits) and width and height):
+        return False
+    low, high = limits.min_aspect_ratio, limits.max_aspect_ratio
+    return not low - RATIO_TOLERANCE <= width / height <= high + RATIO_TOLERANCE
+
+
+def ratio_problem(platform: str, title: str, width: int, height: int) -> str:
+    """The one wording of a refused shape, wherever it is said."""
+    return _(
+        "%(platform)s takes photos from 4:5 (upright) to 1.91:1 (wide); “%(title)s” is "
+        "%(width)dx%(height)d. Crop it for Instagram or choose another photo."
+    ) % {"platform": platform, "title": title, "width": width, "height": height}
+
+
+def shape_for(asset: Asset, limits: PlatformLimits, crop: Crop | None) -> tuple[int, int]:
+    """The width and height the platform gets of a photo: its crop's when it has one there."""
+    if crop is not None and takes_only_some_shapes(limits) and asset.width and asset.height:
+        return crop.size_for(asset.width, asset.height)
+    return asset.width, asset.height
+
+
+def media_item_for(
+    asset: Asset, limits: PlatformLimits, crop: Crop | None = None
+) -> MediaItem | None:
     """The asset as it will be sent to a platform with these limits (see the module's note);
     ``None`` for what no platform takes (sound, documents)."""
     url = _PLACEHOLDER_URL.format(pk=asset.pk)
     if asset.kind == Asset.Kind.PHOTO:
         mime, size = asset.mime_type, asset.size
+        width, height = shape_for(asset, limits, crop)
         too_big = limits.max_image_bytes is not None and size > limits.max_image_bytes
         if mime not in limits.image_types or too_big:
             rendition = _rendition(asset, "platform")
@@ -127,8 +168,8 @@ def media_item_for(asset: Asset, limits: PlatformLimits) -> MediaItem | None:
         return MediaItem(
             kind=MediaKind.IMAGE,
             mime_type=mime,
-            width=asset.width,
-            height=asset.height,
+            width=width,
+            height=height,
             size=size,
             url=url,
             filename=asset.original_name,
@@ -191,12 +232,18 @@ def check_channel(
     link: str = "",
     thread: bool = False,
     first_comment: str = "",
+    crops: Mapping[int, Crop] | None = None,
 ) -> ChannelCheck:
-    """What ``channel``'s platform would refuse in this post."""
+    """What ``channel``'s platform would refuse in this post (``crops``: per asset id)."""
     driver = get_driver(channel.driver)
     limits = driver.limits
     name = channel.get_platform_display()
-    items = [item for item in (media_item_for(a, limits) for a in assets) if item is not None]
+    crops = crops or {}
+    items = [
+        item
+        for item in (media_item_for(a, limits, crops.get(a.pk)) for a in assets)
+        if item is not None
+    ]
     payload = PostPayload(
         text=text,
         media=tuple(items),
@@ -224,12 +271,15 @@ def check_channel(
         if len(texts) > 1:
             count = x_weighted_length if channel.platform == Platform.X else len
             parts = [(part, count(part)) for part in texts]
+    offers = [a for a in assets if a.kind == Asset.Kind.PHOTO
+              and ratio_refused(limits, *shape_for(a, limits, crops.get(a.pk)))]  # fmt: skip
+    problems += [ratio_problem(name, a.title, a.width, a.height) for a in offers]
     problems += _media_problems(items, limits, name)
     for problem in driver.validate(payload):
         if str(problem) not in problems:
             problems.append(str(problem))
     return ChannelCheck(channel=channel, text=full_text, length=length, limit=limit,
-                        problems=problems, parts=parts)  # fmt: skip
+                        problems=problems, parts=parts, crop_offers=offers)  # fmt: skip
 
 
 def check_post_content(
@@ -241,8 +291,10 @@ def check_post_content(
     link: str = "",
     thread: bool = False,
     first_comment: str = "",
+    crops: Mapping[int, Crop] | None = None,
 ) -> CheckReport:
-    """Live checks of what is being written (the composer): per channel, with its variant."""
+    """Live checks of what is being written (the composer): per channel, with its variant
+    (``crops``: Instagram's crop per asset id)."""
     variants = variants or {}
     report = CheckReport()
     channels = list(channels)
@@ -266,6 +318,7 @@ def check_post_content(
                 link=link,
                 thread=thread,
                 first_comment=first_comment,
+                crops=crops,
             )
         )
     return report
@@ -313,7 +366,8 @@ def readiness_problems(
 
 def check_post(post: Post, *, schedule: bool = True) -> CheckReport:
     """Every check of a saved post: its content per channel and whether it may go out."""
-    assets = [m.asset for m in post.media.all()]
+    uses = list(post.media.all())
+    assets = [m.asset for m in uses]
     channels = list(post.channels.all())
     report = check_post_content(
         text=post.text,
@@ -323,6 +377,7 @@ def check_post(post: Post, *, schedule: bool = True) -> CheckReport:
         link=post.link,
         thread=post.thread,
         first_comment=post.first_comment,
+        crops={m.asset_id: m.crop for m in uses if m.crop is not None},
     )
     report.problems += readiness_problems(
         assets=assets, channels=channels, scheduled_at=post.scheduled_at if schedule else None
@@ -331,6 +386,6 @@ def check_post(post: Post, *, schedule: bool = True) -> CheckReport:
     # over a platform's length): said now, not after approval.
     from .media import media_problems
 
-    known = set(report.all_problems())
+    known = set(report.all_problems()) | {p for c in report.channels for p in c.problems}
     report.problems += [p for p in media_problems(post, channels) if p not in known]
     return report

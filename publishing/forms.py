@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from assets.crops import Crop, CropError
 from config import params
 from media_center.widgets import PortalDateInput, PortalDateTimeInput
 
@@ -72,11 +73,21 @@ class PostForm(forms.Form):
     )
     is_public = forms.BooleanField(label=_("Show on the public pages"), required=False)
 
-    def __init__(self, *args, channel_ids=None, asset_ids=None, **kwargs):
+    def __init__(self, *args, channel_ids=None, asset_ids=None, crops=None, **kwargs):
         super().__init__(*args, **kwargs)
         data = self.data if self.is_bound else {}
         self.channel_ids = channel_ids if channel_ids is not None else _ids(data, "channels")
         self.asset_ids = asset_ids if asset_ids is not None else _ids(data, "assets")
+        self.crop_error = ""
+        if crops is None:
+            crops, self.crop_error = _crops(data)
+        # Instagram's crop per chosen photo (``crop`` fields: "<asset id>:<shape>:<x>:<y>").
+        self.crops = {pk: crop for pk, crop in crops.items() if pk in self.asset_ids}
+
+    def clean(self):
+        if self.crop_error:
+            self.add_error("assets", self.crop_error)
+        return super().clean()
 
     def variants(self) -> dict[str, str]:
         return {platform: self.cleaned_data.get(name) or "" for platform, name in
@@ -96,7 +107,25 @@ class PostForm(forms.Form):
             "link": data["link"],
             "thread": data["thread"],
             "is_public": data["is_public"],
+            "crops": self.crops,
         }
+
+
+def _crops(data) -> tuple[dict[int, Crop], str]:
+    """The crops sent with the form, and why one of them is refused (empty: none is)."""
+    values = data.getlist("crop") if hasattr(data, "getlist") else data.get("crop") or []
+    crops: dict[int, Crop] = {}
+    for value in values if isinstance(values, list) else [values]:
+        pk, _sep, rest = str(value).partition(":")
+        ratio, _sep, point = rest.partition(":")
+        x, _sep, y = point.partition(":")
+        try:
+            if not pk.isdigit():
+                raise CropError(_("Choose the photo to crop."))
+            crops[int(pk)] = Crop.parse(ratio, x, y)
+        except CropError as exc:
+            return {}, str(exc)
+    return crops, ""
 
 
 def _ids(data, name: str) -> list[int]:

@@ -3,9 +3,11 @@
 * **Photos** go as the library's ``platform`` rendition: a JPEG of at most 1080 px on the long
   edge, which every platform takes within its size limit. Instagram takes only ratios between
   4:5 and 1.91:1: a photo outside them is **refused with a clear message** (at submit time through
-  :func:`media_problems`, and again at delivery) rather than padded or cropped, because cropping a
-  government photo can cut people or text out of it and padding changes what was approved; the
-  editor picks or crops another picture in the library.
+  :func:`media_problems`, and again at delivery) rather than padded or cropped behind anyone's
+  back, because cropping a government photo can cut people or text out of it; the editor crops
+  it in the composer (shape and point of interest, part of what is approved) and Instagram gets
+  that crop, made as a rendition of the photo (``assets.crops``), while other platforms get the
+  photo whole.
 * **Videos** go as they are when the platform takes their container and codecs; otherwise (a
   phone's HEVC ``.mov`` for Instagram or X) the worker transcodes them once with PyAV to H.264/AAC
   in MP4. The result is kept as the video's ``platform`` rendition, so every channel and every
@@ -29,9 +31,11 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from assets.crops import Crop, CropError, crop_rendition
 from assets.models import Asset, Rendition
 from assets.services import asset_public_url
 
+from .checks import ratio_problem, ratio_refused, shape_for, takes_only_some_shapes
 from .drivers.base import Driver, MediaItem, MediaKind, PlatformLimits
 from .models import Channel, Post
 
@@ -75,7 +79,7 @@ def media_problems(post: Post, channels: Iterable[Channel] | None = None) -> lis
         seen_drivers.add(channel.driver)
         limits = get_driver(channel.driver).limits
         for use in items:
-            problems += _limit_problems(use.asset, limits, channel)
+            problems += _limit_problems(use.asset, limits, channel, use.crop)
     return list(dict.fromkeys(problems))
 
 
@@ -97,34 +101,13 @@ def _asset_problem(asset: Asset) -> str:
     return ""
 
 
-def _size_of(asset: Asset) -> tuple[int | None, int | None]:
-    if asset.kind == Asset.Kind.PHOTO:
-        rendition = asset.rendition("platform")
-        if rendition is not None:
-            return rendition.width, rendition.height
-    return asset.width, asset.height
-
-
-def _limit_problems(asset: Asset, limits: PlatformLimits, channel: Channel) -> list[str]:
+def _limit_problems(
+    asset: Asset, limits: PlatformLimits, channel: Channel, crop: Crop | None = None
+) -> list[str]:
     problems = []
     name = channel.get_platform_display()
-    width, height = _size_of(asset)
-    if (
-        asset.kind == Asset.Kind.PHOTO
-        and limits.min_aspect_ratio
-        and limits.max_aspect_ratio
-        and width
-        and height
-    ):
-        ratio = width / height
-        if not limits.min_aspect_ratio - 0.01 <= ratio <= limits.max_aspect_ratio + 0.01:
-            problems.append(
-                _(
-                    "%(platform)s takes photos between 4:5 (portrait) and 1.91:1 (landscape); "
-                    "“%(title)s” is %(width)dx%(height)d. Choose or crop another photo."
-                )
-                % {"platform": name, "title": asset.title, "width": width, "height": height}
-            )
+    if asset.kind == Asset.Kind.PHOTO and ratio_refused(limits, *shape_for(asset, limits, crop)):
+        problems.append(ratio_problem(name, asset.title, asset.width, asset.height))
     if (
         asset.kind == Asset.Kind.VIDEO
         and limits.max_video_seconds
@@ -147,10 +130,15 @@ def media_for(post: Post, channel: Channel, driver: Driver) -> tuple[MediaItem, 
     uses = post.media.select_related("asset").prefetch_related("asset__renditions")
     for use in uses:
         asset = use.asset
-        problem = _asset_problem(asset) or " ".join(_limit_problems(asset, driver.limits, channel))
+        crop = use.crop if takes_only_some_shapes(driver.limits) else None
+        problem = _asset_problem(asset) or " ".join(
+            _limit_problems(asset, driver.limits, channel, crop)
+        )
         if problem:
             raise MediaProblem(problem)
-        if asset.kind == Asset.Kind.PHOTO:
+        if asset.kind == Asset.Kind.PHOTO and crop is not None:
+            items.append(_cropped_photo(asset, crop, driver, alt_text=use.alt_text))
+        elif asset.kind == Asset.Kind.PHOTO:
             items.append(_photo(asset, driver, alt_text=use.alt_text))
         else:
             items.append(_video(asset, driver, alt_text=use.alt_text))
@@ -192,6 +180,26 @@ def _photo(asset: Asset, driver: Driver, *, alt_text: str) -> MediaItem:
         width=rendition.width if rendition else asset.width,
         height=rendition.height if rendition else asset.height,
         size=rendition.size if rendition else asset.size,
+        alt_text=alt_text,
+        filename=f"{asset.pk}.jpg",
+    )
+
+
+def _cropped_photo(asset: Asset, crop: Crop, driver: Driver, *, alt_text: str) -> MediaItem:
+    """The photo's crop for Instagram: made again from the original if it is gone."""
+    try:
+        rendition = crop_rendition(asset, crop)
+    except CropError as exc:
+        raise MediaProblem(str(exc)) from None
+    asset = Asset.objects.prefetch_related("renditions").get(pk=asset.pk)
+    return _stored_item(
+        rendition.file.name,
+        kind=MediaKind.IMAGE,
+        mime_type="image/jpeg",
+        url=_url_for(asset, rendition.name, driver),
+        width=rendition.width,
+        height=rendition.height,
+        size=rendition.size,
         alt_text=alt_text,
         filename=f"{asset.pk}.jpg",
     )

@@ -341,6 +341,11 @@ class PostMedia(models.Model):
     asset = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="post_uses")
     position = models.PositiveSmallIntegerField(default=0)
     alt_text = models.CharField(_("description for screen readers"), max_length=500, blank=True)
+    # The crop Instagram gets (a shape of ``assets.renditions.CROP_RATIOS`` and a point of
+    # interest, 0..1): empty for the photo as it is. Other platforms get the photo uncut.
+    crop_ratio = models.CharField(_("crop for Instagram"), max_length=8, blank=True)
+    crop_x = models.FloatField(default=0.5)
+    crop_y = models.FloatField(default=0.5)
 
     class Meta:
         ordering = ["position", "id"]
@@ -350,6 +355,13 @@ class PostMedia(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post_id}/{self.asset_id}"
+
+    @property
+    def crop(self):
+        """The crop for Instagram (``assets.crops.Crop``) or ``None``."""
+        from assets.crops import Crop
+
+        return Crop(self.crop_ratio, self.crop_x, self.crop_y) if self.crop_ratio else None
 
 
 class DeliveryStatus(models.TextChoices):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("compose/", views.compose, name="compose"),
     path("compose/checks/", views.compose_checks, name="compose_checks"),
     path("compose/assets/", views.asset_picker, name="asset_picker"),
+    path("compose/crop/", views.compose_crop, name="compose_crop"),
     path("approvals/", views.approval_queue, name="approval_queue"),
     path("approvals/approve/", views.approve_many, name="approve_many"),
     path("calendar/", views.calendar, name="calendar"),

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from assets.crops import Crop, CropError, crop_rendition
 from assets.selectors import assets_for_user
+from assets.services import asset_public_url
 from config import params
 
 from . import selectors
@@ -102,6 +104,7 @@ def _composer_context(request, form: PostForm, post=None) -> dict:
         "channel_groups": selectors.channels_by_group(channels),
         "chosen_channels": set(form.channel_ids),
         "chosen_assets": assets,
+        "crops": form.crops,
         "variant_tabs": [
             (Platform.FACEBOOK, "Facebook", form["variant_facebook"]),
             (Platform.X, "X", form["variant_x"]),
@@ -186,6 +189,7 @@ def post_edit(request, pk: int):
             initial=initial_for(post),
             channel_ids=[c.pk for c in post.channels.all()],
             asset_ids=[m.asset_id for m in post.media.all()],
+            crops={m.asset_id: m.crop for m in post.media.all() if m.crop is not None},
         )
     return render(request, "publishing/compose.html", _composer_context(request, form, post))
 
@@ -219,11 +223,45 @@ def compose_checks(request):
         link=data.get("link") or "",
         thread=bool(data.get("thread")),
         first_comment=data.get("first_comment") or "",
+        crops=form.crops,
     )
     return render(
         request,
         "publishing/_checks.html",
-        {"report": report, "assets": assets, "first_comment": data.get("first_comment") or ""},
+        {"report": report, "assets": assets, "first_comment": data.get("first_comment") or "",
+         "crops": form.crops},
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def compose_crop(request):
+    """Make Instagram's crop of a photo (JSON): the shape, the point of interest, the picture.
+
+    The same crop asked twice is made once; the original is only read.
+    """
+    if not post_policy.user_has_permission(request.user, "add"):
+        raise PermissionDenied
+    asset_id = params.object_id(request.POST.get("asset", ""), name="asset", required=True)
+    found = assets_for_user(request.user, [asset_id]) if asset_id else []
+    if not found:
+        raise Http404
+    asset = found[0]
+    try:
+        crop = Crop.parse(request.POST.get("ratio"), request.POST.get("x"), request.POST.get("y"))
+        rendition = crop_rendition(asset, crop)
+    except CropError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    asset.refresh_from_db()
+    return JsonResponse(
+        {
+            "asset": asset.pk,
+            "crop": f"{asset.pk}:{crop.as_text()}",
+            "label": crop.label,
+            "width": rendition.width,
+            "height": rendition.height,
+            "url": asset_public_url(asset, rendition.name),
+        }
     )
 
 

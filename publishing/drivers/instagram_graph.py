@@ -510,13 +510,8 @@ def _item_problems(item: MediaItem, limits: PlatformLimits) -> list[str]:
         problems.append(_("Instagram takes photos as JPEG only (this one is %s).") % item.mime_type)
     if item.kind == MediaKind.VIDEO and item.mime_type not in limits.video_types:
         problems.append(_("Instagram does not take videos of type %s.") % item.mime_type)
-    if item.kind == MediaKind.IMAGE and item.width and item.height:
-        ratio = item.width / item.height
-        if not limits.min_aspect_ratio - 0.001 <= ratio <= limits.max_aspect_ratio + 0.001:
-            problems.append(
-                _("Instagram takes photos between 4:5 (portrait) and 1.91:1 (landscape); this "
-                  "one is %(width)dx%(height)d.") % {"width": item.width, "height": item.height}
-            )  # fmt: skip
+    # The shapes Instagram takes (``limits``' aspect ratios) are checked, and crops offered,
+    # by the portal's one preflight (``publishing.checks``), before and at delivery.
     if item.kind == MediaKind.VIDEO and (item.path is not None or item.opener is not None):
         return problems  # uploaded: no address needed
     if not item.url:

@@ -216,12 +216,7 @@ class InstagramPrivateDriver:
             )
             if item.mime_type not in allowed:
                 problems.append(_("Instagram does not take files of type %s.") % item.mime_type)
-            if item.kind == MediaKind.IMAGE and item.width and item.height:
-                ratio = item.width / item.height
-                if not 0.799 <= ratio <= 1.911:
-                    problems.append(
-                        _("Instagram takes photos between 4:5 (portrait) and 1.91:1 (landscape).")
-                    )
+            # Shapes (``limits``' aspect ratios): checked by ``publishing.checks``.
         return problems
 
     def publish(self, payload: PostPayload, credential) -> PublishResult:

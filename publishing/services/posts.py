@@ -6,7 +6,8 @@ one transaction on a locked row, and writes one audit event (``post.create``, ``
 ``post.delete``): the post's timeline is those events.
 
 An approval is for one **content version**: changing anything the public or a platform sees
-(text, variants, media and their descriptions, channels, link, first comment, thread, whether it
+(text, variants, media, their descriptions and Instagram crops, channels, link, first comment,
+thread, whether it
 shows on the public pages and with its author's name, and its time) bumps ``content_version`` and
 sends an approved or scheduled post back to approval, with the fields that changed in the audit
 event. Only the working title, which is never published, changes freely. A post being sent or
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import audit_record, notification_send, notification_settle
+from assets.crops import Crop, CropError, crop_rendition
 from assets.models import Asset
 from assets.selectors import assets_for_user
 
@@ -141,6 +143,7 @@ def _snapshot(post: Post) -> dict[str, Any]:
         "variants": {v.platform: v.text for v in post.variants.all()},
         "media": [m.asset_id for m in media],
         "alt_texts": [m.alt_text for m in media],
+        "crops": [m.crop.as_text() if m.crop else "" for m in media],
         "channels": sorted(c.pk for c in post.channels.all()),
         "is_public": post.is_public,
         "show_author": post.show_author,
@@ -173,6 +176,7 @@ def _write_relations(
     variants: dict[str, str] | None,
     assets: list[Asset] | None,
     channels: list[Channel] | None,
+    crops: Mapping[int, Crop] | None = None,
 ) -> None:
     if variants is not None:
         post.variants.exclude(platform__in=list(variants)).delete()
@@ -180,15 +184,35 @@ def _write_relations(
             PostVariant.objects.update_or_create(post=post, platform=platform,
                                                  defaults={"text": text})  # fmt: skip
     if assets is not None:
-        current = [m.asset_id for m in post.media.all()]
-        if current != [a.pk for a in assets]:
+        current = {m.asset_id: m.crop for m in post.media.all()}
+        if list(current) != [a.pk for a in assets]:
             post.media.all().delete()
             PostMedia.objects.bulk_create(
                 PostMedia(post=post, asset=asset, position=index)
                 for index, asset in enumerate(assets)
             )
+            if crops is None:  # the photos kept keep their crops
+                crops = {pk: crop for pk, crop in current.items() if crop is not None}
+    if crops is not None:
+        _write_crops(post, crops)
     if channels is not None:
         post.channels.set(channels)
+
+
+def _write_crops(post: Post, crops: Mapping[int, Crop]) -> None:
+    """Instagram's crop of each photo (none for those left out), each made now if it is new:
+    a crop that cannot be made is refused here, not at delivery."""
+    for use in post.media.select_related("asset"):
+        crop = crops.get(use.asset_id)
+        if crop is not None and use.asset.kind == Asset.Kind.PHOTO:
+            try:
+                crop_rendition(use.asset, crop)
+            except CropError as exc:
+                raise ValidationError({"assets": str(exc)}) from None
+            use.crop_ratio, use.crop_x, use.crop_y = crop.ratio, crop.x, crop.y
+        else:
+            use.crop_ratio, use.crop_x, use.crop_y = "", 0.5, 0.5
+        use.save(update_fields=["crop_ratio", "crop_x", "crop_y"])
 
 
 @transaction.atomic
@@ -206,9 +230,11 @@ def post_create(
     link: str = "",
     thread: bool = False,
     is_public: bool = False,
+    crops: Mapping[int, Crop] | None = None,
 ) -> Post:
     """A new draft by ``actor`` (Staf and up), for channels they may draft for, with assets they
-    may see. Nothing is checked against the platforms yet: a draft may be unfinished."""
+    may see (``crops``: Instagram's crop per asset id). Nothing is checked against the
+    platforms yet: a draft may be unfinished."""
     _require(post_policy.user_has_permission(actor, "add"), _("You may not write posts."))
     channels = _channels_for(actor, channel_ids)
     assets = _assets_for(actor, asset_ids)
@@ -227,7 +253,8 @@ def post_create(
     )
     post.full_clean()
     post.save()
-    _write_relations(post, variants=_clean_variants(variants), assets=assets, channels=channels)
+    _write_relations(post, variants=_clean_variants(variants), assets=assets, channels=channels,
+                     crops=crops or {})  # fmt: skip
     audit_record(actor=actor, action="post.create", target=post,
                  details={"channels": [c.pk for c in channels]})  # fmt: skip
     return post
@@ -249,6 +276,7 @@ def post_update(
     link: str = UNCHANGED,
     thread: bool = UNCHANGED,
     is_public: bool = UNCHANGED,
+    crops: Mapping[int, Crop] | None = UNCHANGED,
 ) -> Post:
     """Change a post that is not yet sent out; arguments left out stay as they are.
 
@@ -289,7 +317,8 @@ def post_update(
     cleaned_variants = None if variants is UNCHANGED else _clean_variants(variants)
     post.full_clean()
     post.save()
-    _write_relations(post, variants=cleaned_variants, assets=assets, channels=channels)
+    _write_relations(post, variants=cleaned_variants, assets=assets, channels=channels,
+                     crops=None if crops is UNCHANGED else (crops or {}))  # fmt: skip
     post = Post.objects.get(pk=post.pk)  # relations as written
     changed = _changed(before, _snapshot(post))
     content_changed = bool(changed)

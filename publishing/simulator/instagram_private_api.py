@@ -41,6 +41,11 @@ def _fail(message: str, status: int = 400, **extra):
     return json_answer({"message": message, "status": "fail", **extra}, status=status)
 
 
+def _feed_shape(width: int | None, height: int | None) -> bool:
+    """Whether a feed photo's shape is one Instagram takes: 4:5 to 1.91:1 (width / height)."""
+    return bool(width and height) and 0.8 - 1e-3 <= width / height <= 1.91 + 1e-3
+
+
 def _fault_answer(fault: Fault):
     mode = fault.mode
     if mode in (Fault.Mode.RATE_LIMIT, Fault.Mode.PLEASE_WAIT):
@@ -438,6 +443,8 @@ def _configure(request, account: Account, data, *, sidecar: bool):
         kind = "post"
     if not media or any(m is None for m in media):
         return _fail("media_needs_reupload", 400, error_title="Upload not found")
+    if any(m.kind == "image" and not _feed_shape(m.width, m.height) for m in media):
+        return _fail("Uploaded image isn't in an allowed aspect ratio", 400)
     post = services.record_post(account, text=caption, kind=kind, media=media,
                                 fingerprint=request.sim.fingerprint, external_id=services.new_id(18))  # fmt: skip
     return after_accept(
