@@ -86,7 +86,7 @@ class PostForm(forms.Form):
 
     def clean(self):
         if self.crop_error:
-            self.add_error("assets", self.crop_error)
+            self.add_error(None, self.crop_error)
         return super().clean()
 
     def variants(self) -> dict[str, str]:

@@ -302,6 +302,18 @@ def test_the_code_agrees_with_the_documented_figures():
     assert reel["max_bytes"] == limits["reel_bytes"]
     assert [carousel["min_seconds"], carousel["max_seconds"]] == limits["carousel_video_seconds"]
     assert carousel["max_bytes"] == limits["carousel_video_bytes"]
+    # Photos from 4:5 to 1.91:1: what the preflight refuses and the crops it offers.
+    from assets.renditions import CROP_RATIOS, crop_size
+    from publishing.checks import ratio_refused
+
+    ig = instagram_graph.InstagramGraphDriver.limits
+    assert [ig.min_aspect_ratio, ig.max_aspect_ratio] == limits["photo_aspect_ratio"]
+    low, high = limits["photo_aspect_ratio"]
+    for shape in CROP_RATIOS.values():
+        for size in ((3000, 4000), (4000, 3000), (6000, 8000), (1001, 1001), (320, 400)):
+            width, height = crop_size(size, shape)
+            assert low <= width / height <= high and not ratio_refused(ig, width, height)
+    assert ratio_refused(ig, 3000, 4000) and ratio_refused(ig, 1920, 1000)
     publishing = loader.facts("instagram_graph", "content_publishing")
     assert publishing["poll_once_per_seconds"] == instagram_graph.POLL_MAX
     assert publishing["poll_for_at_most_seconds"] == instagram_graph.POLL_LIMIT
