@@ -53,9 +53,7 @@ def _digest(asset: Asset) -> str:
 @pytest.mark.parametrize(
     ("ratio", "size"), [("4x5", (864, 1080)), ("1x1", (1080, 1080)), ("191x100", (1080, 566))]
 )
-def test_each_shape_has_exactly_its_size_and_the_original_stays(
-    editor, divisions, ratio, size
-):
+def test_each_shape_has_exactly_its_size_and_the_original_stays(editor, divisions, ratio, size):
     phone = _photo(editor, divisions["PKP"], _halves((1500, 2000)))  # 3:4, as phones take them
     before = _digest(phone)
     rendition = crop_rendition(phone, Crop.parse(ratio, "0.5", "0.5"))

@@ -65,8 +65,9 @@ def test_the_composer_says_it_once_and_offers_the_crop(client_for, editor, phone
 def test_the_crop_is_made_on_the_server_once(client_for, editor, phone, channels):
     client = client_for(editor)
     asked = {"asset": phone.pk, "ratio": "191x100", "x": "0.5", "y": "0.25"}
-    first, second = client.post("/publishing/compose/crop/", asked), client.post(
-        "/publishing/compose/crop/", asked
+    first, second = (
+        client.post("/publishing/compose/crop/", asked),
+        client.post("/publishing/compose/crop/", asked),
     )
     assert first.status_code == second.status_code == 200
     assert first.json() == second.json()

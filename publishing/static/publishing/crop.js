@@ -79,7 +79,7 @@
     var drag = null;
     frame.addEventListener("pointerdown", function (event) {
       event.preventDefault();
-      frame.setPointerCapture(event.pointerId);
+      try { frame.setPointerCapture(event.pointerId); } catch (ignored) { /* already gone */ }
       drag = { px: event.clientX, py: event.clientY, x: state.x, y: state.y };
     });
     frame.addEventListener("pointermove", function (event) {
