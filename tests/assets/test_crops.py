@@ -154,3 +154,20 @@ def test_only_a_photo_that_is_ready_is_cropped(editor, divisions):
     phone.refresh_from_db()
     with pytest.raises(CropError):
         crop_rendition(phone, Crop.parse("1x1", 0.5, 0.5))
+
+
+def test_a_heic_phone_photo_is_cropped(editor, divisions):
+    from tests.assets import media
+
+    folder = folder_create(actor=editor, name="HEIC", division=divisions["PKP"])
+    asset = asset_create_from_file(
+        actor=editor, folder=folder, fileobj=io.BytesIO(media.heic((900, 1200))),
+        filename="IMG_0042.HEIC",
+    )  # fmt: skip
+    asset_render(asset_id=asset.pk)
+    asset.refresh_from_db()
+    assert asset.status == Asset.Status.READY, asset.error
+    rendition = crop_rendition(asset, Crop.parse("4x5", 0.5, 0.5))
+    assert (rendition.width, rendition.height) == (864, 1080)
+    picture = _read(rendition)
+    assert picture.format == "JPEG" and picture.size == (864, 1080)
