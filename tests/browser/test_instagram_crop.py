@@ -111,6 +111,10 @@ def test_a_phone_photo_is_cropped_for_instagram(
     page.get_by_role("button", name="Simpan dan ajukan untuk persetujuan").click()
     page.wait_for_url("**/publishing/posts/*/")
     post = Post.objects.get(text=text)
+    # The post page shows what Instagram gets, for whoever approves it.
+    shown = page.locator(".crop-shown", has_text="dipotong 1:1")
+    shown.wait_for()
+    assert shown.locator("img").evaluate("image => image.decode().then(() => image.naturalWidth)")
     assert post.status == PostStatus.SUBMITTED
     assert post.media.get().crop_ratio == "1x1"
 
