@@ -14,11 +14,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import renditions as rendering
 from .models import Asset, Rendition
 
-RATIO_LABELS = {"4x5": "4:5", "1x1": "1:1", "191x100": "1.91:1"}
+RATIO_LABELS = {"4x5": "4:5", "1x1": "1:1", "191x100": gettext_lazy("1.91:1")}
 
 
 class CropError(ValueError):
@@ -64,6 +65,14 @@ class Crop:
 
     def as_text(self) -> str:
         return f"{self.ratio}:{self.x:.3f}:{self.y:.3f}"
+
+
+def crop_rendition_delete(asset: Asset, crop: Crop) -> None:
+    """Remove a crop nobody uses any more (its file once the transaction is committed)."""
+    for rendition in Rendition.objects.filter(asset=asset, name=crop.rendition_name):
+        name = rendition.file.name
+        rendition.delete()
+        transaction.on_commit(lambda name=name: default_storage.delete(name))
 
 
 def crop_rendition(asset: Asset, crop: Crop) -> Rendition:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import audit_record, notification_send, notification_settle
-from assets.crops import Crop, CropError, crop_rendition
+from assets.crops import Crop, CropError, crop_rendition, crop_rendition_delete
 from assets.models import Asset
 from assets.selectors import assets_for_user
 
@@ -201,9 +201,10 @@ def _write_relations(
 
 def _write_crops(post: Post, crops: Mapping[int, Crop]) -> None:
     """Instagram's crop of each photo (none for those left out), each made now if it is new:
-    a crop that cannot be made is refused here, not at delivery."""
+    a crop that cannot be made is refused here, not at delivery. A crop replaced and used by
+    no other post is removed."""
     for use in post.media.select_related("asset"):
-        crop = crops.get(use.asset_id)
+        crop, before = crops.get(use.asset_id), use.crop
         if crop is not None and use.asset.kind == Asset.Kind.PHOTO:
             try:
                 crop_rendition(use.asset, crop)
@@ -213,6 +214,14 @@ def _write_crops(post: Post, crops: Mapping[int, Crop]) -> None:
         else:
             use.crop_ratio, use.crop_x, use.crop_y = "", 0.5, 0.5
         use.save(update_fields=["crop_ratio", "crop_x", "crop_y"])
+        if (
+            before is not None
+            and before != use.crop
+            and not PostMedia.objects.filter(
+                asset=use.asset, crop_ratio=before.ratio, crop_x=before.x, crop_y=before.y
+            ).exists()
+        ):
+            crop_rendition_delete(use.asset, before)
 
 
 @transaction.atomic

@@ -137,6 +137,8 @@ def test_a_changed_crop_goes_back_to_approval(editor, kadis, phone, channels):
     assert post.status == PostStatus.SUBMITTED and post.approved_by is None
     (use,) = post.media.all()
     assert use.crop == Crop("1x1", 0.5, 0.9)
+    crops = Rendition.objects.filter(asset=phone, name__startswith="ig-")
+    assert list(crops.values_list("name", flat=True)) == ["ig-1x1-05000900"]  # the old one went
     event = AuditEvent.objects.filter(action="post.update").latest("pk")
     assert event.details["changed"] == ["crops"] and event.details["back_to_approval"]
     # The working title and the same crop again change nothing that was approved.
