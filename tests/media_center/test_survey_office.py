@@ -177,8 +177,13 @@ def test_managers_list_the_embedding_sites(request, client_for, who):
 
 
 def test_the_dashboard_shows_the_index_to_managers(client_for, kadis, editor, staf, survey):
-    assert "86,5 · B" in client_for(kadis).get("/dashboard/").content.decode()
-    assert "IKM" not in client_for(staf).get("/dashboard/").content.decode()
+    page = client_for(kadis).get("/dashboard/").content.decode()
+    assert "86,5 · B" in page
+    # One question is satisfaction with the information service, never the IKM of the SKM.
+    assert "Kepuasan layanan informasi" in page
+    assert "Indeks kepuasan (IKM)" not in page and "(IKM)" not in page
+    staf_page = client_for(staf).get("/dashboard/").content.decode()
+    assert "86,5" not in staf_page and "Kepuasan layanan informasi" not in staf_page
 
 
 def test_an_embedding_site_sees_its_origin_in_the_frame_policy(client_for, kadis, survey):
