@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,130 +16,475 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='address')),
-                ('is_active', models.BooleanField(default=True, verbose_name='taking answers')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="address")),
+                ("is_active", models.BooleanField(default=True, verbose_name="taking answers")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'service',
-                'verbose_name_plural': 'services',
-                'ordering': ['name'],
+                "verbose_name": "service",
+                "verbose_name_plural": "services",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Period',
+            name="Period",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('quarter', 'Quarter'), ('semester', 'Semester'), ('year', 'Year')], max_length=10, verbose_name='period')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='year')),
-                ('number', models.PositiveSmallIntegerField(default=1, help_text='Quarter 1-4, semester 1-2; 1 for a year.', verbose_name='number')),
-                ('population', models.PositiveIntegerField(help_text='How many people used the service in the period (or the estimate).', verbose_name='population served')),
-                ('conclusion', models.TextField(blank=True, verbose_name='conclusions')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='periods', to='skm.service', verbose_name='service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("quarter", "Quarter"),
+                            ("semester", "Semester"),
+                            ("year", "Year"),
+                        ],
+                        max_length=10,
+                        verbose_name="period",
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="year",
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="Quarter 1-4, semester 1-2; 1 for a year.",
+                        verbose_name="number",
+                    ),
+                ),
+                (
+                    "population",
+                    models.PositiveIntegerField(
+                        help_text="How many people used the service in the period (or the estimate).",
+                        verbose_name="population served",
+                    ),
+                ),
+                ("conclusion", models.TextField(blank=True, verbose_name="conclusions")),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="published by",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="periods",
+                        to="skm.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'survey period',
-                'verbose_name_plural': 'survey periods',
-                'ordering': ['-year', '-number', 'service__name'],
-                'permissions': [('publish_period', 'Can publish the results of a period')],
+                "verbose_name": "survey period",
+                "verbose_name_plural": "survey periods",
+                "ordering": ["-year", "-number", "service__name"],
+                "permissions": [("publish_period", "Can publish the results of a period")],
             },
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('element', models.PositiveSmallIntegerField(choices=[(1, 'U1 Persyaratan'), (2, 'U2 Sistem, Mekanisme, dan Prosedur'), (3, 'U3 Waktu Penyelesaian'), (4, 'U4 Biaya/Tarif'), (5, 'U5 Produk Spesifikasi Jenis Pelayanan'), (6, 'U6 Kompetensi Pelaksana'), (7, 'U7 Perilaku Pelaksana'), (8, 'U8 Penanganan Pengaduan, Saran dan Masukan'), (9, 'U9 Sarana dan Prasarana')], verbose_name='element')),
-                ('plan', models.TextField(max_length=2000, verbose_name='follow-up plan')),
-                ('due', models.CharField(blank=True, max_length=100, verbose_name='when')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='changed')),
-                ('written_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='skm.period', verbose_name='period')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "element",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "U1 Persyaratan"),
+                            (2, "U2 Sistem, Mekanisme, dan Prosedur"),
+                            (3, "U3 Waktu Penyelesaian"),
+                            (4, "U4 Biaya/Tarif"),
+                            (5, "U5 Produk Spesifikasi Jenis Pelayanan"),
+                            (6, "U6 Kompetensi Pelaksana"),
+                            (7, "U7 Perilaku Pelaksana"),
+                            (8, "U8 Penanganan Pengaduan, Saran dan Masukan"),
+                            (9, "U9 Sarana dan Prasarana"),
+                        ],
+                        verbose_name="element",
+                    ),
+                ),
+                ("plan", models.TextField(max_length=2000, verbose_name="follow-up plan")),
+                ("due", models.CharField(blank=True, max_length=100, verbose_name="when")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="changed")),
+                (
+                    "written_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_ups",
+                        to="skm.period",
+                        verbose_name="period",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow-up plan',
-                'verbose_name_plural': 'follow-up plans',
-                'ordering': ['period', 'element'],
-                'constraints': [models.UniqueConstraint(fields=('period', 'element'), name='skm_follow_up_once')],
+                "verbose_name": "follow-up plan",
+                "verbose_name_plural": "follow-up plans",
+                "ordering": ["period", "element"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("period", "element"), name="skm_follow_up_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('u1', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='U1')),
-                ('u2', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='U2')),
-                ('u3', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='U3')),
-                ('u4', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='U4')),
-                ('u5', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='U5')),
-                ('u6', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='U6')),
-                ('u7', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='U7')),
-                ('u8', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='U8')),
-                ('u9', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='U9')),
-                ('sex', models.CharField(choices=[('L', 'Male'), ('P', 'Female')], max_length=1, verbose_name='sex')),
-                ('age_group', models.CharField(choices=[('u20', 'Under 20'), ('20-29', '20-29'), ('30-39', '30-39'), ('40-49', '40-49'), ('50+', '50 or over')], max_length=6, verbose_name='age')),
-                ('education', models.CharField(choices=[('sd', 'Primary school or less'), ('smp', 'Junior high school'), ('sma', 'Senior high school'), ('d', 'Diploma (D1-D4)'), ('s1', 'Bachelor (S1)'), ('s2', 'Master or doctorate (S2/S3)')], max_length=3, verbose_name='education')),
-                ('occupation', models.CharField(choices=[('asn', 'Civil servant, police or military'), ('swasta', 'Private employee'), ('wirausaha', 'Self-employed'), ('pelajar', 'Student'), ('lainnya', 'Other')], max_length=10, verbose_name='occupation')),
-                ('comment', models.TextField(blank=True, max_length=2000, verbose_name='comment or suggestion')),
-                ('source', models.CharField(choices=[('online', 'Online'), ('paper', 'Paper')], max_length=6, verbose_name='source')),
-                ('state', models.CharField(choices=[('counted', 'counted'), ('held', 'held for review')], default='counted', max_length=8, verbose_name='state')),
-                ('address_hash', models.CharField(blank=True, max_length=64, verbose_name='address (hashed)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('entered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='skm.period', verbose_name='period')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "u1",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="U1",
+                    ),
+                ),
+                (
+                    "u2",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="U2",
+                    ),
+                ),
+                (
+                    "u3",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="U3",
+                    ),
+                ),
+                (
+                    "u4",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="U4",
+                    ),
+                ),
+                (
+                    "u5",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="U5",
+                    ),
+                ),
+                (
+                    "u6",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="U6",
+                    ),
+                ),
+                (
+                    "u7",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="U7",
+                    ),
+                ),
+                (
+                    "u8",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="U8",
+                    ),
+                ),
+                (
+                    "u9",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="U9",
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("L", "Male"), ("P", "Female")], max_length=1, verbose_name="sex"
+                    ),
+                ),
+                (
+                    "age_group",
+                    models.CharField(
+                        choices=[
+                            ("u20", "Under 20"),
+                            ("20-29", "20-29"),
+                            ("30-39", "30-39"),
+                            ("40-49", "40-49"),
+                            ("50+", "50 or over"),
+                        ],
+                        max_length=6,
+                        verbose_name="age",
+                    ),
+                ),
+                (
+                    "education",
+                    models.CharField(
+                        choices=[
+                            ("sd", "Primary school or less"),
+                            ("smp", "Junior high school"),
+                            ("sma", "Senior high school"),
+                            ("d", "Diploma (D1-D4)"),
+                            ("s1", "Bachelor (S1)"),
+                            ("s2", "Master or doctorate (S2/S3)"),
+                        ],
+                        max_length=3,
+                        verbose_name="education",
+                    ),
+                ),
+                (
+                    "occupation",
+                    models.CharField(
+                        choices=[
+                            ("asn", "Civil servant, police or military"),
+                            ("swasta", "Private employee"),
+                            ("wirausaha", "Self-employed"),
+                            ("pelajar", "Student"),
+                            ("lainnya", "Other"),
+                        ],
+                        max_length=10,
+                        verbose_name="occupation",
+                    ),
+                ),
+                (
+                    "comment",
+                    models.TextField(
+                        blank=True, max_length=2000, verbose_name="comment or suggestion"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("online", "Online"), ("paper", "Paper")],
+                        max_length=6,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("counted", "counted"), ("held", "held for review")],
+                        default="counted",
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "address_hash",
+                    models.CharField(blank=True, max_length=64, verbose_name="address (hashed)"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="entered by",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="skm.period",
+                        verbose_name="period",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'response',
-                'verbose_name_plural': 'responses',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['period', 'state'], name='skm_response_period')],
+                "verbose_name": "response",
+                "verbose_name_plural": "responses",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["period", "state"], name="skm_response_period")],
             },
         ),
         migrations.CreateModel(
-            name='ResponseTally',
+            name="ResponseTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address_hash', models.CharField(max_length=64)),
-                ('day', models.DateField()),
-                ('counted', models.PositiveIntegerField(default=0)),
-                ('held', models.PositiveIntegerField(default=0)),
-                ('minute', models.BigIntegerField(default=0)),
-                ('minute_attempts', models.PositiveIntegerField(default=0)),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='skm.period')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address_hash", models.CharField(max_length=64)),
+                ("day", models.DateField()),
+                ("counted", models.PositiveIntegerField(default=0)),
+                ("held", models.PositiveIntegerField(default=0)),
+                ("minute", models.BigIntegerField(default=0)),
+                ("minute_attempts", models.PositiveIntegerField(default=0)),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="skm.period",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'address tally',
-                'verbose_name_plural': 'address tallies',
-                'constraints': [models.UniqueConstraint(fields=('period', 'address_hash', 'day'), name='skm_tally_once')],
+                "verbose_name": "address tally",
+                "verbose_name_plural": "address tallies",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("period", "address_hash", "day"), name="skm_tally_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('element', models.PositiveSmallIntegerField(choices=[(1, 'U1 Persyaratan'), (2, 'U2 Sistem, Mekanisme, dan Prosedur'), (3, 'U3 Waktu Penyelesaian'), (4, 'U4 Biaya/Tarif'), (5, 'U5 Produk Spesifikasi Jenis Pelayanan'), (6, 'U6 Kompetensi Pelaksana'), (7, 'U7 Perilaku Pelaksana'), (8, 'U8 Penanganan Pengaduan, Saran dan Masukan'), (9, 'U9 Sarana dan Prasarana')], verbose_name='element')),
-                ('text', models.CharField(max_length=300, verbose_name='question')),
-                ('label_1', models.CharField(max_length=80, verbose_name='answer scored 1')),
-                ('label_2', models.CharField(max_length=80, verbose_name='answer scored 2')),
-                ('label_3', models.CharField(max_length=80, verbose_name='answer scored 3')),
-                ('label_4', models.CharField(max_length=80, verbose_name='answer scored 4')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='skm.service', verbose_name='service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "element",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "U1 Persyaratan"),
+                            (2, "U2 Sistem, Mekanisme, dan Prosedur"),
+                            (3, "U3 Waktu Penyelesaian"),
+                            (4, "U4 Biaya/Tarif"),
+                            (5, "U5 Produk Spesifikasi Jenis Pelayanan"),
+                            (6, "U6 Kompetensi Pelaksana"),
+                            (7, "U7 Perilaku Pelaksana"),
+                            (8, "U8 Penanganan Pengaduan, Saran dan Masukan"),
+                            (9, "U9 Sarana dan Prasarana"),
+                        ],
+                        verbose_name="element",
+                    ),
+                ),
+                ("text", models.CharField(max_length=300, verbose_name="question")),
+                ("label_1", models.CharField(max_length=80, verbose_name="answer scored 1")),
+                ("label_2", models.CharField(max_length=80, verbose_name="answer scored 2")),
+                ("label_3", models.CharField(max_length=80, verbose_name="answer scored 3")),
+                ("label_4", models.CharField(max_length=80, verbose_name="answer scored 4")),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="skm.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'question',
-                'verbose_name_plural': 'questions',
-                'ordering': ['service', 'element'],
-                'constraints': [models.UniqueConstraint(fields=('service', 'element'), name='skm_question_once')],
+                "verbose_name": "question",
+                "verbose_name_plural": "questions",
+                "ordering": ["service", "element"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("service", "element"), name="skm_question_once")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='period',
-            constraint=models.UniqueConstraint(fields=('service', 'kind', 'year', 'number'), name='skm_period_once'),
+            model_name="period",
+            constraint=models.UniqueConstraint(
+                fields=("service", "kind", "year", "number"), name="skm_period_once"
+            ),
         ),
     ]
