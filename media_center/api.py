@@ -37,7 +37,7 @@ class ResultsSerializer(serializers.Serializer):
     answers = AnswerShareSerializer(many=True)
     index = serializers.FloatField(
         allow_null=True,
-        help_text="index of satisfaction with the information service, 25-100 scale (not an IKM)",
+        help_text="index of satisfaction with the information service, 25-100 scale",
     )
     grade = serializers.CharField(allow_null=True, help_text="A, B, C or D")
     grade_label = serializers.CharField(allow_null=True)
@@ -55,7 +55,8 @@ class SurveyListView(generics.ListAPIView):
 
 
 class SurveyResultsView(APIView):
-    """Counts, whole-number percentages (sum 100, ``null`` without votes), total, index of satisfaction with the information service and grade."""
+    """Counts, whole-number percentages (sum 100, ``null`` without votes), total, and the
+    index of satisfaction with the information service with its grade."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []

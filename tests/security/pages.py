@@ -69,6 +69,7 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "media_center:survey_embed_js": lambda d: {"slug": d.survey.slug},
     "media_center:survey_widget_json": lambda d: {"slug": d.survey.slug},
     "media_center:survey_results_json": lambda d: {"slug": d.survey.slug},
+    "api:skm-period-results": lambda d: [{"pk": d.skm_published.pk}, {"pk": d.skm_period.pk}],
     "skm:public_form": lambda d: [{"slug": d.skm_period.service.slug}, {"slug": "tidak-ada"}],
     "skm:public_results": lambda d: [{"pk": d.skm_published.pk}, {"pk": d.skm_period.pk}],
     "skm:service_edit": lambda d: {"pk": d.skm_period.service.pk},

@@ -139,3 +139,27 @@ def test_results_are_public_only_once_published(period, kadis):
     # A published period takes no more answers.
     Client().post(f"/skm/{period.service.slug}/", public_answers(4))
     assert Response.objects.count() == 1
+
+
+def test_the_api_gives_published_results_only(period, kadis):
+    from skm import services
+
+    from .conftest import add_responses
+
+    add_responses(period, [[4, 3, 3, 3, 3, 3, 3, 3, 4]] * 3, comment="rahasia kecil")
+    assert Client().get("/api/v1/skm/periods/").json() == []
+    assert Client().get(f"/api/v1/skm/periods/{period.pk}/results/").status_code == 404
+    services.period_publish(actor=kadis, period=period, conclusion="Baik.")
+    listing = Client().get("/api/v1/skm/periods/").json()
+    assert [p["id"] for p in listing] == [period.pk]
+    reply = Client().get(f"/api/v1/skm/periods/{period.pk}/results/")
+    data = reply.json()
+    assert data["index"]["converted"] == "80.56" and data["index"]["grade"] == "B"
+    assert data["elements"][0]["nrr"] == "4.0000" and data["elements"][1]["nrr"] == "3.0000"
+    assert data["ranking"] == [2, 3, 4, 5, 6, 7, 8, 1, 9]
+    assert "rahasia kecil" not in reply.content.decode()
+    schema = Client().get("/api/schema/").content.decode()
+    assert (
+        "/api/v1/skm/periods/{id}/results/" in schema
+        or "/api/v1/skm/periods/{pk}/results/" in schema
+    )
