@@ -13,6 +13,14 @@ PROFILE_LABELS = {
 }
 
 
+def _submission_field(form: forms.Form) -> None:
+    from .services import submission_new
+
+    form.fields["submission"] = forms.CharField(
+        required=False, max_length=32, widget=forms.HiddenInput, initial=submission_new
+    )
+
+
 def _profile_fields(form: forms.Form, widget: type[forms.Widget]) -> None:
     for name, choices in (
         ("sex", Sex.choices),
@@ -46,6 +54,7 @@ class PublicResponseForm(forms.Form):
                 error_messages={"required": _("Choose one answer.")},
             )
         _profile_fields(self, forms.RadioSelect)
+        _submission_field(self)
 
     def question_fields(self):
         return [self[f"u{q.element}"] for q in self.questions]
@@ -81,6 +90,7 @@ class PaperResponseForm(forms.Form):
                 ),
             )
         _profile_fields(self, forms.Select)
+        _submission_field(self)
 
     def clean(self):
         data = super().clean()

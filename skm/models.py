@@ -224,6 +224,9 @@ class Response(models.Model):
         null=True,
         blank=True,
     )
+    # The form's one-time id: a second post of the same form (a double click, a reload) stores
+    # nothing more.
+    submission = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:

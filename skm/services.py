@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -41,6 +42,37 @@ class SubmitStatus(enum.Enum):
     COUNTED = "counted"
     HELD = "held"
     RATE_LIMITED = "rate_limited"
+    ALREADY_SENT = "already_sent"
+
+
+SUBMISSION_LENGTH = 22
+
+
+def submission_new() -> str:
+    """A one-time id for a questionnaire form (a hidden field)."""
+    return secrets.token_urlsafe(16)
+
+
+def _submission(value: Any) -> str | None:
+    if (
+        isinstance(value, str)
+        and 16 <= len(value) <= 32
+        and value.replace("-", "").replace("_", "").isalnum()
+    ):
+        return value
+    return None
+
+
+def _insert(response: Response) -> bool:
+    """Store the response; ``False`` when its form was already stored (same submission id)."""
+    try:
+        with transaction.atomic():
+            response.save(force_insert=True)
+    except IntegrityError:
+        if response.submission and Response.objects.filter(submission=response.submission).exists():
+            return False
+        raise
+    return True
 
 
 def _require(allowed: bool) -> None:
@@ -136,11 +168,12 @@ def _response(period: Period, answers: Mapping[str, Any], source: str) -> Respon
     response = Response(
         period=period,
         source=source,
+        submission=_submission(answers.get("submission")),
         comment=(answers.get("comment") or "").strip()[:2000],
         **scores,
         **{key: answers.get(key) or "" for key in PROFILE_FIELDS},
     )
-    response.full_clean(exclude=["address_hash", "entered_by"])
+    response.full_clean(exclude=["address_hash", "entered_by", "submission"])
     return response
 
 
@@ -157,7 +190,8 @@ def response_submit(
     published, or of a service that no longer takes answers, raises ``ValidationError``. Per
     address and day the first ``SKM_RESPONSES_PER_ADDRESS_PER_DAY`` questionnaires count and
     later ones are kept but held; past ``SKM_ATTEMPTS_PER_ADDRESS_PER_MINUTE`` attempts a minute
-    nothing is stored (``core.allowance``, under a row lock shared by every process).
+    nothing is stored (``core.allowance``, under a row lock shared by every process). The same
+    form posted twice (its ``submission`` id) is stored once: ``ALREADY_SENT``.
     """
     if period.is_published or not period.service.is_active:
         raise ValidationError(_("This survey no longer takes answers."))
@@ -176,16 +210,19 @@ def response_submit(
             allowance=settings.SKM_RESPONSES_PER_ADDRESS_PER_DAY,
             per_minute=settings.SKM_ATTEMPTS_PER_ADDRESS_PER_MINUTE,
         )
+        status = SubmitStatus(decision.value)
         if decision is not allowance.Decision.RATE_LIMITED:
             response.state = (
                 ResponseState.COUNTED
                 if decision is allowance.Decision.COUNTED
                 else ResponseState.HELD
             )
-            response.save()
-            allowance.allowance_record(tally, decision)
+            if _insert(response):
+                allowance.allowance_record(tally, decision)
+            else:
+                status = SubmitStatus.ALREADY_SENT
         tally.save(update_fields=allowance.TALLY_FIELDS)
-    return SubmitStatus(decision.value)
+    return status
 
 
 def response_enter_paper(
@@ -194,15 +231,18 @@ def response_enter_paper(
     period: Period,
     answers: Mapping[str, Any],
     request: HttpRequest | None = None,
-) -> Response:
-    """One paper questionnaire typed in by an Editor or the Kepala Dinas (marked as paper)."""
+) -> Response | None:
+    """One paper questionnaire typed in by an Editor or the Kepala Dinas (marked as paper).
+
+    The same form sent twice (its ``submission`` id; a double Enter) is stored once: ``None``."""
     _require(response_policy.user_has_permission(actor, "add"))
     if period.is_published:
         raise ValidationError(_("The results of this period are published; it is closed."))
     response = _response(period, answers, Source.PAPER)
     response.entered_by = actor
     with transaction.atomic():
-        response.save()
+        if not _insert(response):
+            return None
         audit_record(actor=actor, action="skm.paper_entry", target=response, request=request)
     return response
 
