@@ -215,3 +215,22 @@ def test_only_the_kepala_dinas_sets_the_office_profile(client_for, kadis, editor
     from accounts.selectors import office_letterhead
 
     assert office_letterhead()["logo"].startswith("data:image/png;base64,")
+
+
+def test_the_dashboard_shows_the_skm_to_those_who_run_it(client_for, editor, staf, period):
+    add_responses(period, [[4, 3, 3, 3, 3, 3, 3, 3, 4]] * 3)
+    page = client_for(editor).get("/dashboard/").content.decode()
+    assert "IKM (SKM) · Layanan Informasi Publik" in page and "80,56 · B" in page
+    assert "3 dari 278 responden" in page
+    assert "IKM (SKM)" not in client_for(staf).get("/dashboard/").content.decode()
+
+
+def test_the_demo_seed_runs_once(kadis):
+    from skm import seed
+    from skm.models import Period
+
+    seed.run(io.StringIO())
+    seed.run(io.StringIO())
+    assert Period.objects.count() == 2
+    published = Period.objects.get(published_at__isnull=False)
+    assert published.responses.count() == 60
