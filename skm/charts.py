@@ -44,3 +44,14 @@ def horizontal_bars(
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def profile_blocks(profile: dict, titles: dict) -> list[tuple[str, list, SafeString]]:
+    """Per profile question (sex, age, education, occupation): its title, its rows (label,
+    respondents) and their chart."""
+    blocks = []
+    for key, rows in profile.items():
+        title = str(titles[key])
+        top = max([count for _label, count in rows] + [1])
+        blocks.append((title, rows, horizontal_bars(rows, maximum=top, title=title)))
+    return blocks

@@ -75,7 +75,7 @@ def _context(period: Period) -> dict:
             maximum=4,
             title=_("Mean score (NRR) per element"),
         ),
-        "profile_labels": PROFILE_LABELS,
+        "profile_blocks": charts.profile_blocks(results.profile, PROFILE_LABELS),
         "follow_ups": list(FollowUp.objects.filter(period=period).order_by("element")),
         "conclusion": period.conclusion or default_conclusion(period, results),
     }

@@ -15,6 +15,7 @@ from core.allowance import client_address
 
 from . import charts, reports, selectors, services
 from .forms import (
+    PROFILE_LABELS,
     FollowUpForm,
     PaperResponseForm,
     PeriodForm,
@@ -43,6 +44,7 @@ def _results_context(period: Period) -> dict:
             title=_("Mean score (NRR) per element"),
         ),
         "follow_ups": {f.element: f for f in FollowUp.objects.filter(period=period)},
+        "profile_blocks": charts.profile_blocks(results.profile, PROFILE_LABELS),
     }
 
 
@@ -138,7 +140,11 @@ def office(request):
                 )
                 return redirect("skm:service_edit", pk=service.pk)
             if "add_period" in request.POST and period_form.is_valid():
-                service = get_object_or_404(Service, pk=request.POST.get("service") or 0)
+                service_id = request.POST.get("service", "")
+                service = get_object_or_404(
+                    Service,
+                    pk=int(service_id) if service_id.isdigit() and len(service_id) < 18 else 0,
+                )
                 period = services.period_create(
                     actor=request.user, service=service, request=request, **period_form.cleaned_data
                 )

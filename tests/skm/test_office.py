@@ -234,3 +234,55 @@ def test_the_demo_seed_runs_once(kadis):
     assert Period.objects.count() == 2
     published = Period.objects.get(published_at__isnull=False)
     assert published.responses.count() == 60
+
+
+def test_services_and_periods_are_opened_on_the_office_page(client_for, editor):
+    client = client_for(editor)
+    reply = client.post("/satisfaction/", {"add_service": "1", "name": "Layanan Pengaduan"})
+    assert reply.status_code == 302
+    from skm.models import Period, Service
+
+    service = Service.objects.get(name="Layanan Pengaduan")
+    assert Question.objects.filter(service=service).count() == 9
+    same = client.post("/satisfaction/", {"add_service": "1", "name": "Layanan Pengaduan"})
+    assert "sudah ada" in same.content.decode()
+    base = {"add_period": "1", "service": service.pk, "kind": "quarter", "year": 2026}
+    bad = client.post("/satisfaction/", {**base, "number": 5, "population": 100})
+    assert bad.status_code == 200 and not Period.objects.exists()
+    bad = client.post(
+        "/satisfaction/", {**base, "kind": "semester", "number": 3, "population": 100}
+    )
+    assert "semester 1-2" in bad.content.decode() and not Period.objects.exists()
+    ok = client.post("/satisfaction/", {**base, "number": 4, "population": 1500})
+    assert ok.status_code == 302
+    twice = client.post("/satisfaction/", {**base, "number": 4, "population": 1500})
+    assert twice.status_code == 200 and Period.objects.count() == 1
+    page = client.get("/satisfaction/").content.decode()
+    assert "0 / 306" in page  # 1500 served -> 306 by Krejcie and Morgan
+
+
+@pytest.mark.parametrize("service", ["x", "", "9" * 30, "-1", "1 OR 1=1"])
+def test_a_bad_service_in_the_period_form_is_not_found(client_for, editor, service):
+    reply = client_for(editor).post(
+        "/satisfaction/",
+        {
+            "add_period": "1",
+            "service": service,
+            "kind": "year",
+            "year": 2026,
+            "number": 1,
+            "population": 10,
+        },
+    )
+    assert reply.status_code == 404
+
+
+def test_the_reports_of_an_empty_period_still_open(client_for, editor, period):
+    client = client_for(editor)
+    pdf = client.get(f"/satisfaction/periods/{period.pk}/report.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Belum ada responden" in " ".join(text.split())
+    book = load_workbook(
+        io.BytesIO(client.get(f"/satisfaction/periods/{period.pk}/report.xlsx").content)
+    )
+    assert not [r for r in book["SKM"].iter_rows(values_only=True) if r[0] == "IKM"]
