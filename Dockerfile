@@ -3,6 +3,10 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv \
     PATH=/opt/venv/bin:$PATH VAR_DIR=/var/lib/portal
+# Pango (and a font) for WeasyPrint, which draws the PDF reports.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir uv && useradd --system --create-home --home-dir /var/lib/portal portal
 WORKDIR /app
 COPY pyproject.toml uv.lock ./

@@ -101,6 +101,14 @@ EVENT_LABELS: dict[str, str | Promise] = {
     "survey.votes_reject": _("Held votes rejected"),
     "embed_site.add": _("Website allowed to embed the survey"),
     "embed_site.remove": _("Website no longer allowed to embed the survey"),
+    "skm.service_create": _("SKM service added"),
+    "skm.questions_update": _("SKM questions changed"),
+    "skm.period_create": _("SKM period opened"),
+    "skm.paper_entry": _("Paper SKM questionnaire entered"),
+    "skm.held_accept": _("Held SKM questionnaires accepted"),
+    "skm.follow_up": _("SKM follow-up plan written"),
+    "skm.publish": _("SKM results published"),
+    "office_profile.update": _("Office profile changed"),
 }
 
 SYSTEM = _("System")

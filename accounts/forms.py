@@ -160,3 +160,21 @@ class CredentialForm(forms.Form):
                 field = None
             for message in messages:
                 self.add_error(field, message)
+
+
+class OfficeProfileForm(forms.Form):
+    name = forms.CharField(label=_("Office name"), max_length=200)
+    parent = forms.CharField(
+        label=_("Government"),
+        max_length=200,
+        required=False,
+        help_text=_("The line above the office name, e.g. the regency's government."),
+    )
+    address = forms.CharField(
+        label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    contact = forms.CharField(
+        label=_("Telephone, e-mail and website"), max_length=300, required=False
+    )
+    logo = forms.FileField(label=_("Logo (PNG or JPEG, at most 512 KB)"), required=False)
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)

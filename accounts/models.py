@@ -33,6 +33,37 @@ class Division(models.Model):
         return self.short_name
 
 
+class OfficeProfile(models.Model):
+    """The office as its letters and reports name it: one row, set by the Kepala Dinas.
+
+    The logo is kept in the database (a small PNG or JPEG) so that every report carries it
+    without reaching the file storage.
+    """
+
+    name = models.CharField(_("office name"), max_length=200)
+    parent = models.CharField(
+        _("government"),
+        max_length=200,
+        blank=True,
+        help_text=_("The line above the office name, e.g. the regency's government."),
+    )
+    address = models.TextField(_("address"), max_length=500, blank=True)
+    contact = models.CharField(_("telephone, e-mail and website"), max_length=300, blank=True)
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)
+    logo_type = models.CharField(max_length=20, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("office profile")
+        verbose_name_plural = _("office profile")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="office_profile_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A member of the office's staff. Roles are the groups in ``roles.Role``."""
 

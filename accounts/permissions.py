@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import models
 
-from .models import AuditEvent, Credential, Notification, User
+from .models import AuditEvent, Credential, Notification, OfficeProfile, User
 from .roles import ADMIN_MANAGED_ROLES, Role
 
 
@@ -158,3 +158,18 @@ audit_event_policy = AuditEventPermissionPolicy(AuditEvent)
 user_policy = UserPermissionPolicy(User)
 credential_policy = CredentialPermissionPolicy(Credential)
 notification_policy = NotificationPermissionPolicy(Notification)
+
+
+class OfficeProfilePermissionPolicy(ModelPermissionPolicy):
+    """Every member of staff reads the office profile (it heads the reports); the Kepala Dinas
+    alone changes it (``accounts.change_officeprofile``)."""
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        if action == "view":
+            return bool(user and user.is_active and user.is_authenticated)
+        if action in {"add", "delete"}:
+            return False
+        return super().user_has_permission(user, action)
+
+
+office_profile_policy = OfficeProfilePermissionPolicy(OfficeProfile)

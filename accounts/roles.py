@@ -48,6 +48,20 @@ _SURVEY_MANAGERS = [
     "media_center.add_embedsite",
     "media_center.delete_embedsite",
 ]
+# The community satisfaction survey (SKM): Editors and the Kepala Dinas set up services and
+# periods, enter paper questionnaires and read the draft results; the Kepala Dinas alone
+# publishes them and writes the follow-up plan (``skm.permissions``).
+_SKM_MANAGERS = [
+    "skm.view_service",
+    "skm.add_service",
+    "skm.change_service",
+    "skm.view_period",
+    "skm.add_period",
+    "skm.change_period",
+    "skm.view_response",
+    "skm.add_response",
+    "skm.view_followup",
+]
 # Publishing: every member of staff sees the channels and posts and drafts posts; Editors submit
 # and schedule them for their division's channels (see ``publishing.permissions``).
 _PUBLISHING_STAF = [
@@ -66,6 +80,7 @@ _EDITOR = [
     *_STAF,
     *_LIBRARY_EDITOR,
     *_SURVEY_MANAGERS,
+    *_SKM_MANAGERS,
     "media_center.view_website",
     "publishing.submit_post",
 ]
@@ -91,6 +106,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "media_center.add_website",
         "media_center.change_website",
         "media_center.add_guidelineversion",
+        # The SKM: publishes a period's results with the follow-up plan.
+        "skm.publish_period",
+        "skm.add_followup",
+        "skm.change_followup",
+        # The office's profile (name, address, logo) on letters and reports.
+        "accounts.change_officeprofile",
         # Publishing: approves posts, assigns and configures channels.
         "publishing.approve_post",
         "publishing.approve_channel",

@@ -18,6 +18,7 @@ from .models import (
     CredentialStatus,
     Division,
     Notification,
+    OfficeProfile,
     User,
 )
 from .permissions import audit_event_policy, credential_policy, notification_policy
@@ -195,3 +196,29 @@ def dashboard_cards(user: User) -> list[dict]:
             }
         )
     return cards
+
+
+def office_profile() -> OfficeProfile | None:
+    """The office's profile (one row), or ``None`` before the Kepala Dinas sets it."""
+    return OfficeProfile.objects.filter(pk=1).first()
+
+
+def office_letterhead() -> dict[str, str]:
+    """What a letterhead shows: the office profile, or the office name from the settings."""
+    import base64
+
+    from django.conf import settings
+
+    profile = office_profile()
+    if profile is None:
+        return {"name": settings.PUBLIC_OFFICE_NAME, "parent": "", "address": "", "contact": ""}
+    logo = ""
+    if profile.logo:
+        logo = f"data:{profile.logo_type};base64,{base64.b64encode(bytes(profile.logo)).decode()}"
+    return {
+        "name": profile.name,
+        "parent": profile.parent,
+        "address": profile.address,
+        "contact": profile.contact,
+        "logo": logo,
+    }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("audit/", views.audit_list, name="audit"),
     path("notifications/", views.notifications, name="notifications"),
+    path("office/", views.office_profile, name="office_profile"),
     path("vault/", views.vault, name="vault"),
     path("vault/new/<str:kind>/", views.credential_create, name="credential_create"),
     path("vault/<int:pk>/", views.credential_detail, name="credential_detail"),

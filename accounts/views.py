@@ -23,9 +23,9 @@ from rest_framework.authtoken.models import Token
 
 from . import selectors, services, vault_targets
 from .events import describe
-from .forms import AuditFilterForm, CredentialForm, TokenForm
+from .forms import AuditFilterForm, CredentialForm, OfficeProfileForm, TokenForm
 from .models import SECRET_FIELDS, Credential, CredentialKind
-from .permissions import audit_event_policy, credential_policy
+from .permissions import audit_event_policy, credential_policy, office_profile_policy
 from .vault import VaultKeyError
 
 
@@ -530,3 +530,49 @@ def notifications(request):
         request.GET.get("page")
     )
     return render(request, "accounts/notifications.html", {"page": page, "query": ""})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def office_profile(request):
+    """The office's name, address and logo on letters and reports; the Kepala Dinas sets it."""
+    if not office_profile_policy.user_has_permission(request.user, "change"):
+        raise PermissionDenied
+    current = selectors.office_profile()
+    initial = (
+        {
+            "name": current.name,
+            "parent": current.parent,
+            "address": current.address,
+            "contact": current.contact,
+        }
+        if current
+        else {}
+    )
+    form = OfficeProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["logo"]
+        logo = upload.read(services.LOGO_MAX_BYTES + 1) if upload else None
+        try:
+            services.office_profile_save(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                parent=form.cleaned_data["parent"],
+                address=form.cleaned_data["address"],
+                contact=form.cleaned_data["contact"],
+                logo=logo,
+                remove_logo=form.cleaned_data["remove_logo"],
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("The office profile has been saved."))
+            return redirect("accounts:office_profile")
+    return render(
+        request,
+        "accounts/office_profile.html",
+        {"form": form, "letterhead": selectors.office_letterhead()},
+        status=400 if request.method == "POST" else 200,
+    )

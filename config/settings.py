@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "assets",
     "publishing",
     "media_center",
+    "skm",
     # The admin site opens by role, answers 403 to others, and keeps roles out of reach.
     "config.admin_site.PortalAdminConfig",
     "django.contrib.auth",
@@ -569,6 +570,11 @@ SURVEY_VOTES_PER_ADDRESS_PER_MINUTE = env.int("SURVEY_VOTES_PER_ADDRESS_PER_MINU
 # they count once an Editor or the Kepala Dinas accepts them. Both limits live in the database,
 # so every web process and machine shares them.
 SURVEY_VOTE_ALLOWANCE_PER_ADDRESS = env.int("SURVEY_VOTE_ALLOWANCE_PER_ADDRESS", default=50)
+# The community satisfaction survey (SKM): questionnaires one address may have counted per
+# period and day (an office's or a carrier's shared address sends many honest ones; past it they
+# are kept but held for review), and attempts per minute past which nothing is stored.
+SKM_RESPONSES_PER_ADDRESS_PER_DAY = env.int("SKM_RESPONSES_PER_ADDRESS_PER_DAY", default=30)
+SKM_ATTEMPTS_PER_ADDRESS_PER_MINUTE = env.int("SKM_ATTEMPTS_PER_ADDRESS_PER_MINUTE", default=10)
 # Seconds the public results of a survey are served from the cache.
 SURVEY_RESULTS_CACHE_SECONDS = env.int("SURVEY_RESULTS_CACHE_SECONDS", default=30)
 # Proxies in front of the portal whose X-Forwarded-For entries are trusted (0: use the peer).

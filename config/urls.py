@@ -10,6 +10,7 @@ import assets.api
 import media_center.api
 import publishing.api
 import publishing.sync.api
+import skm.api
 from media_center.public_views import home
 from media_center.views import healthz
 
@@ -19,6 +20,7 @@ api_patterns = [
     *publishing.api.urlpatterns,
     *publishing.sync.api.urlpatterns,
     *media_center.api.urlpatterns,
+    *skm.api.urlpatterns,
 ]
 
 # Django's admin speaks as the portal, not as "Django administration".
@@ -36,6 +38,7 @@ urlpatterns = [
     path("publishing/channels/", include("publishing.channel_urls", namespace="channels")),
     path("publishing/sync/", include("publishing.sync.urls")),
     path("publishing/", include("publishing.urls")),
+    path("", include("skm.urls")),
     path("", include("media_center.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

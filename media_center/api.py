@@ -35,7 +35,10 @@ class ResultsSerializer(serializers.Serializer):
     is_open = serializers.BooleanField()
     total = serializers.IntegerField()
     answers = AnswerShareSerializer(many=True)
-    index = serializers.FloatField(allow_null=True, help_text="IKM on the 25-100 scale")
+    index = serializers.FloatField(
+        allow_null=True,
+        help_text="index of satisfaction with the information service, 25-100 scale",
+    )
     grade = serializers.CharField(allow_null=True, help_text="A, B, C or D")
     grade_label = serializers.CharField(allow_null=True)
 
@@ -52,7 +55,8 @@ class SurveyListView(generics.ListAPIView):
 
 
 class SurveyResultsView(APIView):
-    """Counts, whole-number percentages (sum 100, ``null`` without votes), total, IKM and grade."""
+    """Counts, whole-number percentages (sum 100, ``null`` without votes), total, and the
+    index of satisfaction with the information service with its grade."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []

@@ -80,6 +80,18 @@ NAV_ITEMS = [
         more=True,
     ),
     NavItem(
+        "skm:office",
+        _("SKM"),
+        _policy("skm.permissions.period_policy"),
+        more=True,
+    ),
+    NavItem(
+        "accounts:office_profile",
+        _("Office profile"),
+        _policy("accounts.permissions.office_profile_policy", "change"),
+        more=True,
+    ),
+    NavItem(
         "accounts:audit",
         _("Audit"),
         _policy("accounts.permissions.audit_event_policy"),

@@ -29,7 +29,7 @@ def header() -> list[str]:
         *labels,
         _("Total"),
         *[f"% {label}" for label in labels],
-        _("Satisfaction index (IKM)"),
+        _("Information service satisfaction index"),
         _("Grade"),
     ]
 

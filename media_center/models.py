@@ -23,7 +23,7 @@ class WorkerHeartbeat(models.Model):
 
 
 class Answer(models.TextChoices):
-    """The four answers of the satisfaction survey, best first, with their IKM scores."""
+    """The four answers of the satisfaction survey, best first, with their scores (4 to 1)."""
 
     SANGAT_PUAS = "sangat_puas", _("Very satisfied")
     PUAS = "puas", _("Satisfied")

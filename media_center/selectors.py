@@ -24,7 +24,7 @@ from accounts.roles import Role
 from assets.models import Asset, Rendition
 from publishing.models import Delivery, DeliveryStatus, Post, PostMedia, PostStatus
 
-from . import ikm
+from . import satisfaction
 from .models import (
     Answer,
     EmbedSite,
@@ -190,7 +190,7 @@ class AnswerShare:
 class Results:
     total: int
     answers: list[AnswerShare]
-    index: ikm.Index | None
+    index: satisfaction.Index | None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -199,7 +199,7 @@ class Results:
 
 def results_from_counts(counts: dict[str, int]) -> Results:
     ordered = {answer.value: int(counts.get(answer.value, 0)) for answer in Answer}
-    percents = ikm.largest_remainder_percentages(ordered)
+    percents = satisfaction.largest_remainder_percentages(ordered)
     return Results(
         total=sum(ordered.values()),
         answers=[
@@ -211,7 +211,7 @@ def results_from_counts(counts: dict[str, int]) -> Results:
             )
             for answer in Answer
         ],
-        index=ikm.satisfaction_index(ordered),
+        index=satisfaction.satisfaction_index(ordered),
     )
 
 
@@ -367,7 +367,7 @@ def survey_dashboard_cards(user) -> list[dict]:
     results = survey_results(survey=survey)
     return [
         {
-            "label": _("Satisfaction index (IKM)"),
+            "label": _("Information service satisfaction"),
             "value": (
                 f"{formats.number_format(results.index.short)} · {results.index.grade}"
                 if results.index

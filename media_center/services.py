@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Credential, Division, User
 from accounts.services import audit_record
+from core import allowance
 
 from . import middleware, voting
 from .models import (
@@ -287,30 +288,29 @@ def _vote_insert(vote: Vote) -> bool:
 
 
 def _vote_insert_within_allowance(vote: Vote, *, address_key: str, at: datetime) -> VoteStatus:
-    minute = int(at.timestamp() // 60)
     with transaction.atomic():
         # The tally row is locked until the vote is stored (PostgreSQL: FOR UPDATE; SQLite: the
         # immediate transaction), so two processes never both take the last counted place.
         tally, _created = AddressTally.objects.select_for_update().get_or_create(
             survey_id=vote.survey_id, address_hash=address_key, period=vote.period
         )
-        if tally.minute != minute:
-            tally.minute, tally.minute_attempts = minute, 0
-        tally.minute_attempts += 1
-        if tally.minute_attempts > settings.SURVEY_VOTES_PER_ADDRESS_PER_MINUTE:
+        decision = allowance.allowance_decide(
+            tally,
+            at=at,
+            allowance=settings.SURVEY_VOTE_ALLOWANCE_PER_ADDRESS,
+            per_minute=settings.SURVEY_VOTES_PER_ADDRESS_PER_MINUTE,
+        )
+        if decision is allowance.Decision.RATE_LIMITED:
             tally.save(update_fields=["minute", "minute_attempts"])
             return VoteStatus.RATE_LIMITED
-        counted = tally.counted < settings.SURVEY_VOTE_ALLOWANCE_PER_ADDRESS
+        counted = decision is allowance.Decision.COUNTED
         vote.state = VoteState.COUNTED if counted else VoteState.HELD
         if not _vote_insert(vote):
             status = VoteStatus.ALREADY_VOTED
-        elif counted:
-            tally.counted += 1
-            status = VoteStatus.COUNTED
         else:
-            tally.held += 1
-            status = VoteStatus.HELD
-        tally.save(update_fields=["minute", "minute_attempts", "counted", "held"])
+            allowance.allowance_record(tally, decision)
+            status = VoteStatus.COUNTED if counted else VoteStatus.HELD
+        tally.save(update_fields=allowance.TALLY_FIELDS)
     return status
 
 

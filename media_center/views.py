@@ -24,10 +24,10 @@ from .forms import (
     WebsiteForm,
 )
 from .guidelines import render as render_guidelines
-from .ikm import GRADES
 from .models import ANSWER_SCORES, Answer, EmbedSite, GuidelineVersion, VoteState, Website
 from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
 from .registry import compliance, registry_rows
+from .satisfaction import GRADES
 
 
 @login_required

@@ -13,7 +13,6 @@ database: ``services.vote_cast``).
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from dataclasses import dataclass
 
@@ -21,6 +20,9 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
+
+from core import allowance
+from core.allowance import address_group, client_address  # noqa: F401 (the widget's callers)
 
 TOKEN_SALT = "media_center.survey.widget"  # noqa: S105 - a signing salt, not a secret
 TOKEN_MAX_AGE = 12 * 3600  # a page left open for a working day still votes
@@ -95,40 +97,10 @@ def voter_cookie_set(request: HttpRequest, response: HttpResponse, voter_id: str
     )
 
 
-def client_address(request: HttpRequest) -> str:
-    """The visitor's address: ``REMOTE_ADDR``, or the entry that the trusted proxies added."""
-    hops = settings.TRUSTED_PROXY_COUNT
-    if hops > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def address_group(address: str) -> str:
-    """What the per-address limits count as one address: an IPv4 address, or the /64 network of
-    an IPv6 address (a subscriber is given a whole /64 and may vote from a new address of it
-    every time)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return address
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
 def address_hash(address: str) -> str:
-    """The keyed hash of an address's group (``address_group``): the key of the limits."""
-    return salted_hmac(
-        "media_center.survey.address", address_group(address), algorithm="sha256"
-    ).hexdigest()
+    """The keyed hash of an address's group (``core.allowance.address_group``): the key of the
+    limits."""
+    return allowance.address_hash(address, salt="media_center.survey.address")
 
 
 def client_hash(address: str, user_agent: str) -> str:

@@ -36,6 +36,8 @@ from publishing.services.delivery import post_release
 from publishing.services.posts import post_approve, post_create, post_submit
 from publishing.sync.models import RepostSuggestion, SyncRule
 from publishing.sync.services import partner_account_create, sync_rule_create
+from skm import services as skm_services
+from skm.models import Period as SkmPeriod
 from tests.assets import media
 
 # The secret parts of the credential below: a backup, a page or a log must never show them.
@@ -69,6 +71,8 @@ class PortalData:
     other_delivery: Delivery
     sync_rule: SyncRule
     suggestion: RepostSuggestion
+    skm_period: SkmPeriod  # the open quarter, a draft
+    skm_published: SkmPeriod  # last year's, published
 
 
 def _upload(user, folder, data: bytes, name: str, *, render: bool = False, **extra) -> Asset:
@@ -78,6 +82,35 @@ def _upload(user, folder, data: bytes, name: str, *, render: bool = False, **ext
     if render:
         asset_render(asset_id=asset.pk)
     return Asset.objects.get(pk=asset.pk)
+
+
+def _skm(*, editor: User, kadis: User) -> tuple[SkmPeriod, SkmPeriod]:
+    """An SKM service with the open quarter (one paper questionnaire, a draft) and last year's
+    period, published."""
+    service = skm_services.service_create(actor=editor, name="Layanan Informasi Publik")
+    today = timezone.localdate()
+    current = skm_services.period_create(
+        actor=editor,
+        service=service,
+        kind="quarter",
+        year=today.year,
+        number=(today.month - 1) // 3 + 1,
+        population=500,
+    )
+    answers = {f"u{n}": 3 for n in range(1, 10)} | {
+        "sex": "P",
+        "age_group": "30-39",
+        "education": "s1",
+        "occupation": "asn",
+    }
+    skm_services.response_enter_paper(actor=editor, period=current, answers=answers)
+    last = skm_services.period_create(
+        actor=editor, service=service, kind="year", year=today.year - 1, number=1, population=2000
+    )
+    skm_services.response_enter_paper(actor=editor, period=last, answers=answers)
+    skm_services.period_publish(actor=kadis, period=last, conclusion="Baik.")
+    last.refresh_from_db()
+    return current, last
 
 
 def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: User) -> PortalData:
@@ -157,6 +190,7 @@ def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: 
     for index, answer in enumerate(["sangat_puas", "puas", "puas", "cukup_puas", "tidak_puas"]):
         vote_cast(survey=survey, answer=answer, client=f"client-{index}", voter_id=f"v{index}")
     embed_site = embed_site_add(actor=editor, origin=EMBED_ORIGIN, name="Desa Sukamaju")
+    skm_period, skm_published = _skm(editor=editor, kadis=kadis)
     notification_send(
         recipients=[kadis],
         kind="credential.expiring",
@@ -266,4 +300,6 @@ def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: 
         other_delivery=other_delivery,
         sync_rule=sync_rule,
         suggestion=suggestion,
+        skm_period=skm_period,
+        skm_published=skm_published,
     )

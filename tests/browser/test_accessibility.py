@@ -72,6 +72,14 @@ MAIN_PAGES = [
     MainPage("public post", None, lambda d: _public_post_path(d)),
     MainPage("public survey", None, lambda d: f"/survey/{d.survey.slug}/"),
     MainPage("survey widget", None, lambda d: f"/survey/{d.survey.slug}/embed/"),
+    MainPage("skm questionnaire", None, lambda d: f"/skm/{d.skm_period.service.slug}/"),
+    MainPage("skm published results", None, lambda d: f"/skm/hasil/{d.skm_published.pk}/"),
+    MainPage("skm office", "editor", lambda d: "/satisfaction/"),
+    MainPage("skm period", "kadis", lambda d: f"/satisfaction/periods/{d.skm_period.pk}/"),
+    MainPage(
+        "skm paper entry", "editor", lambda d: f"/satisfaction/periods/{d.skm_period.pk}/paper/"
+    ),
+    MainPage("office profile", "kadis", lambda d: "/accounts/office/"),
 ]
 
 

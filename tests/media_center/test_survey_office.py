@@ -177,11 +177,30 @@ def test_managers_list_the_embedding_sites(request, client_for, who):
 
 
 def test_the_dashboard_shows_the_index_to_managers(client_for, kadis, editor, staf, survey):
-    assert "86,5 · B" in client_for(kadis).get("/dashboard/").content.decode()
-    assert "IKM" not in client_for(staf).get("/dashboard/").content.decode()
+    page = client_for(kadis).get("/dashboard/").content.decode()
+    assert "86,5 · B" in page
+    # One question is satisfaction with the information service, never the IKM of the SKM.
+    assert "Kepuasan layanan informasi" in page
+    assert "Indeks kepuasan (IKM)" not in page and "(IKM)" not in page
+    staf_page = client_for(staf).get("/dashboard/").content.decode()
+    assert "86,5" not in staf_page and "Kepuasan layanan informasi" not in staf_page
 
 
 def test_an_embedding_site_sees_its_origin_in_the_frame_policy(client_for, kadis, survey):
     embed_site_add(actor=kadis, origin="https://kab.example.go.id")
     policy = Client().get(f"/survey/{survey.slug}/embed/")["Content-Security-Policy"]
     assert "https://kab.example.go.id" in policy
+
+
+def test_the_widget_is_never_called_ikm(client_for, kadis, survey):
+    """One question is satisfaction with the information service: its page, exports, API and
+    schema say so, and none calls it IKM (the IKM is the SKM's nine-element index)."""
+    client = client_for(kadis)
+    page = client.get(f"/surveys/{survey.slug}/").content.decode()
+    assert "Indeks kepuasan layanan informasi" in page and "IKM" not in page
+    header = client.get(f"/surveys/{survey.slug}/export.csv").content.decode("utf-8-sig")
+    assert "Indeks kepuasan layanan informasi" in header and "IKM" not in header
+    api = Client().get(f"/api/v1/surveys/{survey.slug}/results/").content.decode()
+    assert "IKM" not in api
+    schema = Client().get("/api/schema/").content.decode()
+    assert "index of satisfaction with the information service" in schema

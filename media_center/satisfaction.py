@@ -1,8 +1,11 @@
-"""The figures of a satisfaction survey: shares that add up to 100 and the public satisfaction index.
+"""The figures of the one-question widget: shares that add up to 100 and its own index of
+satisfaction with the information service.
 
-The index (Indeks Kepuasan Masyarakat, IKM) follows Permenpan RB 14/2017: each answer is scored
-4 (Sangat Puas), 3 (Puas), 2 (Cukup Puas) or 1 (Tidak Puas); the mean score times 25 puts it on
-the 25-100 scale, and the scale gives the service grade A-D.
+One question is not the community satisfaction index (IKM) of PermenPAN-RB 14/2017, which needs
+the nine elements of the SKM (``skm``): the widget's index is labelled as satisfaction with the
+information service and never called IKM. It is computed the same way on its one question: each
+answer is scored 4 (Sangat Puas), 3 (Puas), 2 (Cukup Puas) or 1 (Tidak Puas); the mean score
+times 25 puts it on the 25-100 scale, which gives the grade A-D of the regulation's intervals.
 """
 
 from __future__ import annotations
@@ -63,7 +66,8 @@ class Index:
 
 
 def satisfaction_index(counts: Mapping[str, int]) -> Index | None:
-    """The IKM of the answers in ``counts`` (keys are ``Answer`` values); ``None`` without votes."""
+    """The widget's index of the answers in ``counts`` (keys are ``Answer`` values); ``None``
+    without votes."""
     total = sum(counts.values())
     if total <= 0:
         return None

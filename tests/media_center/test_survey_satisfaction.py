@@ -1,4 +1,5 @@
-"""The figures: shares that add up to 100 and the public satisfaction index (IKM)."""
+"""The widget's figures: shares that add up to 100 and its index of satisfaction with the
+information service (never called IKM: the IKM is the SKM's nine-element index)."""
 
 from decimal import Decimal
 
@@ -6,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from media_center.ikm import largest_remainder_percentages, satisfaction_index
+from media_center.satisfaction import largest_remainder_percentages, satisfaction_index
 
 
 def test_the_seed_figures_give_86_5_grade_b():
