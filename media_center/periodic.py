@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from importlib import import_module
 
-PORTAL_APPS = ("accounts", "assets", "publishing", "publishing.sync", "media_center")
+PORTAL_APPS = ("accounts", "assets", "publishing", "publishing.sync", "insights", "media_center")
 NAME_PREFIX = "portal: "
 
 
