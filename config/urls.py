@@ -36,6 +36,7 @@ urlpatterns = [
     path("publishing/channels/", include("publishing.channel_urls", namespace="channels")),
     path("publishing/sync/", include("publishing.sync.urls")),
     path("publishing/", include("publishing.urls")),
+    path("insights/", include("insights.urls")),
     path("", include("media_center.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

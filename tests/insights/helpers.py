@@ -34,3 +34,31 @@ def published(editor, channel, *, days_old: float = 2, text: str = "Publikasi") 
     post.channels.add(channel)
     return Delivery.objects.create(post=post, channel=channel, status=DeliveryStatus.PUBLISHED,
                                    external_id=remote.external_id, published_at=when)  # fmt: skip
+
+
+def figures_for(channel, editor, *, posts: int = 2, days: int = 10) -> list[Delivery]:
+    """Kept figures as the snapshots leave them: the channel's days and its posts' totals."""
+    from insights.models import ChannelMetricDay, DeliveryMetricDay
+
+    today = timezone.localdate()
+    for back in range(1, days + 1):
+        day = today - timedelta(days=back)
+        for metric, value in (("views", 100 + back), ("reach", 60 + back), ("followers_gained", 2)):
+            ChannelMetricDay.objects.create(channel=channel, metric=metric, day=day, value=value)
+    ChannelMetricDay.objects.create(channel=channel, metric="clicks", day=today - timedelta(days=1),
+                                    reason="Metrik dipensiunkan")  # fmt: skip
+    made = []
+    for number in range(posts):
+        when = timezone.now() - timedelta(days=2 + number, hours=number)
+        post = Post.objects.create(text=f"Publikasi {channel.name} {number}", division=editor.division,
+                                   status=PostStatus.PUBLISHED, author=editor, published_at=when)  # fmt: skip
+        delivery = Delivery.objects.create(post=post, channel=channel, status=DeliveryStatus.PUBLISHED,
+                                           external_id=f"{channel.pk}-{number}", published_at=when)  # fmt: skip
+        for back, views in ((2, 300 * (number + 1)), (1, 500 * (number + 1))):
+            day = today - timedelta(days=back)
+            for metric, value in (("views", views), ("likes", views // 20), ("comments", 3)):
+                DeliveryMetricDay.objects.create(
+                    delivery=delivery, metric=metric, day=day, value=value
+                )
+        made.append(delivery)
+    return made
