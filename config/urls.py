@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 import accounts.api
 import assets.api
+import insights.api
 import media_center.api
 import publishing.api
 import publishing.sync.api
@@ -18,6 +19,7 @@ api_patterns = [
     *assets.api.urlpatterns,
     *publishing.api.urlpatterns,
     *publishing.sync.api.urlpatterns,
+    *insights.api.urlpatterns,
     *media_center.api.urlpatterns,
 ]
 
