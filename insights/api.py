@@ -20,8 +20,8 @@ from .forms import PERIOD_CHOICES
 
 
 class SummaryFilterSerializer(serializers.Serializer):
-    channel = serializers.IntegerField(required=False, min_value=1)
-    division = serializers.IntegerField(required=False, min_value=1)
+    channel = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    division = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     period = serializers.ChoiceField(choices=[key for key, _label in PERIOD_CHOICES],
                                      required=False, default="month")  # fmt: skip
     start = serializers.DateField(required=False)

@@ -65,7 +65,10 @@ def period_from(params, today: date) -> Period:
         except ValueError:
             key = "month"
         else:
-            start, last = min(start, last), max(start, last)
+            earliest = date(2000, 1, 1)
+            start, last = sorted(
+                (min(max(start, earliest), today), min(max(last, earliest), today))
+            )
             start = max(start, last - timedelta(days=730))
             return Period("custom", start, last)
     key = key if key in PERIODS else "month"

@@ -17,7 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from publishing.drivers.base import DriverError
-from publishing.drivers.insights import Reading, fetch_account_insights, fetch_post_insights
+from publishing.drivers.insights import (
+    FOLLOWERS,
+    FOLLOWERS_GAINED,
+    Reading,
+    fetch_account_insights,
+    fetch_post_insights,
+)
 from publishing.models import Channel, Delivery, DeliveryStatus, DriverName
 from publishing.services.usage import polling_allowed
 from publishing.sync.platform import call_channel
@@ -90,7 +96,27 @@ def channel_snapshot(*, channel_id: int, day: date) -> SnapshotResult:
     except DriverError as exc:
         logger.warning("insights of channel %s not read: %s", channel_id, exc)
         return SnapshotResult(error=str(exc))
-    return _store(ChannelMetricDay, {"channel": channel}, readings, day)
+    return _store(ChannelMetricDay, {"channel": channel}, _with_gain(channel, readings, day), day)
+
+
+def _with_gain(channel: Channel, readings: list[Reading], day: date) -> list[Reading]:
+    """Followers gained, from the kept history, where the platform gives only the count (X)."""
+    keys = {r.key for r in readings}
+    count = next((r for r in readings if r.key == FOLLOWERS and r.available), None)
+    if FOLLOWERS_GAINED in keys or count is None:
+        return readings
+    before = (
+        ChannelMetricDay.objects.filter(
+            channel=channel, metric=FOLLOWERS, day=day - timedelta(days=1)
+        )
+        .exclude(value=None)
+        .values_list("value", flat=True)
+        .first()
+    )
+    if before is None:
+        return readings
+    gained = Reading(FOLLOWERS_GAINED, "followers difference", max(0, count.value - before), day)
+    return [*readings, gained]
 
 
 def delivery_snapshot(*, delivery_id: int, day: date) -> SnapshotResult:

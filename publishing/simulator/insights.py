@@ -227,8 +227,9 @@ def account_insights(account: Account, names: list[str], data, since, until) -> 
     days = _days(since, until)
     rows = []
     total_value = str(data.get("metric_type") or "") == "total_value"
+    numbers = {day: account_day(account, day) for day in days}
     for name in names:
-        per_day = [(day, _page_value(name, account_day(account, day))) for day in days]
+        per_day = [(day, _page_value(name, numbers[day])) for day in days]
         if total_value and account.platform == "instagram":
             row = _metric_row(account.external_id, name, "day", [])
             row.pop("values")

@@ -232,3 +232,23 @@ def test_instagram_private_says_plainly_what_it_cannot(simulator):
         get_driver("instagram_private"), credential, _yesterday()
     )
     assert all(r.value is None and "instagrapi" in r.reason for r in readings)
+
+
+def test_the_code_agrees_with_the_documented_names():
+    fb, ig = loader.facts("facebook", "insights"), loader.facts("instagram_graph", "insights")
+    assert list(fetch.FACEBOOK_PAGE) == fb["page_metrics_day"]
+    assert set(fetch.FACEBOOK_POST) <= set(fb["post_metrics_lifetime"])
+    assert list(fetch.INSTAGRAM_ACCOUNT_DAY) == ig["account_metrics_day"]
+    assert set(fetch.INSTAGRAM_ACCOUNT_TOTAL) <= set(ig["account_metrics_total_value"])
+    assert list(fetch.INSTAGRAM_MEDIA) == ig["media_metrics"]
+    assert fetch.INSIGHTS_PERMISSIONS["facebook"][0] in fb["permissions"]
+    assert set(fetch.INSIGHTS_PERMISSIONS["instagram"]) == set(ig["permissions"])
+    # The simulator serves the same names, and refuses the retired ones.
+    assert list(sim_insights.PAGE_METRICS) == fb["page_metrics_day"]
+    assert list(sim_insights.PAGE_POST_METRICS) == fb["post_metrics_lifetime"]
+    assert list(sim_insights.IG_MEDIA_METRICS) == ig["media_metrics"]
+    assert fb["invalid_metric_message"] == sim_insights.PAGE_INVALID
+    for name in fb["retired"]:
+        assert sim_insights.refused_metric([name], sim_insights.PAGE_METRICS, "facebook")
+    for name in ig["retired"]:
+        assert sim_insights.refused_metric([name], sim_insights.IG_MEDIA_METRICS, "instagram")

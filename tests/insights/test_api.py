@@ -27,9 +27,15 @@ def test_the_summary_matches_the_page(api_for, staf, editor, divisions):  # noqa
 def test_bad_parameters_are_refused_plainly(api_for, staf):  # noqa: F811
     client = api_for(staf)
     for params in ({"period": "decade"}, {"channel": "abc"}, {"period": "custom"},
-                   {"start": "2026-02-31"}):  # fmt: skip
+                   {"start": "2026-02-31"}, {"channel": str(2**70)}):  # fmt: skip
         answer = client.get("/api/v1/insights/summary/", params)
         assert answer.status_code == 400, (params, answer.content)
+
+
+def test_extreme_dates_answer(api_for, staf):  # noqa: F811
+    params = {"period": "custom", "start": "0001-01-01", "end": "9999-12-31"}
+    answer = api_for(staf).get("/api/v1/insights/summary/", params)
+    assert answer.status_code == 200 and len(answer.json()["daily_views"]) == 731
 
 
 def test_a_posts_figures_and_who_may_read_them(api_for, staf, editor, divisions):  # noqa: F811

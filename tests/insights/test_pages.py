@@ -69,7 +69,9 @@ def test_bad_filters_answer_plainly(client_for, staf, divisions):
     page = client.get(URL, {"period": "custom", "start": "", "end": ""})
     assert page.status_code == 200 and "Pilih kedua tanggal" in page.content.decode()
     for params in ({"channel": "abc"}, {"period": "x" * 5000}, {"start": "2026-13-40"},
-                   {"period": "custom", "start": "2026-12-01", "end": "2020-01-01"}):  # fmt: skip
+                   {"period": "custom", "start": "2026-12-01", "end": "2020-01-01"},
+                   {"period": "custom", "start": "0001-01-01", "end": "9999-12-31"},
+                   {"channel": str(2**70), "division": "-1"}):  # fmt: skip
         assert client.get(URL, params).status_code == 200
 
 

@@ -124,3 +124,14 @@ def test_due_work_skips_posts_out_of_their_schedule(media_center, editor):
     assert set(channel_ids) == {c.pk for c in media_center.values()}
     assert fresh.pk in delivery_ids and weekly.pk in delivery_ids
     assert skipped.pk not in delivery_ids and ancient.pk not in delivery_ids
+
+
+def test_x_followers_gained_come_from_the_kept_count(media_center):
+    channel = media_center["x"]
+    day = _yesterday()
+    ChannelMetricDay.objects.create(channel=channel, metric="followers", day=day - timedelta(days=1),
+                                    value=10)  # fmt: skip
+    services.channel_snapshot(channel_id=channel.pk, day=day)
+    count = ChannelMetricDay.objects.get(channel=channel, metric="followers", day=day).value
+    gained = ChannelMetricDay.objects.get(channel=channel, metric="followers_gained", day=day)
+    assert gained.value == count - 10 and gained.platform_metric == "followers difference"
