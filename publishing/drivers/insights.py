@@ -79,6 +79,7 @@ X_PRIVATE = {"url_link_clicks": CLICKS}
 
 RETIRED = _("The platform no longer gives this figure (metric retired or not offered for it).")
 NOT_SERVED = _("The platform does not give this figure for this kind of account.")
+FEW_VIEWERS = _("Instagram shows no figures for a post seen by too few people yet.")
 TOO_OLD = _("X gives private figures (clicks) only for posts younger than 30 days.")
 PRIVATE_API = _(
     "Instagram accounts connected by username and password give no insights here "
@@ -109,10 +110,19 @@ def _unavailable(key: str, metric: str, reason: Any, *, day=None, permission="")
     return Reading(key, metric, None, day=day, reason=str(reason), permission=permission)
 
 
+def _too_few_viewers(exc: FacebookRequestError) -> bool:
+    """Instagram's "(#10) Not enough viewers for the media to show insights": code 10, and no
+    permission missing."""
+    return (
+        exc.api_error_code() == 10
+        and "not enough viewers" in (exc.api_error_message() or "").lower()
+    )
+
+
 def _missing_permission(exc: FacebookRequestError, platform: str) -> str | None:
     """The permission a Graph refusal (code 10 or 200-299) is about, else ``None``."""
     code = exc.api_error_code()
-    if code != 10 and not (code is not None and 200 <= code < 300):
+    if _too_few_viewers(exc) or (code != 10 and not (code is not None and 200 <= code < 300)):
         return None
     message = exc.api_error_message() or ""
     for name in INSIGHTS_PERMISSIONS[platform]:
@@ -134,7 +144,7 @@ def _graph_rows(api, credential, node: str, params: dict[str, Any], *, platform:
     try:
         return api.call("GET", (node, "insights"), params=params).json().get("data") or []
     except FacebookRequestError as exc:
-        if _invalid_metric(exc) or _missing_permission(exc, platform):
+        if _invalid_metric(exc) or _missing_permission(exc, platform) or _too_few_viewers(exc):
             raise
         raise graph_error(exc, credential, watch.elapsed, platform=platform, write=False) from None
     except requests.RequestException as exc:
@@ -157,6 +167,8 @@ def graph_insights(
                 "permission": permission
             }
             return [], [_unavailable(k, m, reason, permission=permission) for m, k in names.items()]
+        if _too_few_viewers(exc):
+            return [], [_unavailable(k, m, FEW_VIEWERS) for m, k in names.items()]
     rows, refused = [], []
     for metric, key in names.items():
         try:

@@ -991,6 +991,9 @@ def _post_insights(request, post: Post, data, caller):
         allowed = insights.PAGE_POST_METRICS
     if (message := insights.refused_metric(names, allowed, post.account.platform)) is not None:
         return _error(message, 100)
+    views = insights.post_views(post.external_id, post.created_at)
+    if post.account.platform == "instagram" and views < insights.MIN_VIEWERS:
+        return _error(insights.FEW_VIEWERS, 10)
     return json_answer(insights.post_insights(post, names))
 
 

@@ -69,6 +69,8 @@ IG_ACCOUNT_TOTAL = (
 )
 IG_MEDIA_METRICS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
 PAGE_INVALID = "(#100) The value must be a valid insights metric"
+FEW_VIEWERS = "(#10) Not enough viewers for the media to show insights"
+MIN_VIEWERS = 10
 MAX_WINDOW_DAYS = 90
 X_PRIVATE_DAYS = 30
 

@@ -92,6 +92,10 @@ def test_the_simulator_answers_as_documented(simulator):
         "retired_media_metric": graph("GET", f"/{ig_post.external_id}/insights", token,
                                       metric="impressions,reach"),
     }  # fmt: skip
+    just_now = _post("instagram", "mediacenterbojonegoro", days_old=0)
+    answers["media_not_enough_viewers"] = graph(
+        "GET", f"/{just_now.external_id}/insights", token, metric="views,reach"
+    )
     narrow = sim.graph_token(page_account, scopes="pages_read_engagement,instagram_basic")
     answers["page_insights_without_read_insights"] = graph(
         "GET", f"/{PAGE_ID}/insights", narrow, metric="page_media_view", period="day"
@@ -252,3 +256,13 @@ def test_the_code_agrees_with_the_documented_names():
         assert sim_insights.refused_metric([name], sim_insights.PAGE_METRICS, "facebook")
     for name in ig["retired"]:
         assert sim_insights.refused_metric([name], sim_insights.IG_MEDIA_METRICS, "instagram")
+
+
+def test_a_post_seen_by_too_few_is_not_a_missing_permission(simulator):
+    credential = simulator.credential("instagram", "mediacenterbojonegoro")
+    post = _post("instagram", "mediacenterbojonegoro", days_old=0)
+    readings = fetch.fetch_post_insights(
+        get_driver("instagram_graph"), credential, post.external_id
+    )
+    assert readings and all(r.value is None and not r.permission for r in readings)
+    assert all("terlalu sedikit" in r.reason for r in readings)
