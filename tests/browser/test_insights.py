@@ -7,7 +7,7 @@ import pytest
 
 from publishing.models import AccountGroup, Channel, DriverName
 from tests.browser.test_publishing import sign_in
-from tests.insights.helpers import figures_for
+from tests.insights.builders import figures_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.insights.helpers import figures_for
+from tests.insights.builders import figures_for
 from tests.insights.test_pages import _channel
 from tests.publishing.test_api import api_for  # noqa: F401 - fixture
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from insights.models import DeliveryMetricDay
 from publishing.models import AccountGroup, Channel, DriverName
-from tests.insights.helpers import figures_for
+from tests.insights.builders import figures_for
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from publishing.services.usage import this_month
 from publishing.simulator import insights as sim_insights
 from publishing.simulator import services as sim
 from publishing.simulator.models import Account
-from tests.insights.helpers import channels, published
+from tests.insights.builders import channels, published
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from insights.models import ChannelMetricDay, DeliveryMetricDay
 from insights.tasks import PERIODIC_TASKS, insights_snapshot_due
 from tests.conftest import wait_for
-from tests.insights.helpers import channels, published
+from tests.insights.builders import channels, published
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
