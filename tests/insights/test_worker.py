@@ -47,3 +47,10 @@ def test_the_snapshot_is_declared_for_beat():
     names = {task.task for task in declared_tasks()}
     assert "insights.tasks.insights_snapshot_due" in names
     assert PERIODIC_TASKS[0].schedule.hour == 2
+    from django_celery_beat.models import PeriodicTask as BeatTask
+
+    from media_center.periodic import sync_periodic_tasks
+
+    sync_periodic_tasks()
+    beat = BeatTask.objects.get(task="insights.tasks.insights_snapshot_due")
+    assert beat.enabled and beat.crontab.hour == "2" and beat.crontab.minute == "0"
