@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "accounts",
     "assets",
     "publishing",
+    "insights",
     "media_center",
     "skm",
     # The admin site opens by role, answers 403 to others, and keeps roles out of reach.

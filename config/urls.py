@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 import accounts.api
 import assets.api
+import insights.api
 import media_center.api
 import publishing.api
 import publishing.sync.api
@@ -19,6 +20,7 @@ api_patterns = [
     *assets.api.urlpatterns,
     *publishing.api.urlpatterns,
     *publishing.sync.api.urlpatterns,
+    *insights.api.urlpatterns,
     *media_center.api.urlpatterns,
     *skm.api.urlpatterns,
 ]
@@ -38,6 +40,7 @@ urlpatterns = [
     path("publishing/channels/", include("publishing.channel_urls", namespace="channels")),
     path("publishing/sync/", include("publishing.sync.urls")),
     path("publishing/", include("publishing.urls")),
+    path("insights/", include("insights.urls")),
     path("", include("skm.urls")),
     path("", include("media_center.urls")),
     path("api/v1/", include((api_patterns, "api"))),

@@ -10,7 +10,15 @@ import json
 from dataclasses import dataclass, field
 from importlib import import_module
 
-PORTAL_APPS = ("accounts", "assets", "publishing", "publishing.sync", "skm", "media_center")
+PORTAL_APPS = (
+    "accounts",
+    "assets",
+    "publishing",
+    "publishing.sync",
+    "insights",
+    "skm",
+    "media_center",
+)
 NAME_PREFIX = "portal: "
 
 

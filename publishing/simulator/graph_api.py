@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_protect
 from PIL import Image
 
-from . import services
+from . import insights, services
 from .common import (
     FetchError,
     after_accept,
@@ -239,6 +239,10 @@ def _proof_problem(token: str, data):
 
 def _needed_permissions(owner: Account, method: str, edge: str, data) -> tuple[str, ...]:
     """The permissions Meta's reference lists for this call (tests/contracts/ keeps them)."""
+    if method == "GET" and edge == "insights":
+        if owner.platform == "instagram":
+            return ("instagram_basic", "instagram_manage_insights", "pages_read_engagement")
+        return ("read_insights", "pages_read_engagement")
     if owner.platform == "instagram":
         if method == "POST" and edge in ("media", "media_publish"):
             return ("instagram_basic", "instagram_content_publish", "pages_read_engagement")
@@ -580,8 +584,9 @@ def _post_json(request, post: Post, fields: str) -> dict:
                  "media_url": media_url(request, m)}
                 for i, m in enumerate(post.media.all())
             ]}  # fmt: skip
-        body["like_count"] = 0
-        body["comments_count"] = post.children.filter(kind="comment").count()
+        counts = insights.post_counts(post)
+        body["like_count"] = counts["likes"]
+        body["comments_count"] = counts["comments"]
         return body
     # As the Graph API's story attachments: ``media`` holds ``image`` (a photo, or a video's
     # picture) and, for a video, ``source``, its file; ``url`` is the attachment's page address.
@@ -611,13 +616,14 @@ def _post_json(request, post: Post, fields: str) -> dict:
             body["attachments"] = {"data": attachments}
     if "post_id" in fields and post.kind == "video" and post.parent_id:
         body["post_id"] = post.parent.external_id
-    if "shares" in fields:
-        body["shares"] = {"count": 0}
-    if "reactions" in fields:
-        body["reactions"] = {"data": [], "summary": {"total_count": 0}}
-    if "comments" in fields:
-        count = post.children.filter(kind="comment").count()
-        body["comments"] = {"data": [], "summary": {"total_count": count}}
+    if any(name in fields for name in ("shares", "reactions", "comments")):
+        counts = insights.post_counts(post)
+        if "shares" in fields:
+            body["shares"] = {"count": counts["shares"]}
+        if "reactions" in fields:
+            body["reactions"] = {"data": [], "summary": {"total_count": counts["likes"]}}
+        if "comments" in fields:
+            body["comments"] = {"data": [], "summary": {"total_count": counts["comments"]}}
     return body
 
 
@@ -941,7 +947,59 @@ def _publishing_limit(request, account: Account, data, caller):
                                   "config": {"quota_total": account.quota_total, "quota_duration": 86400}}]})  # fmt: skip
 
 
+# --- insights ----------------------------------------------------------------------------------
+
+
+def _metric_names(data) -> list[str]:
+    return [name.strip() for name in str(data.get("metric") or "").split(",") if name.strip()]
+
+
+def _no_metric():
+    return _error("Invalid query", 3001, subcode=1504028, is_transient=False,
+                  error_user_title="No Metric Specified",
+                  error_user_msg="No metric was specified to be fetched. Please specify one or "
+                                 "more metrics to be fetched and try again.")  # fmt: skip
+
+
+def _account_insights(request, account: Account, data, caller):
+    """``GET /{page-id}/insights`` and ``GET /{ig-user-id}/insights``: one unknown or retired
+    name fails the whole request; at most 90 days between ``since`` and ``until``."""
+    names = _metric_names(data)
+    if not names:
+        return _no_metric()
+    if account.platform == "instagram":
+        allowed = insights.IG_ACCOUNT_DAY + insights.IG_ACCOUNT_TOTAL
+    else:
+        allowed = insights.PAGE_METRICS
+    if (message := insights.refused_metric(names, allowed, account.platform)) is not None:
+        return _error(message, 100)
+    since, until = _epoch(data.get("since")), _epoch(data.get("until"))
+    if since and until and (until - since) > timedelta(days=insights.MAX_WINDOW_DAYS):
+        return _error("(#100) There cannot be more than 90 days (7776000 s) between since and "
+                      "until", 100)  # fmt: skip
+    return json_answer(insights.account_insights(account, names, data, since, until))
+
+
+def _post_insights(request, post: Post, data, caller):
+    """``GET /{post-id}/insights`` and ``GET /{ig-media-id}/insights``: lifetime values."""
+    names = _metric_names(data)
+    if not names:
+        return _no_metric()
+    if post.account.platform == "instagram":
+        allowed = insights.IG_MEDIA_METRICS
+    else:
+        allowed = insights.PAGE_POST_METRICS
+    if (message := insights.refused_metric(names, allowed, post.account.platform)) is not None:
+        return _error(message, 100)
+    views = insights.post_views(post.external_id, post.created_at)
+    if post.account.platform == "instagram" and views < insights.MIN_VIEWERS:
+        return _error(insights.FEW_VIEWERS, 10)
+    return json_answer(insights.post_insights(post, names))
+
+
 _HANDLERS = {
+    ("Account", "GET", "insights"): _account_insights,
+    ("Post", "GET", "insights"): _post_insights,
     ("Account", "GET", ""): _account_node,
     ("Account", "GET", "accounts"): _accounts_edge,
     ("Account", "GET", "permissions"): _permissions_edge,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from publishing.drivers.x import weighted_length
 
-from . import services
+from . import insights, services
 from .common import (
     after_accept,
     endpoint,
@@ -156,14 +156,24 @@ def _tweet_json(request, post: Post, fields: set[str]) -> dict:
     if keys and "attachments" in fields:
         data["attachments"] = {"media_keys": keys}
     if "public_metrics" in fields:
-        data["public_metrics"] = {
-            "retweet_count": 0,
-            "reply_count": post.children.count(),
-            "like_count": 0,
-            "quote_count": 0,
-            "impression_count": 0,
-        }
+        data["public_metrics"] = insights.x_public_metrics(post)
+    if insights.x_private_allowed(post):
+        if "non_public_metrics" in fields:
+            data["non_public_metrics"] = insights.x_private_metrics(post)
+        if "organic_metrics" in fields:
+            organic = dict(insights.x_private_metrics(post))
+            public = insights.x_public_metrics(post)
+            organic.update({k: public[k] for k in ("like_count", "reply_count", "retweet_count")})
+            data["organic_metrics"] = organic
     return data
+
+
+def _refused_fields(post: Post, fields: set[str]) -> list[dict]:
+    """Private metrics of a post older than 30 days: X answers the rest, with these errors."""
+    if insights.x_private_allowed(post):
+        return []
+    private = ("non_public_metrics", "organic_metrics", "promoted_metrics")
+    return [insights.x_field_refused(post, name) for name in private if name in fields]
 
 
 def _media_json(request, media, asked: set[str] | None = None) -> dict:
@@ -262,14 +272,18 @@ def tweet(request, account: Account, tweet_id: str):
                          "https://api.twitter.com/2/problems/resource-not-found"}]}
         )  # fmt: skip
     fields = set(request.GET.get("tweet.fields", "").split(","))
-    return json_answer({"data": _tweet_json(request, post, fields | {"created_at"})})
+    body = {"data": _tweet_json(request, post, fields | {"created_at"})}
+    if refused := _refused_fields(post, fields):
+        body["errors"] = refused
+    return json_answer(body)
 
 
 @authenticated("read")
 def me(request, account: Account):
-    return json_answer(
-        {"data": {"id": account.external_id, "name": account.name, "username": account.handle}}
-    )
+    data = {"id": account.external_id, "name": account.name, "username": account.handle}
+    if "public_metrics" in request.GET.get("user.fields", "").split(","):
+        data["public_metrics"] = insights.x_user_metrics(account)
+    return json_answer({"data": data})
 
 
 @authenticated("read")

@@ -120,6 +120,7 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "publishing:post_delete": lambda d: {"pk": _post(d).pk},
     "publishing:delivery_retry": lambda d: {"pk": 999_999},
     "api:post-detail": lambda d: {"pk": _post(d).pk},
+    "api:insights-post": lambda d: {"pk": _post(d).pk},
     "api:post-submit": lambda d: {"pk": _post(d).pk},
     "api:post-approve": lambda d: {"pk": _post(d).pk},
     "api:post-reject": lambda d: {"pk": _post(d).pk},

@@ -1,0 +1,234 @@
+"""Reading the kept figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db.models import Prefetch, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from publishing.models import Channel, Delivery, DeliveryStatus, Post, PostMedia
+from publishing.permissions import post_policy
+
+from .models import ChannelMetricDay, DeliveryMetricDay
+
+
+def active_channel_ids() -> list[int]:
+    return list(
+        Channel.objects.filter(is_active=True, credential__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def published_deliveries_since(first: date) -> list[tuple[int, datetime]]:
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    return list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.PUBLISHED, published_at__gte=start, channel__is_active=True
+        )
+        .exclude(external_id="")
+        .order_by("pk")
+        .values_list("pk", "published_at")
+    )
+
+
+# --- the pages ----------------------------------------------------------------------------------
+
+PERIODS = {"week": 7, "month": 30, "quarter": 91, "year": 365}
+ENGAGEMENT_PARTS = ("likes", "comments", "shares", "saves")
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    start: date
+    end: date  # included
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+def period_from(params, today: date) -> Period:
+    """``period`` (week, month, quarter, year: the days up to yesterday) or ``custom`` with
+    ``start`` and ``end`` (YYYY-MM-DD, at most two years, swapped if reversed)."""
+    key = params.get("period") or "month"
+    end = today - timedelta(days=1)
+    if key == "custom":
+        try:
+            start = date.fromisoformat(params.get("start") or "")
+            last = date.fromisoformat(params.get("end") or "")
+        except ValueError:
+            key = "month"
+        else:
+            earliest = date(2000, 1, 1)
+            start, last = sorted(
+                (min(max(start, earliest), today), min(max(last, earliest), today))
+            )
+            start = max(start, last - timedelta(days=730))
+            return Period("custom", start, last)
+    key = key if key in PERIODS else "month"
+    return Period(key, end - timedelta(days=PERIODS[key] - 1), end)
+
+
+@dataclass
+class PostFigures:
+    delivery_id: int
+    post_id: int
+    channel_id: int
+    published_at: datetime
+    values: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def engagement(self) -> int:
+        if self.values.get("engagement") is not None:
+            return int(self.values["engagement"] or 0)
+        return sum(int(self.values.get(name) or 0) for name in ENGAGEMENT_PARTS)
+
+    @property
+    def views(self) -> int:
+        return int(self.values.get("views") or self.values.get("reach") or 0)
+
+
+@dataclass
+class Overview:
+    period: Period
+    channels: list
+    totals: dict[str, int]
+    daily_views: list[tuple[date, int]]
+    posts: list[PostFigures]
+    best: list
+    worst: list
+    heat: list[list[float | None]]
+    unavailable: list[tuple[str, str]]
+
+    @property
+    def engagement(self) -> int:
+        return sum(p.engagement for p in self.posts)
+
+    @property
+    def post_views(self) -> int:
+        return sum(p.views for p in self.posts)
+
+    @property
+    def engagement_rate(self) -> float | None:
+        return 100 * self.engagement / self.post_views if self.post_views else None
+
+
+def latest_post_figures(deliveries) -> dict[int, PostFigures]:
+    """Each delivery's latest kept value of each figure (one query)."""
+    rows = (
+        DeliveryMetricDay.objects.filter(delivery__in=deliveries)
+        .order_by("delivery_id", "metric", "day")
+        .values_list(
+            "delivery_id", "delivery__post_id", "delivery__channel_id",
+            "delivery__published_at", "metric", "value",
+        )
+    )  # fmt: skip
+    found: dict[int, PostFigures] = {}
+    for delivery_id, post_id, channel_id, published_at, metric, value in rows:
+        figures = found.setdefault(
+            delivery_id, PostFigures(delivery_id, post_id, channel_id, published_at)
+        )
+        figures.values[metric] = value  # the latest day wins (ordered by day)
+    return found
+
+
+def _heat(posts: list[PostFigures]) -> list[list[float | None]]:
+    """Engagement rate (%) by weekday (Monday first) and hour, WIB, of the posts' publishing."""
+    sums = [[[0, 0] for _h in range(24)] for _d in range(7)]
+    for post in posts:
+        local = timezone.localtime(post.published_at)
+        cell = sums[local.weekday()][local.hour]
+        cell[0] += post.engagement
+        cell[1] += post.views
+    return [[100 * e / v if v else None for e, v in row] for row in sums]
+
+
+def overview(*, channel_id: int | None, division_id: int | None, period: Period) -> Overview:
+    """The insights page's figures: a fixed number of queries whatever the number of channels."""
+    channels = Channel.objects.filter(is_active=True).select_related("responsible_division")
+    if channel_id:
+        channels = channels.filter(pk=channel_id)
+    if division_id:
+        channels = channels.filter(responsible_division_id=division_id)
+    channels = list(channels.order_by("platform", "name"))
+    ids = [c.pk for c in channels]
+    days = ChannelMetricDay.objects.filter(
+        channel_id__in=ids, day__gte=period.start, day__lte=period.end
+    )
+    totals = {
+        row["metric"]: int(row["total"] or 0)
+        for row in days.exclude(metric="followers").values("metric").annotate(total=Sum("value"))
+    }
+    per_day = dict(days.filter(metric="views").values_list("day").annotate(total=Sum("value")))
+    daily = [(day, int(per_day.get(day) or 0)) for day in period.days]
+    unavailable = sorted(set(days.filter(value__isnull=True).values_list("metric", "reason")))
+    start = timezone.make_aware(datetime.combine(period.start, time.min))
+    end = timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min))
+    deliveries = Delivery.objects.filter(
+        channel_id__in=ids,
+        status=DeliveryStatus.PUBLISHED,
+        published_at__gte=start,
+        published_at__lt=end,
+    )
+    if division_id:
+        deliveries = deliveries.filter(post__division_id=division_id)
+    figures = latest_post_figures(deliveries)
+    posts = sorted(figures.values(), key=lambda p: (-p.engagement, p.delivery_id))
+    totals["posts"] = deliveries.count()
+    ranked = [p for p in posts if p.views]
+    chosen = {p.post_id for p in ranked[:5] + ranked[-5:]}
+    post_rows = {
+        post.pk: post
+        for post in Post.objects.filter(pk__in=chosen).prefetch_related(
+            Prefetch("media", queryset=PostMedia.objects.select_related("asset"))
+        )
+    }
+    by_channel = {c.pk: c for c in channels}
+    best = [(p, post_rows[p.post_id], by_channel[p.channel_id]) for p in ranked[:5]]
+    worst = [(p, post_rows[p.post_id], by_channel[p.channel_id]) for p in reversed(ranked[-5:])]
+    return Overview(period, channels, totals, daily, posts, best, worst if len(ranked) > 5 else [],
+                    _heat(posts), unavailable)  # fmt: skip
+
+
+def post_figures(post) -> list[dict]:
+    """For a post page: each delivery's latest figures and its views over time (two queries)."""
+    rows = list(
+        DeliveryMetricDay.objects.filter(delivery__post=post)
+        .order_by("delivery_id", "day")
+        .values_list("delivery_id", "metric", "day", "value", "reason", "permission")
+    )
+    found: dict[int, dict] = {}
+    for delivery_id, metric, day, value, reason, permission in rows:
+        entry = found.setdefault(delivery_id, {"latest": {}, "series": []})
+        entry["latest"][metric] = {"value": value, "reason": reason, "permission": permission}
+        if metric == "views" and value is not None:
+            entry["series"].append((day, value))
+    return [
+        {"delivery": d, **found[d.pk]}
+        for d in post.deliveries.select_related("channel").order_by("pk")
+        if d.pk in found
+    ]
+
+
+def dashboard_cards(user) -> list[dict]:
+    """The dashboard's figures of the last 30 days, each linking to the insights page."""
+    if not post_policy.user_has_permission(user, "view"):
+        return []
+    period = period_from({}, timezone.localdate())
+    values = dict(
+        ChannelMetricDay.objects.filter(day__gte=period.start, day__lte=period.end,
+                                        metric__in=("views", "followers_gained"))
+        .values_list("metric").annotate(total=Sum("value"))
+    )  # fmt: skip
+    return [
+        {"label": _("Views in the last 30 days"), "value": intcomma(values.get("views") or 0),
+         "url_name": "insights:overview"},
+        {"label": _("Followers gained in the last 30 days"),
+         "value": intcomma(values.get("followers_gained") or 0), "url_name": "insights:overview"},
+    ]  # fmt: skip

@@ -1,0 +1,56 @@
+"""The daily snapshot: thin tasks taking ids and a day only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from celery import shared_task
+
+from . import services
+
+
+@dataclass(frozen=True)
+class _Daily:
+    hour: int
+    minute: int = 0
+
+
+@dataclass(frozen=True)
+class _Periodic:
+    """A periodic task as the portal's beat schedule reads it (name, task, schedule, kwargs)."""
+
+    name: str
+    task: str
+    schedule: _Daily
+    kwargs: dict = field(default_factory=dict)
+
+
+# After midnight WIB, when the platforms have closed the previous day.
+PERIODIC_TASKS = [
+    _Periodic("insights daily snapshot", "insights.tasks.insights_snapshot_due", _Daily(hour=2))
+]
+
+
+@shared_task
+def insights_snapshot_due() -> dict:
+    today = services.snapshot_day()
+    channels, deliveries = services.due_work(today)
+    yesterday = (today - timedelta(days=1)).isoformat()
+    for channel_id in channels:
+        insights_snapshot_channel.delay(channel_id, yesterday)
+    for delivery_id in deliveries:
+        insights_snapshot_delivery.delay(delivery_id, today.isoformat())
+    return {"channels": len(channels), "deliveries": len(deliveries)}
+
+
+@shared_task
+def insights_snapshot_channel(channel_id: int, day: str) -> dict:
+    result = services.channel_snapshot(channel_id=channel_id, day=date.fromisoformat(day))
+    return result.__dict__
+
+
+@shared_task
+def insights_snapshot_delivery(delivery_id: int, day: str) -> dict:
+    result = services.delivery_snapshot(delivery_id=delivery_id, day=date.fromisoformat(day))
+    return result.__dict__
