@@ -195,9 +195,38 @@ def _number(value: Any) -> int | None:
     return int(value)
 
 
-def _window(day: date) -> dict[str, int]:
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return {"since": int(start.timestamp()), "until": int((start + timedelta(days=1)).timestamp())}
+# A platform day closes hours after the office's (Graph's days end at midnight Pacific time) and
+# its figures come late: each daily read asks the last few days again, and a day not served yet
+# is filled in by a later read instead of being lost.
+LOOKBACK_DAYS = 3
+
+
+def _window(day: date, days: int = 1) -> dict[str, int]:
+    start = datetime.combine(day - timedelta(days=days - 1), time.min, tzinfo=UTC)
+    until = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    return {"since": int(start.timestamp()), "until": int(until.timestamp())}
+
+
+def _value_day(value: dict) -> date | None:
+    """The day a daily value counts: the day that ends at its ``end_time``."""
+    try:
+        end = datetime.strptime(str(value.get("end_time")), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None
+    return (end.astimezone(UTC) - timedelta(days=1)).date()
+
+
+def _from_days(rows: list[dict], names: dict[str, str], day: date) -> list[Reading]:
+    """One reading per metric and served day of the window that ends with ``day``."""
+    first = day - timedelta(days=LOOKBACK_DAYS - 1)
+    readings = []
+    for row in rows:
+        key = names.get(row.get("name", ""))
+        for value in row.get("values") or [] if key else []:
+            served = _value_day(value)
+            if served is not None and first <= served <= day:
+                readings.append(Reading(key, row["name"], _number(value.get("value")), day=served))
+    return readings
 
 
 def _from_rows(rows: list[dict], names: dict[str, str], *, day=None, total=False) -> list[Reading]:
@@ -219,10 +248,10 @@ def _absent(readings: list[Reading], names: dict[str, str], *, day=None) -> list
 
 
 def facebook_account(credential, day: date) -> list[Reading]:
-    params = {"period": "day", **_window(day)}
+    params = {"period": "day", **_window(day, LOOKBACK_DAYS)}
     rows, refused = graph_insights(credential, credential["page_id"], FACEBOOK_PAGE, params,
                                    platform="facebook")  # fmt: skip
-    readings = _from_rows(rows, FACEBOOK_PAGE, day=day)
+    readings = _from_days(rows, FACEBOOK_PAGE, day)
     refused = [Reading(r.key, r.metric, None, day, r.reason, r.permission) for r in refused]
     return readings + refused + _absent(readings + refused, FACEBOOK_PAGE, day=day)
 
@@ -245,9 +274,10 @@ def facebook_post(driver, credential, external_id: str) -> list[Reading]:
 
 def instagram_account(credential, day: date) -> list[Reading]:
     node, window = credential["ig_user_id"], _window(day)
-    rows, refused = graph_insights(credential, node, INSTAGRAM_ACCOUNT_DAY,
-                                   {"period": "day", **window}, platform="instagram")  # fmt: skip
-    readings = _from_rows(rows, INSTAGRAM_ACCOUNT_DAY, day=day)
+    params = {"period": "day", **_window(day, LOOKBACK_DAYS)}
+    rows, refused = graph_insights(credential, node, INSTAGRAM_ACCOUNT_DAY, params,
+                                   platform="instagram")  # fmt: skip
+    readings = _from_days(rows, INSTAGRAM_ACCOUNT_DAY, day)
     if any(r.permission for r in refused):  # the same permission refuses the second call
         permission = next(r for r in refused if r.permission)
         refused += [_unavailable(k, m, permission.reason, permission=permission.permission)

@@ -135,3 +135,17 @@ def test_x_followers_gained_come_from_the_kept_count(media_center):
     count = ChannelMetricDay.objects.get(channel=channel, metric="followers", day=day).value
     gained = ChannelMetricDay.objects.get(channel=channel, metric="followers_gained", day=day)
     assert gained.value == count - 10 and gained.platform_metric == "followers difference"
+
+
+def test_a_day_graph_has_not_closed_yet_is_left_for_a_later_read(media_center):
+    """At 01.00 WIB yesterday (WIB) is still today in UTC, and Graph serves a day only once it has
+    ended: the read keeps the days served before it and stores nothing false for the open day."""
+    from datetime import UTC
+
+    channel = media_center["facebook"]
+    open_day = timezone.now().astimezone(UTC).date()
+    result = services.channel_snapshot(channel_id=channel.pk, day=open_day)
+    assert not result.error and result.stored, result
+    kept = set(ChannelMetricDay.objects.filter(channel=channel).values_list("day", flat=True))
+    assert kept == {open_day - timedelta(days=1), open_day - timedelta(days=2)}
+    assert not ChannelMetricDay.objects.filter(channel=channel, value=None).exists()
