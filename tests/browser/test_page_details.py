@@ -99,13 +99,22 @@ def test_checkboxes_sit_before_their_labels(browser, live_server, portal):  # no
         page.goto("/publishing/compose/")
         boxes = page.locator(".channel-choice input[type=checkbox]")
         assert boxes.count() >= 2
+        # Both boxes of a choice are measured in one go, so that a scroll or a late script
+        # between two measurements cannot move one and not the other.
+        rects = page.evaluate(
+            """() => [...document.querySelectorAll('.channel-choice')].map((choice) => {
+                const box = choice.querySelector('input[type=checkbox]').getBoundingClientRect();
+                const text = choice.querySelector('.channel-choice-text').getBoundingClientRect();
+                return {box: {x: box.x, y: box.y, width: box.width}, text: {x: text.x, y: text.y}};
+            })"""
+        )
+        assert len(rects) == boxes.count()
         lefts, problems = set(), []
-        for index in range(boxes.count()):
-            box = boxes.nth(index).bounding_box()
-            text = page.locator(".channel-choice-text").nth(index).bounding_box()
+        for index, rect in enumerate(rects):
+            box, text = rect["box"], rect["text"]
             lefts.add(round(box["x"]))
             if not (text["x"] > box["x"] + box["width"] - 1 and abs(text["y"] - box["y"]) < 12):
-                problems.append(index)
+                problems.append((index, rect))
         assert len(lefts) == 1 and not problems, (lefts, problems)
         page.goto("/library/folders/new/")
         restricted = page.get_by_label("Terbatas").bounding_box()

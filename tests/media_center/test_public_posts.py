@@ -140,7 +140,7 @@ def test_the_post_page_has_photo_text_date_links_and_survey(news, survey):
     assert response.status_code == 200
     page = response.content.decode()
     assert "<h1>Bupati meninjau lokasi banjir di Kecamatan Kanor</h1>" in page
-    assert "3 Nov. 2026 9.30 WIB" in page
+    assert "3 Nov. 2026 09.30 WIB" in page
     assert re.search(
         rf'<img src="/berita/{news.pk}/foto/\d+/preview\.jpg" alt="Bupati di tanggul"', page
     )
