@@ -90,7 +90,7 @@ def _row(credential: Credential, period: timedelta, now: datetime) -> Credential
         credential=credential,
         state=credential.state(now),
         rotation_due=credential.rotation_due(period, now),
-        unlocks=credential.targets(),
+        unlocks=vault_targets.credential_targets(credential),
     )
 
 

@@ -732,7 +732,7 @@ def credential_create(
                 credential.replaces = previous
                 credential.save(update_fields=["replaces"])
                 details["replaces"] = previous.pk
-                if previous.is_active and not previous.targets():
+                if previous.is_active and not vault_targets.credential_targets(previous):
                     _revoke(previous, actor=actor, reason="replaced", request=request)
         audit_record(
             actor=actor,
@@ -1209,7 +1209,7 @@ def _problems(credential: Credential, now: datetime) -> list[tuple[str, dict, st
                     credential.expires_at.isoformat(),
                 )
             )
-    for target, obj in credential.targets():
+    for target, obj in vault_targets.credential_targets(credential):
         if target.checker is None:
             continue
         try:

@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Division, User
 from accounts.services import audit_record
+from core.enqueue import enqueue_on_commit
 
 from . import renditions as rendering
 from .bodyreader import BodySource
@@ -605,9 +606,7 @@ def _existing_duplicate(sha256: str) -> Asset | None:
 
 
 def _render_after_commit(asset_id: int) -> None:
-    from .tasks import render_asset
-
-    transaction.on_commit(lambda: render_asset.delay(asset_id))
+    enqueue_on_commit("assets.tasks.render_asset", asset_id)
 
 
 def asset_create_from_path(

@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.seed import demo_logins, demo_password
 from config.redaction import RedactingStream, redact
-from media_center.periodic import sync_periodic_tasks
+from core.periodic import sync_periodic_tasks
 
 HOST = "127.0.0.1"
 LOGGED_TO_FILE = {"worker", "beat"}
