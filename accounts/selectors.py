@@ -16,7 +16,6 @@ from .models import (
     Credential,
     CredentialState,
     CredentialStatus,
-    Division,
     Notification,
     OfficeProfile,
     User,
@@ -50,10 +49,6 @@ def audit_event_list(
 
 def audit_actions() -> list[str]:
     return list(AuditEvent.objects.order_by().values_list("action", flat=True).distinct())
-
-
-def division_list() -> QuerySet[Division]:
-    return Division.objects.all()
 
 
 # --- the vault ----------------------------------------------------------------------------------
