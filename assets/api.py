@@ -170,7 +170,7 @@ class FolderSerializer(strict.ModelSerializer):
 def _theme(value: str | None) -> Theme | None:
     if not value:
         return None
-    theme = services._theme_from(str(value))
+    theme = services.theme_from(str(value))
     if theme is None:
         raise ValidationError({"theme": [_("There is no theme %(name)s.") % {"name": value}]})
     return theme
