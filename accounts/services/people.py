@@ -126,6 +126,12 @@ def user_role_change_refusal(
     )
 
 
+def _roles_text(roles: Iterable[Role], superuser: bool) -> str:
+    """Roles as the notification names them: "editor, staf + superuser", or a dash for none."""
+    text = ", ".join(sorted(r.value for r in roles)) or "—"
+    return text + " + superuser" if superuser else text
+
+
 def user_roles_set(
     *,
     actor: User | None,
@@ -180,20 +186,14 @@ def user_roles_set(
         event = audit_record(
             actor=actor, action="user.role_change", target=user, request=request, details=details
         )
-        after_text = ", ".join(names(wanted)) or "—"
-        if is_superuser:
-            after_text += " + superuser"
-        before_text = ", ".join(names(before)) or "—"
-        if superuser_before:
-            before_text += " + superuser"
         notification_send(
             recipients={user, *_kepala_dinas()},
             kind="user.role_change",
             key=f"user.role_change:{user.pk}:{event.pk}",
             params={
                 "person": str(user),
-                "before": before_text,
-                "after": after_text,
+                "before": _roles_text(before, superuser_before),
+                "after": _roles_text(wanted, bool(is_superuser)),
                 "actor": str(actor) if actor else operator[:100],
                 "date": event.created_at.isoformat(),
             },

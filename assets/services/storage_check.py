@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,36 +55,54 @@ def storage_check_run(*, grace: timezone.timedelta = ORPHAN_GRACE) -> StorageChe
         .prefetch_related("renditions")
     )
     for asset in assets.iterator(chunk_size=200):
+        checked, bytes_read = _check_asset(asset, storage, listed, problems)
+        files += checked
+        read += bytes_read
 
-        def problem(kind: str, name: str, asset: Asset = asset) -> None:
-            problems.append(
-                {"asset": asset.pk, "title": asset.title, "problem": kind, "name": name}
-            )
+    check.finished_at = timezone.now()
+    check.files_checked = files
+    check.bytes_checked = read
+    check.problems = problems
+    check.orphans_removed = orphans
+    _record_check(check)
+    return check
 
-        files += 1
-        if not integrity.exists(storage, asset.file.name, listed):
+
+def _check_asset(
+    asset: Asset, storage: Storage, listed: dict, problems: list[dict]
+) -> tuple[int, int]:
+    """Check one asset's original and renditions; add what is wrong to ``problems``.
+
+    Returns how many files were looked at and how many bytes were read."""
+    from .. import integrity
+
+    def problem(kind: str, name: str) -> None:
+        problems.append({"asset": asset.pk, "title": asset.title, "problem": kind, "name": name})
+
+    files, read = 1, 0
+    if not integrity.exists(storage, asset.file.name, listed):
+        problem(StorageCheck.Problem.MISSING, asset.file.name)
+    else:
+        try:
+            digest, size = integrity.storage_sha256(storage, asset.file.name)
+        except Exception:
+            logger.exception("storage check: cannot read %s", asset.file.name)
             problem(StorageCheck.Problem.MISSING, asset.file.name)
         else:
-            try:
-                digest, size = integrity.storage_sha256(storage, asset.file.name)
-            except Exception:
-                logger.exception("storage check: cannot read %s", asset.file.name)
-                problem(StorageCheck.Problem.MISSING, asset.file.name)
-            else:
-                read += size
-                if digest != asset.sha256:
-                    problem(StorageCheck.Problem.ALTERED, asset.file.name)
-        for rendition in asset.renditions.all():
-            files += 1
-            if not integrity.exists(storage, rendition.file.name, listed):
-                problem(StorageCheck.Problem.RENDITION_MISSING, rendition.file.name)
+            read += size
+            if digest != asset.sha256:
+                problem(StorageCheck.Problem.ALTERED, asset.file.name)
+    for rendition in asset.renditions.all():
+        files += 1
+        if not integrity.exists(storage, rendition.file.name, listed):
+            problem(StorageCheck.Problem.RENDITION_MISSING, rendition.file.name)
+    return files, read
 
+
+def _record_check(check: StorageCheck) -> None:
+    """Save the finished check with its audit events, keep the last checks only, and log."""
+    orphans, problems = check.orphans_removed, check.problems
     with transaction.atomic():
-        check.finished_at = timezone.now()
-        check.files_checked = files
-        check.bytes_checked = read
-        check.problems = problems
-        check.orphans_removed = orphans
         check.save()
         if orphans:
             audit_record(
@@ -106,4 +124,3 @@ def storage_check_run(*, grace: timezone.timedelta = ORPHAN_GRACE) -> StorageChe
         logger.warning("storage check removed %d orphan files: %s", len(orphans), orphans[:20])
     if problems:
         logger.error("storage check found %d problems: %s", len(problems), problems[:20])
-    return check

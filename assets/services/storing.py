@@ -187,6 +187,13 @@ def asset_create_from_path(
     finally:
         if os.path.exists(path):
             os.unlink(path)
+    _save_stored_asset(asset, tag_names)
+    return asset
+
+
+def _save_stored_asset(asset: Asset, tag_names: list[str]) -> None:
+    """Save the row of an asset whose original is already in storage, and ask for its renditions
+    after commit. On failure the stored file goes too: no row would point at it."""
     try:
         with transaction.atomic():
             asset.save()
@@ -195,7 +202,7 @@ def asset_create_from_path(
     except IntegrityError:
         # Someone stored the same bytes a moment ago: keep theirs, drop ours.
         asset.file.storage.delete(asset.file.name)
-        existing = _existing_duplicate(sha256)
+        existing = _existing_duplicate(asset.sha256)
         if existing is None:
             raise
         raise DuplicateAsset(existing) from None
@@ -204,7 +211,6 @@ def asset_create_from_path(
         # goes too. (A process killed right here leaves it to ``storage_check_run``.)
         _delete_files([asset.file.name])
         raise
-    return asset
 
 
 def _store_original(asset: Asset, stored_name: str, content: File) -> None:
