@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from config import params
-from media_center.widgets import PortalDateInput, PortalDateTimeInput
+from core.widgets import PortalDateInput, PortalDateTimeInput
 
 from .models import SECRET_FIELDS
 

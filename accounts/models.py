@@ -413,16 +413,6 @@ class Credential(models.Model):
             return False
         return self.rotated_at <= (now or timezone.now()) - period
 
-    def targets(self) -> list[tuple[Any, models.Model]]:
-        """(registered target, object) pairs this credential unlocks now."""
-        from .vault_targets import targets
-
-        found = []
-        for target in targets():
-            for obj in getattr(self, target.related_name()).all():
-                found.append((target, obj))
-        return found
-
 
 # --- notifications ------------------------------------------------------------------------------
 

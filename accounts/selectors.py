@@ -16,7 +16,6 @@ from .models import (
     Credential,
     CredentialState,
     CredentialStatus,
-    Division,
     Notification,
     OfficeProfile,
     User,
@@ -50,10 +49,6 @@ def audit_event_list(
 
 def audit_actions() -> list[str]:
     return list(AuditEvent.objects.order_by().values_list("action", flat=True).distinct())
-
-
-def division_list() -> QuerySet[Division]:
-    return Division.objects.all()
 
 
 # --- the vault ----------------------------------------------------------------------------------
@@ -90,7 +85,7 @@ def _row(credential: Credential, period: timedelta, now: datetime) -> Credential
         credential=credential,
         state=credential.state(now),
         rotation_due=credential.rotation_due(period, now),
-        unlocks=credential.targets(),
+        unlocks=vault_targets.credential_targets(credential),
     )
 
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from media_center.periodic import Daily, PeriodicTask
+from core.periodic import Daily, PeriodicTask
 
 from . import services
 

@@ -80,6 +80,15 @@ def target(key: str) -> VaultTarget | None:
     return _targets.get(key)
 
 
+def credential_targets(credential: Credential) -> list[tuple[VaultTarget, models.Model]]:
+    """(registered target, object) pairs the credential unlocks now."""
+    found = []
+    for candidate in _targets.values():
+        for obj in getattr(credential, candidate.related_name()).all():
+            found.append((candidate, obj))
+    return found
+
+
 def target_for_instance(instance: Any) -> VaultTarget | None:
     for candidate in _targets.values():
         if isinstance(instance, candidate.model_class()):

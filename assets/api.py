@@ -9,8 +9,6 @@ large.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -21,7 +19,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -34,17 +32,6 @@ from . import selectors, services, tus
 from .inspection import RefusedFile
 from .models import Asset, Folder, Theme
 from .params import IdRelatedField, id_serializer_field, parse_optional_id
-
-
-def _as_drf(exc: Exception):
-    """Our own refusals, as DRF exceptions (so that nothing answers 500)."""
-    if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        return ValidationError(detail)
-    if isinstance(exc, DjangoPermissionDenied):
-        return PermissionDenied(str(exc) or None)
-    return exc
-
 
 # --- serializers --------------------------------------------------------------------------------
 
@@ -183,7 +170,7 @@ class FolderSerializer(strict.ModelSerializer):
 def _theme(value: str | None) -> Theme | None:
     if not value:
         return None
-    theme = services._theme_from(str(value))
+    theme = services.theme_from(str(value))
     if theme is None:
         raise ValidationError({"theme": [_("There is no theme %(name)s.") % {"name": value}]})
     return theme
@@ -234,17 +221,14 @@ class FolderListView(APIView):
         parent = data.get("parent")
         if parent is not None:
             parent = _folder(request.user, parent.pk, "parent")
-        try:
-            folder = services.folder_create(
-                actor=request.user,
-                name=data["name"],
-                parent=parent,
-                # Not given: the parent's division, or the caller's own for a top-level folder.
-                division=data.get("division") or (None if parent else request.user.division),
-                restricted=data.get("restricted", False),
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _as_drf(exc) from None
+        folder = services.folder_create(
+            actor=request.user,
+            name=data["name"],
+            parent=parent,
+            # Not given: the parent's division, or the caller's own for a top-level folder.
+            division=data.get("division") or (None if parent else request.user.division),
+            restricted=data.get("restricted", False),
+        )
         return Response(FolderSerializer(folder).data, status=status.HTTP_201_CREATED)
 
 
@@ -265,33 +249,22 @@ class FolderDetailView(APIView):
         serializer = FolderSerializer(folder, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            if "name" in data and data["name"] != folder.name:
-                services.folder_rename(actor=request.user, folder=folder, name=data["name"])
-            if (
-                "parent" in data
-                and (data["parent"].pk if data["parent"] else None) != folder.parent_id
-            ):
-                parent = (
-                    _folder(request.user, data["parent"].pk, "parent") if data["parent"] else None
-                )
-                folder = services.folder_move(actor=request.user, folder=folder, parent=parent)
-            if "restricted" in data and data["restricted"] != folder.restricted:
-                folder = services.folder_set_restricted(
-                    actor=request.user, folder=folder, restricted=data["restricted"]
-                )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _as_drf(exc) from None
+        if "name" in data and data["name"] != folder.name:
+            services.folder_rename(actor=request.user, folder=folder, name=data["name"])
+        if "parent" in data and (data["parent"].pk if data["parent"] else None) != folder.parent_id:
+            parent = _folder(request.user, data["parent"].pk, "parent") if data["parent"] else None
+            folder = services.folder_move(actor=request.user, folder=folder, parent=parent)
+        if "restricted" in data and data["restricted"] != folder.restricted:
+            folder = services.folder_set_restricted(
+                actor=request.user, folder=folder, restricted=data["restricted"]
+            )
         folder.refresh_from_db()
         return Response(FolderSerializer(folder).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
         folder = self._get(request, pk)
-        try:
-            services.folder_delete(actor=request.user, folder=folder)
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _as_drf(exc) from None
+        services.folder_delete(actor=request.user, folder=folder)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -382,8 +355,6 @@ class AssetListView(APIView):
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
                 headers={"Retry-After": "120"},
             )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _as_drf(exc) from None
         asset = selectors.asset_get_for_user(request.user, asset.pk)
         return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
 
@@ -411,20 +382,14 @@ class AssetDetailView(APIView):
             changes["theme"] = _theme(changes["theme"])
         if "folder" in changes:
             changes["folder"] = _folder(request.user, changes["folder"])
-        try:
-            services.asset_update(actor=request.user, asset=asset, **changes)
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _as_drf(exc) from None
+        services.asset_update(actor=request.user, asset=asset, **changes)
         return Response(AssetSerializer(self._get(request, pk)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
         """Move the asset to the trash (restorable)."""
         asset = self._get(request, pk, trashed=False)
-        try:
-            services.asset_trash(actor=request.user, asset=asset, request=request)
-        except DjangoPermissionDenied as exc:
-            raise _as_drf(exc) from None
+        services.asset_trash(actor=request.user, asset=asset, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -439,8 +404,6 @@ class AssetRestoreView(APIView):
             services.asset_restore(actor=request.user, asset=asset, request=request)
         except services.DuplicateAsset as exc:
             return _duplicate(exc, request.user)
-        except DjangoPermissionDenied as exc:
-            raise _as_drf(exc) from None
         return Response(AssetSerializer(selectors.asset_get_for_user(request.user, pk)).data)
 
 

@@ -77,7 +77,7 @@ def crop_rendition_delete(asset: Asset, crop: Crop) -> None:
 
 def crop_rendition(asset: Asset, crop: Crop) -> Rendition:
     """The asset's rendition for ``crop``: the existing one, or made now from the original."""
-    from .services import _LocalCopy
+    from .services.renditions import LocalCopy
 
     name = crop.rendition_name
     existing = Rendition.objects.filter(asset=asset, name=name).first()
@@ -87,7 +87,7 @@ def crop_rendition(asset: Asset, crop: Crop) -> Rendition:
         raise CropError(_("Only a photo that is ready can be cropped."))
     ratio = rendering.CROP_RATIOS[crop.ratio]
     try:
-        with _LocalCopy(asset.file.name) as path:
+        with LocalCopy(asset.file.name) as path:
             image = rendering.photo_crop(path, ratio, (crop.x, crop.y), name)
     except rendering.RenditionError as exc:
         raise CropError(

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Division, User
-from media_center.widgets import PortalDateInput
+from core.widgets import PortalDateInput
 
 from .models import Asset
 from .params import IdModelChoiceField, parse_id

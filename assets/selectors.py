@@ -190,18 +190,6 @@ def folder_choices(*, user: User, action: str = "add") -> list[tuple[int, str]]:
     return sorted(choices, key=lambda item: item[1].lower())
 
 
-def folder_subtree_counts(folders: list[Folder]) -> dict[int, int]:
-    """How many assets (in the library) each folder holds directly."""
-    rows = (
-        Asset.objects.alive()
-        .filter(folder__in=folders)
-        .values("folder")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {row["folder"]: row["n"] for row in rows}
-
-
 def theme_list() -> QuerySet[Theme]:
     return Theme.objects.filter(is_active=True)
 

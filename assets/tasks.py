@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import translation
 
-from media_center.periodic import Daily, Every, PeriodicTask
+from core.periodic import Daily, Every, PeriodicTask
 
 from . import services
 

@@ -177,6 +177,11 @@ def upload_detail(request, upload_id):
         return _reply(204)
     if request.method != "PATCH":
         return _reply(405, _("This method is not part of the upload protocol."))
+    return _receive_chunk(request, session)
+
+
+def _receive_chunk(request, session: UploadSession) -> HttpResponse:
+    """``PATCH``: append the next bytes of the upload at ``Upload-Offset``."""
     if request.headers.get("Tus-Resumable") != TUS_VERSION:
         return _reply(412, _("Only tus 1.0.0 is understood."), Tus_Version=TUS_VERSION)
     if request.content_type != "application/offset+octet-stream":

@@ -347,6 +347,24 @@ def use_for_publication(request):
     return HttpResponseRedirect(f"{target}?assets={','.join(str(a.pk) for a in assets)}")
 
 
+def _upload_strings() -> dict[str, str]:
+    """The words the upload page's script shows, translated here."""
+    return {
+        "created": _("Uploaded"),
+        "duplicate": _("Already in the library"),
+        "refused": _("Refused"),
+        "failed": _("Not stored"),
+        "open": pgettext("open a file", "Open"),
+        "chooseFolder": _("Choose the folder to upload into."),
+        "storedCount": _("Stored: %(count)s"),
+        "duplicateCount": _("Already in the library: %(count)s"),
+        "refusedCount": _("Refused: %(count)s"),
+        "failedCount": _("Not stored: %(count)s"),
+        "refusedNoReason": _("The portal refused this file."),
+        "unknownResult": _("What became of this file is not known; look in the library."),
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
@@ -412,20 +430,7 @@ def upload(request):
         {
             "form": form,
             "max_bytes": settings.ASSET_MAX_UPLOAD_BYTES,
-            "upload_strings": {
-                "created": _("Uploaded"),
-                "duplicate": _("Already in the library"),
-                "refused": _("Refused"),
-                "failed": _("Not stored"),
-                "open": pgettext("open a file", "Open"),
-                "chooseFolder": _("Choose the folder to upload into."),
-                "storedCount": _("Stored: %(count)s"),
-                "duplicateCount": _("Already in the library: %(count)s"),
-                "refusedCount": _("Refused: %(count)s"),
-                "failedCount": _("Not stored: %(count)s"),
-                "refusedNoReason": _("The portal refused this file."),
-                "unknownResult": _("What became of this file is not known; look in the library."),
-            },
+            "upload_strings": _upload_strings(),
         },
     )
 

@@ -7,14 +7,42 @@ field it does not know is refused with 400, naming the field. The API schema say
 (``additionalProperties: false`` on request bodies, :func:`config.openapi.forbid_unknown_fields`),
 and ``tests/publishing/test_api_unknown_fields.py`` sends an unknown field to every write
 operation the schema lists, so an endpoint whose serializer forgets this is found.
+
+It also holds the API's one exception handler (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``): a
+service refuses with Django's ``ValidationError`` or ``PermissionDenied``, and a view lets the
+refusal travel up; the handler answers 400 or 403 with the service's own words, never 500.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+# Every address of the API starts here (the middleware and the error pages tell API clients apart).
+API_PREFIX = "/api/"
+
+
+def as_drf_exception(exc: Exception) -> Exception:
+    """A service's refusal (Django's exceptions) as the DRF exception that answers it."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        return exceptions.ValidationError(detail)
+    if isinstance(exc, DjangoPermissionDenied):
+        # DRF's own handler would drop the service's reason; keep it.
+        return exceptions.PermissionDenied(str(exc) or None)
+    return exc
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, after turning a service's refusal into a 400 or 403 answer."""
+    return drf_exception_handler(as_drf_exception(exc), context)
 
 
 class StrictFieldsMixin:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-API_PREFIX = "/api/"
+from config.api import API_PREFIX
 
 
 class PortalLocaleMiddleware:

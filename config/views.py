@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from config.middleware import API_PREFIX
+from config.api import API_PREFIX
 
 
 def csrf_failure(request, reason=""):

@@ -18,6 +18,7 @@ class MediaCenterConfig(AppConfig):
     verbose_name = _("Media Center")
 
     def ready(self) -> None:
+        from accounts.registry import register_source
         from accounts.vault_targets import (
             VaultTarget,
             register_rotation_period,
@@ -30,3 +31,7 @@ class MediaCenterConfig(AppConfig):
             VaultTarget(key="website", label=_("Website"), model="media_center.Website")
         )
         register_rotation_period(_rotation_period)
+        # The registry of accounts and websites lists the websites.
+        from .selectors import website_rows
+
+        register_source("website", website_rows)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
-from media_center.widgets import PortalDateInput
+from core.widgets import PortalDateInput
 
 from .models import DEFAULT_QUESTION
 from .origins import normalise_origin

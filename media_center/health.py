@@ -27,9 +27,9 @@ def broker_ok() -> bool:
         if settings.CELERY_BROKER_URL.startswith("filesystem://"):
             folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
             return os.path.isdir(folder) and os.access(folder, os.W_OK)
-        from config.celery import app
+        from celery import current_app
 
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:

@@ -377,6 +377,38 @@ def _refuse(request: HttpRequest, survey: Survey | None, status: int, message: s
     return response
 
 
+def _vote_payload(request):
+    """The vote's fields, from a form or from JSON; ``None`` when the JSON is not an object."""
+    if request.content_type != "application/json":
+        return request.POST
+    try:
+        payload = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _vote_reply(request, survey, status: VoteStatus, *, next_page) -> HttpResponse:
+    """The answer to a vote taken: JSON with the results, or back to the survey's page."""
+    texts = widget_texts()
+    message = {
+        VoteStatus.COUNTED: texts["thanks"],
+        VoteStatus.HELD: texts["held"],
+    }.get(status, texts["already"])
+    if _wants_json(request):
+        response = JsonResponse(
+            {
+                "counted": status is VoteStatus.COUNTED,
+                "status": status.value,
+                "message": message,
+                "results": selectors.public_results(survey=survey),
+            }
+        )
+        return _cors(request, response)
+    target = "media_center:survey_embed" if next_page == "embed" else "media_center:survey_page"
+    return redirect(f"{reverse(target, args=[survey.slug])}?status={status.value}", permanent=False)
+
+
 @csrf_exempt  # replaced by the signed widget token and the Origin check below (see voting.py)
 @require_http_methods(["POST", "OPTIONS"])
 def survey_vote(request, slug: str):
@@ -399,15 +431,9 @@ def survey_vote(request, slug: str):
                 "site_not_allowed",
             )
         site = origin
-    if request.content_type == "application/json":
-        try:
-            payload = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            payload = None
-        if not isinstance(payload, dict):
-            return _refuse(request, survey, 400, _("The request is not valid JSON."), "bad_json")
-    else:
-        payload = request.POST
+    payload = _vote_payload(request)
+    if payload is None:
+        return _refuse(request, survey, 400, _("The request is not valid JSON."), "bad_json")
     answer, token = payload.get("answer"), payload.get("token")
     if not isinstance(answer, str) or not isinstance(token, str):
         answer = answer if isinstance(answer, str) else ""
@@ -445,24 +471,4 @@ def survey_vote(request, slug: str):
             _("Many answers came from your network just now. Please try again in a minute."),
             "rate_limited",
         )
-    texts = widget_texts()
-    message = {
-        VoteStatus.COUNTED: texts["thanks"],
-        VoteStatus.HELD: texts["held"],
-    }.get(status, texts["already"])
-    if _wants_json(request):
-        response = JsonResponse(
-            {
-                "counted": status is VoteStatus.COUNTED,
-                "status": status.value,
-                "message": message,
-                "results": selectors.public_results(survey=survey),
-            }
-        )
-        return _cors(request, response)
-    target = (
-        "media_center:survey_embed"
-        if payload.get("next") == "embed"
-        else "media_center:survey_page"
-    )
-    return redirect(f"{reverse(target, args=[survey.slug])}?status={status.value}", permanent=False)
+    return _vote_reply(request, survey, status, next_page=payload.get("next"))

@@ -20,8 +20,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Credential, CredentialStatus, Division, User
+from accounts.registry import RegistryRow, compliance, credential_facts, registry_rows
 from accounts.roles import Role
 from assets.models import Asset, Rendition
+from core.periodic import PORTAL_APPS
 from publishing.models import Delivery, DeliveryStatus, Post, PostMedia, PostStatus
 
 from . import satisfaction
@@ -36,7 +38,6 @@ from .models import (
     WorkerHeartbeat,
 )
 from .origins import is_clean_origin
-from .periodic import PORTAL_APPS
 from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
 
 # A worker that has not answered for this long is shown as stopped.
@@ -68,11 +69,48 @@ def dashboard_cards(user) -> list[dict]:
     return cards
 
 
+# --- the registry of accounts and websites: this app's rows -----------------------------------
+
+
+def website_rows(user: User, period: timedelta, now: datetime) -> list[RegistryRow]:
+    websites = (
+        website_policy.instances_user_has_permission_for(user, "view")
+        .select_related("responsible_division", "credential")
+        .prefetch_related(
+            Prefetch(
+                "staff", queryset=User.objects.select_related("division").order_by("full_name")
+            )
+        )
+    )
+    can_change = website_policy.user_has_permission(user, "change")
+    rows = []
+    for website in websites:
+        state, due = credential_facts(website.credential, period, now)
+        rows.append(
+            RegistryRow(
+                kind="website",
+                kind_label=_("Website"),
+                name=website.name,
+                address=website.address,
+                platform=_("Website"),
+                group="",
+                division=website.responsible_division,
+                staff=list(website.staff.all()),
+                credential=website.credential,
+                credential_state=state,
+                rotation_due=due,
+                platform_two_factor=website.platform_two_factor,
+                edit_url=(
+                    reverse("media_center:website_edit", args=[website.pk]) if can_change else None
+                ),
+            )
+        )
+    return rows
+
+
 def governance_dashboard_cards(user) -> list[dict]:
     if not website_policy.user_has_permission(user, "view"):
         return []
-    from .registry import compliance, registry_rows
-
     rows = registry_rows(user)
     findings = sum(len(finding.rows) for finding in compliance(rows))
     cards = [

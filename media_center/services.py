@@ -432,6 +432,34 @@ def website_create(
     return website
 
 
+def _audit_website_assign(
+    actor: User,
+    website: Website,
+    request: HttpRequest | None,
+    before_division: Division | None,
+    before_staff: list[str],
+) -> None:
+    """A "website.assign" event when the responsible division or the staff changed."""
+    after_division = website.responsible_division
+    after_staff = _people(website.staff.all())
+    if before_division == after_division and before_staff == after_staff:
+        return
+    audit_record(
+        actor=actor,
+        action="website.assign",
+        target=website,
+        request=request,
+        details={
+            "division": {
+                "from": before_division.short_name if before_division else None,
+                "to": after_division.short_name if after_division else None,
+            },
+            "staff_added": sorted(set(after_staff) - set(before_staff)),
+            "staff_removed": sorted(set(before_staff) - set(after_staff)),
+        },
+    )
+
+
 def website_update(
     *,
     actor: User,
@@ -485,22 +513,7 @@ def website_update(
                 request=request,
                 details={"changed": changed},
             )
-        after_staff = _people(staff)
-        if before_division != responsible_division or before_staff != after_staff:
-            audit_record(
-                actor=actor,
-                action="website.assign",
-                target=website,
-                request=request,
-                details={
-                    "division": {
-                        "from": before_division.short_name if before_division else None,
-                        "to": responsible_division.short_name if responsible_division else None,
-                    },
-                    "staff_added": sorted(set(after_staff) - set(before_staff)),
-                    "staff_removed": sorted(set(before_staff) - set(after_staff)),
-                },
-            )
+        _audit_website_assign(actor, website, request, before_division, before_staff)
         if before_credential != website.credential_id:
             audit_record(
                 actor=actor,

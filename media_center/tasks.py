@@ -2,8 +2,9 @@ import socket
 
 from celery import shared_task
 
+from core.periodic import Every, PeriodicTask
+
 from . import services
-from .periodic import Every, PeriodicTask
 
 PERIODIC_TASKS = [
     PeriodicTask("worker heartbeat", "media_center.tasks.worker_heartbeat", Every(60)),

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.registry import compliance, registry_rows
 from config import params
 
 from . import charts, exports, health, selectors, services
@@ -26,7 +27,6 @@ from .forms import (
 from .guidelines import render as render_guidelines
 from .models import ANSWER_SCORES, Answer, EmbedSite, GuidelineVersion, VoteState, Website
 from .permissions import embed_site_policy, guideline_policy, survey_policy, website_policy
-from .registry import compliance, registry_rows
 from .satisfaction import GRADES
 
 

@@ -7,8 +7,8 @@ class PublishingConfig(AppConfig):
     verbose_name = _("Publishing")
 
     def ready(self) -> None:
+        from accounts.registry import register_source
         from accounts.vault_targets import VaultTarget, register_target
-        from media_center.registry import register_source
 
         from . import system_checks  # noqa: F401 - registers the checks
         from .registry import channel_rows

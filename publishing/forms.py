@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from assets.crops import Crop, CropError
 from config import params
-from media_center.widgets import PortalDateInput, PortalDateTimeInput
+from core.widgets import PortalDateInput, PortalDateTimeInput
 
 from .models import Platform, PostStatus
 

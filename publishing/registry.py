@@ -1,4 +1,4 @@
-"""The channels' rows of the registry of accounts and websites (``media_center.registry``)."""
+"""The channels' rows of the registry of accounts and websites (``accounts.registry``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermission
 
 from accounts.models import User
-from media_center.registry import RegistryRow
+from accounts.registry import RegistryRow
 
 from .models import Channel, Platform
 from .permissions import channel_policy

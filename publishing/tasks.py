@@ -11,7 +11,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import translation
 
-from media_center.periodic import Every, PeriodicTask
+from core.periodic import Every, PeriodicTask
 
 from .services import delivery as delivery_services
 from .sync import tasks as sync_tasks  # noqa: F401 - account sync (publishing/sync/tasks.py)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from media_center.periodic import Every, PeriodicTask
+from core.periodic import Every, PeriodicTask
 
 from . import selectors, services
 

@@ -315,7 +315,7 @@ def test_public_url_is_signed_and_expires(staf, pkp_folder, upload, monkeypatch)
     assert media_token_read(token).rendition == "thumb"
     assert media_token_read(token[:-2] + "xx") is None
     later = time.time() + 60 + 700
-    monkeypatch.setattr(services.time, "time", lambda: later)
+    monkeypatch.setattr(time, "time", lambda: later)
     assert media_token_read(token) is None
     with pytest.raises(LookupError):
         asset_public_url(asset, "poster")

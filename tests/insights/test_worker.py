@@ -42,14 +42,14 @@ def test_the_daily_snapshot_runs_in_a_real_worker(simulator, use_queue, kadis, d
 
 
 def test_the_snapshot_is_declared_for_beat():
-    from media_center.periodic import declared_tasks
+    from core.periodic import declared_tasks
 
     names = {task.task for task in declared_tasks()}
     assert "insights.tasks.insights_snapshot_due" in names
     assert PERIODIC_TASKS[0].schedule.hour == 2
     from django_celery_beat.models import PeriodicTask as BeatTask
 
-    from media_center.periodic import sync_periodic_tasks
+    from core.periodic import sync_periodic_tasks
 
     sync_periodic_tasks()
     beat = BeatTask.objects.get(task="insights.tasks.insights_snapshot_due")

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from media_center.registry import compliance, registry_rows
+from accounts.registry import compliance, registry_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -123,7 +123,7 @@ def test_beat_releases_scheduled_posts_within_a_minute_and_missed_ones_once(
     from django_celery_beat.models import IntervalSchedule
     from django_celery_beat.models import PeriodicTask as BeatTask
 
-    from media_center.periodic import sync_periodic_tasks
+    from core.periodic import sync_periodic_tasks
     from publishing.tasks import PERIODIC_TASKS
 
     # In the product beat looks every 30 s (within a minute of the time); here every 2 s, so

@@ -247,7 +247,7 @@ def test_one_recovery_code_sent_at_once_from_many_browsers_signs_in_once(make_us
 
     from django.db import connection
 
-    from accounts.services import RECOVERY_CODE_LENGTH, _recovery_code_digest
+    from accounts.services.two_factor import RECOVERY_CODE_LENGTH, _recovery_code_digest
 
     person = make_user("admin3", Role.ADMIN, "E-Gov", is_staff=True)
     from django_otp.plugins.otp_static.models import StaticDevice, StaticToken

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import templatize
 
-from media_center.periodic import PORTAL_APPS
+from core.periodic import PORTAL_APPS
 
 KEYWORDS = {
     "_": None,

@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.seed import demo_logins, demo_password
 from config.redaction import RedactingStream, redact
-from media_center.periodic import sync_periodic_tasks
+from core.periodic import sync_periodic_tasks
 
 HOST = "127.0.0.1"
 LOGGED_TO_FILE = {"worker", "beat"}
@@ -67,6 +67,54 @@ def relay(pipe, target) -> None:
     pipe.close()
 
 
+def part_commands(python: str, port: int) -> dict[str, list[str]]:
+    """The command line of each part of the portal: web server, worker, beat."""
+    return {
+        "web": [
+            python,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:config.gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"{HOST}:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+            "--timeout",
+            "300",
+            "--graceful-timeout",
+            "10",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        "worker": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--hostname",
+            "worker@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
+    }
+
+
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat together (the demo portal)."
 
@@ -87,51 +135,7 @@ class Command(BaseCommand):
 
         sync_periodic_tasks()
         env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
-        python = sys.executable
-        commands = {
-            "web": [
-                python,
-                "-m",
-                "gunicorn",
-                "--config",
-                "python:config.gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"{HOST}:{port}",
-                "--worker-class",
-                "gthread",
-                "--workers",
-                "2",
-                "--threads",
-                "8",
-                "--timeout",
-                "300",
-                "--graceful-timeout",
-                "10",
-                "--access-logfile",
-                "-",
-                "--log-level",
-                "warning",
-            ],
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--hostname",
-                "worker@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
-        }
+        commands = part_commands(sys.executable, port)
         processes: dict[str, subprocess.Popen] = {}
         stopping = False
 

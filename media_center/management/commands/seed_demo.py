@@ -2,7 +2,7 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
-from media_center.periodic import PORTAL_APPS
+from core.periodic import PORTAL_APPS
 
 
 class Command(BaseCommand):

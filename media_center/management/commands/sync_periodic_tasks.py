@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from media_center.periodic import sync_periodic_tasks
+from core.periodic import sync_periodic_tasks
 
 
 class Command(BaseCommand):

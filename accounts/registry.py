@@ -1,7 +1,7 @@
 """The registry of the office's accounts and websites, and the compliance view computed from it.
 
-Each kind of thing the office runs contributes rows through a source registered here: this app
-registers its websites; the publishing app registers its channels the same way. Compliance rules
+Each kind of thing the office runs contributes rows through a source registered here from its
+``AppConfig.ready``: ``media_center`` registers its websites, ``publishing`` its channels. Compliance rules
 read only rows, so they apply to every kind alike.
 """
 
@@ -11,16 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Credential, CredentialState, Division, User
-from accounts.vault_targets import rotation_period
-
-from .permissions import website_policy
+from .models import Credential, CredentialState, Division, User
+from .vault_targets import rotation_period
 
 
 @dataclass
@@ -66,51 +62,13 @@ def register_source(key: str, source: RegistrySource) -> None:
     _sources[key] = source
 
 
-def _credential_facts(
+def credential_facts(
     credential: Credential | None, period: timedelta, now: datetime
 ) -> tuple[CredentialState | None, bool]:
+    """The credential's state and whether its password is past the rotation period."""
     if credential is None:
         return None, False
     return credential.state(now), credential.rotation_due(period, now)
-
-
-def website_rows(user: User, period: timedelta, now: datetime) -> list[RegistryRow]:
-    websites = (
-        website_policy.instances_user_has_permission_for(user, "view")
-        .select_related("responsible_division", "credential")
-        .prefetch_related(
-            Prefetch(
-                "staff", queryset=User.objects.select_related("division").order_by("full_name")
-            )
-        )
-    )
-    can_change = website_policy.user_has_permission(user, "change")
-    rows = []
-    for website in websites:
-        state, due = _credential_facts(website.credential, period, now)
-        rows.append(
-            RegistryRow(
-                kind="website",
-                kind_label=_("Website"),
-                name=website.name,
-                address=website.address,
-                platform=_("Website"),
-                group="",
-                division=website.responsible_division,
-                staff=list(website.staff.all()),
-                credential=website.credential,
-                credential_state=state,
-                rotation_due=due,
-                platform_two_factor=website.platform_two_factor,
-                edit_url=(
-                    reverse("media_center:website_edit", args=[website.pk]) if can_change else None
-                ),
-            )
-        )
-    return rows
-
-
-register_source("website", website_rows)
 
 
 def registry_rows(user: User) -> list[RegistryRow]:

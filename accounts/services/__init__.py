@@ -1,0 +1,120 @@
+"""Writes that matter for people and access: the audit log, people and roles, the second factor,
+the credential vault and its daily check, notifications, the office's profile.
+
+One module a part; this package gives their public names, so callers write
+``from accounts.services import ...``.
+"""
+
+from .audit import (
+    audit_record,
+    client_ip,
+)
+from .notifications import (
+    notification_mark_read,
+    notification_send,
+    notification_settle,
+)
+from .office import (
+    LOGO_MAX_BYTES,
+    office_profile_save,
+)
+from .people import (
+    RoleChangeRefused,
+    api_token_create,
+    api_token_revoke,
+    division_create,
+    user_create,
+    user_password_changed,
+    user_requires_two_factor,
+    user_role_change_refusal,
+    user_roles_set,
+)
+from .two_factor import (
+    RECOVERY_CODE_ALPHABET,
+    RECOVERY_CODE_COUNT,
+    RECOVERY_CODE_LENGTH,
+    EnrolResult,
+    TwoFactorNotFresh,
+    TwoFactorResult,
+    recovery_code_looks_valid,
+    recovery_code_normalise,
+    recovery_codes_generate,
+    recovery_codes_remaining,
+    totp_device_for_enrolment,
+    totp_enrol_confirm,
+    two_factor_enrolment_allowed,
+    two_factor_has_device,
+    two_factor_is_fresh,
+    two_factor_mark_verified,
+    two_factor_reset,
+    two_factor_verify,
+    user_sessions_end,
+)
+from .vault import (
+    CredentialUnavailable,
+    credential_create,
+    credential_for_use,
+    credential_refresh_oauth,
+    credential_renew_session,
+    credential_reveal,
+    credential_revoke,
+    credential_rotate,
+    credential_secret_for_use,
+    credential_update_secret,
+    vault_rotate_key,
+)
+from .vault_check import (
+    credential_health_check,
+    credential_ids_to_check,
+)
+
+__all__ = [
+    "LOGO_MAX_BYTES",
+    "RECOVERY_CODE_ALPHABET",
+    "RECOVERY_CODE_COUNT",
+    "RECOVERY_CODE_LENGTH",
+    "CredentialUnavailable",
+    "EnrolResult",
+    "RoleChangeRefused",
+    "TwoFactorNotFresh",
+    "TwoFactorResult",
+    "api_token_create",
+    "api_token_revoke",
+    "audit_record",
+    "client_ip",
+    "credential_create",
+    "credential_for_use",
+    "credential_health_check",
+    "credential_ids_to_check",
+    "credential_refresh_oauth",
+    "credential_renew_session",
+    "credential_reveal",
+    "credential_revoke",
+    "credential_rotate",
+    "credential_secret_for_use",
+    "credential_update_secret",
+    "division_create",
+    "notification_mark_read",
+    "notification_send",
+    "notification_settle",
+    "office_profile_save",
+    "recovery_code_looks_valid",
+    "recovery_code_normalise",
+    "recovery_codes_generate",
+    "recovery_codes_remaining",
+    "totp_device_for_enrolment",
+    "totp_enrol_confirm",
+    "two_factor_enrolment_allowed",
+    "two_factor_has_device",
+    "two_factor_is_fresh",
+    "two_factor_mark_verified",
+    "two_factor_reset",
+    "two_factor_verify",
+    "user_create",
+    "user_password_changed",
+    "user_requires_two_factor",
+    "user_role_change_refusal",
+    "user_roles_set",
+    "user_sessions_end",
+    "vault_rotate_key",
+]
