@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.services import credential_secret_for_use
-    from publishing.drivers.base import get_driver
+    from publishing.drivers.registry import get_driver
     from publishing.sync.models import PollState
     from publishing.sync.platform import driver_credential
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from publishing.drivers.base import DriverError
+from publishing.drivers.errors import DriverError
 from publishing.drivers.insights import (
     FOLLOWERS,
     FOLLOWERS_GAINED,

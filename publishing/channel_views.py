@@ -26,7 +26,7 @@ from accounts.permissions import credential_policy
 
 from . import channel_selectors as selectors
 from .channel_forms import ChannelForm, ChannelUsageForm
-from .drivers.base import HealthState
+from .drivers.types import HealthState
 from .models import Channel, DriverName, LoginWait
 from .permissions import channel_policy
 from .registry import NO_DIVISION_REASON, profile_url

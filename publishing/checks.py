@@ -33,7 +33,8 @@ from django.utils.translation import gettext as _
 from assets.crops import Crop
 from assets.models import Asset
 
-from .drivers.base import MediaItem, MediaKind, PlatformLimits, PostPayload, get_driver
+from .drivers.registry import get_driver
+from .drivers.types import MediaItem, MediaKind, PlatformLimits, PostPayload
 from .models import Channel, Platform, Post
 
 X_LIMIT = 280

@@ -36,7 +36,7 @@ from assets.models import Asset, Rendition
 from assets.services import asset_public_url
 
 from .checks import ratio_problem, ratio_refused, shape_for, takes_only_some_shapes
-from .drivers.base import Driver, MediaItem, MediaKind, PlatformLimits
+from .drivers.types import Driver, MediaItem, MediaKind, PlatformLimits
 from .models import Channel, Post
 
 # Containers and codecs every platform takes for video: MP4 with H.264 (and AAC sound, or none).
@@ -61,7 +61,7 @@ def media_problems(post: Post, channels: Iterable[Channel] | None = None) -> lis
 
     The workflow calls this at submit and approve; the delivery checks again before sending.
     """
-    from .drivers.base import get_driver
+    from .drivers.registry import get_driver
 
     channels = list(post.channels.all() if channels is None else channels)
     problems: list[str] = []

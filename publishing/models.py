@@ -24,11 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-
-class Platform(models.TextChoices):
-    FACEBOOK = "facebook", "Facebook"
-    X = "x", "X"
-    INSTAGRAM = "instagram", "Instagram"
+from .drivers.registry import Platform
 
 
 class Currency(models.TextChoices):
@@ -141,7 +137,7 @@ class Channel(models.Model):
         permission this channel's login lacks; empty when nothing was read (or none lacks)."""
         if self.granted_permissions is None:
             return []
-        from .drivers.base import get_driver
+        from .drivers.registry import get_driver
 
         driver = get_driver(self.driver)
         gaps = getattr(driver, "permission_gaps", None)

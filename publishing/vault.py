@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.models import Credential
 from accounts.vault_targets import CheckResult
 
-from .drivers.base import HealthState
+from .drivers.types import HealthState
 from .models import Channel, DriverName
 
 

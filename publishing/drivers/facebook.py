@@ -39,30 +39,24 @@ from ._graph import (
     missing_permissions,
     permission_uses,
 )
-from .base import (
+from .errors import DriverError, PermanentError, RetryableError, TokenExpired
+from .http import Stopwatch, api_timeout, platform_url
+from .registry import register
+from .types import (
     CredentialHealth,
-    DriverError,
     HealthState,
     MediaItem,
     MediaKind,
     NativeMedia,
     NativePage,
     NativePost,
-    PermanentError,
-    Platform,
     PlatformLimits,
     PostMetrics,
     PostPayload,
     PublishResult,
     RepostKind,
-    RetryableError,
-    Stopwatch,
-    TokenExpired,
-    api_timeout,
     fetch_all,
     parse_time,
-    platform_url,
-    register,
     same_text,
     search_window,
 )
@@ -73,7 +67,8 @@ VIDEO_HOST = "https://graph-video.facebook.com"
 @register
 class FacebookPageDriver:
     name = "facebook"
-    platform = Platform.FACEBOOK
+    platform = "facebook"
+    platform_label = "Facebook"
     limits = PlatformLimits(
         max_text_length=63206,
         max_media=10,

@@ -33,35 +33,25 @@ from facebook_business.api import FacebookAdsApi
 
 from ..addresses import address_problem
 from ._graph import graph_api, graph_call, graph_page, missing_permissions, permission_uses
-from .base import (
+from .errors import DriverError, PermanentError, QuotaDeferred, RetryableError, TokenExpired
+from .http import Stopwatch, api_timeout, excerpt_of, platform_url, simulator_base, transport_error
+from .registry import register
+from .types import (
     CredentialHealth,
-    DriverError,
     HealthState,
     MediaItem,
     MediaKind,
     NativeMedia,
     NativePage,
     NativePost,
-    PermanentError,
-    Platform,
     PlatformLimits,
     PostMetrics,
     PostPayload,
     PublishResult,
-    QuotaDeferred,
-    RetryableError,
-    Stopwatch,
-    TokenExpired,
-    api_timeout,
-    excerpt_of,
     fetch_all,
     parse_time,
-    platform_url,
-    register,
     same_text,
     search_window,
-    simulator_base,
-    transport_error,
 )
 
 # From Instagram's IG User Media reference (tests/contracts/instagram_graph/limits.json).
@@ -117,7 +107,8 @@ def caption_problems(text: str) -> list[str]:
 @register
 class InstagramGraphDriver:
     name = "instagram_graph"
-    platform = Platform.INSTAGRAM
+    platform = "instagram"
+    platform_label = "Instagram"
     limits = PlatformLimits(
         max_text_length=MAX_CAPTION,
         max_media=10,

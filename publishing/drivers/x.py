@@ -13,7 +13,7 @@ Media go up through X's v2 media endpoints (``/2/media/upload/initialize``, ``/{
 ``/{id}/finalize``, status): the installed tweepy has no v2 media upload, so the driver sends them
 on tweepy's own session with tweepy's headers and turns failures into tweepy's exceptions, exactly
 as ``Client.request`` does. Every request gets a timeout (tweepy sets none) through
-:class:`~publishing.drivers.base.PlatformAdapter`.
+:class:`~publishing.drivers.http.PlatformAdapter`.
 """
 
 from __future__ import annotations
@@ -34,38 +34,41 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from requests_oauthlib import OAuth2Session
 
-from .base import (
-    CredentialHealth,
+from .errors import (
     DriverError,
     DuplicateDetected,
+    PermanentError,
+    QuotaDeferred,
+    RateLimited,
+    RetryableError,
+    TokenExpired,
+    UncertainSend,
+)
+from .http import (
+    Stopwatch,
+    excerpt_of,
+    mount_platform_adapter,
+    platform_url,
+    redact,
+    transport_error,
+)
+from .registry import register
+from .types import (
+    CredentialHealth,
     HealthState,
     MediaItem,
     MediaKind,
     NativeMedia,
     NativePage,
     NativePost,
-    PermanentError,
-    Platform,
     PlatformLimits,
     PostMetrics,
     PostPayload,
     PublishResult,
-    QuotaDeferred,
-    RateLimited,
     RepostKind,
-    RetryableError,
-    Stopwatch,
-    TokenExpired,
-    UncertainSend,
-    excerpt_of,
     fetch_all,
-    mount_platform_adapter,
-    platform_url,
-    redact,
-    register,
     same_text,
     search_window,
-    transport_error,
 )
 
 API_HOST = "https://api.twitter.com"
@@ -152,7 +155,8 @@ def _app_credentials(credential) -> tuple[str, str | None]:
 @register
 class XDriver:
     name = "x"
-    platform = Platform.X
+    platform = "x"
+    platform_label = "X"
     limits = PlatformLimits(
         max_text_length=MAX_WEIGHTED,
         max_media=4,

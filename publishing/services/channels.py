@@ -26,7 +26,8 @@ from accounts.models import Credential, CredentialKind, Division, User
 from accounts.permissions import credential_policy
 from accounts.services import audit_record, credential_create
 
-from ..drivers.base import CredentialHealth, DriverError
+from ..drivers.errors import DriverError
+from ..drivers.types import CredentialHealth
 from ..models import DRIVER_PLATFORMS, Channel, DriverName
 from ..permissions import channel_policy
 
@@ -433,7 +434,7 @@ def channel_test_connection(
     only; the secret is decrypted for the call and goes nowhere else. Audited."""
     from accounts.services import credential_secret_for_use
 
-    from ..drivers.base import get_driver
+    from ..drivers.registry import get_driver
     from ..vault import driver_secret
 
     _require_connect(actor, channel)
@@ -458,7 +459,7 @@ def channel_test_connection(
 
 def permission_uses(channel: Channel) -> list[tuple[str, str]]:
     """``(permission, what it is for)`` for each permission the channel's driver wants."""
-    from ..drivers.base import get_driver
+    from ..drivers.registry import get_driver
 
     uses = getattr(get_driver(channel.driver), "permission_uses", None)
     return [(name, str(text)) for name, text in uses()] if uses else []

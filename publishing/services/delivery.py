@@ -46,21 +46,20 @@ from accounts.services import (
 )
 
 from .. import drivers as _drivers  # noqa: F401  (the registry)
-from ..drivers.base import (
+from ..drivers.errors import (
     BackOffLong,
     ChallengeRequired,
     DriverError,
     DuplicateDetected,
     PermanentError,
-    PostPayload,
-    PublishResult,
     QuotaDeferred,
     RetryableError,
     TokenExpired,
     UncertainSend,
-    call_with_refresh,
-    redact,
 )
+from ..drivers.http import redact
+from ..drivers.registry import call_with_refresh
+from ..drivers.types import PostPayload, PublishResult
 from ..media import MediaProblem, media_for
 from ..models import (
     DELIVERY_DONE,

@@ -26,7 +26,8 @@ from accounts.permissions import credential_policy
 from accounts.roles import Role
 from accounts.services import audit_record, credential_renew_session, notification_send
 
-from ..drivers.base import ChallengeRequired, DriverError, get_driver
+from ..drivers.errors import ChallengeRequired, DriverError
+from ..drivers.registry import get_driver
 from ..models import Channel, LoginWait
 from ..vault import driver_secret
 

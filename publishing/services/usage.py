@@ -4,7 +4,7 @@ and a monthly ceiling the Kepala Dinas sets, and the polls that stop at the ceil
 X bills per call (reading posts for sync is billed per post read), so each X channel has its own
 poll interval (or none), and its reading stops for the rest of the month once the calls reach the
 ceiling; publishing goes on, the Kepala Dinas is told once. The count is taken where the driver's
-HTTP session sends (:class:`~publishing.drivers.base.PlatformAdapter`), so a retry, a refresh, a
+HTTP session sends (:class:`~publishing.drivers.http.PlatformAdapter`), so a retry, a refresh, a
 media chunk and a status poll each count as the call they are.
 """
 
@@ -27,7 +27,8 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import audit_record, notification_send
 
-from ..drivers.base import Driver, get_driver
+from ..drivers.registry import get_driver
+from ..drivers.types import Driver
 from ..models import ApiCallMonth, Channel, Currency, DriverName
 from ..permissions import channel_policy
 

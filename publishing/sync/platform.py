@@ -17,7 +17,8 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.models import Credential
 from accounts.services import credential_refresh_oauth, credential_secret_for_use
 
-from ..drivers.base import Driver, PermanentError, TokenExpired
+from ..drivers.errors import PermanentError, TokenExpired
+from ..drivers.types import Driver
 from ..models import Channel, DriverName
 from ..services.usage import metered_driver
 from ..vault import driver_secret

@@ -37,15 +37,14 @@ from accounts.services import audit_record
 from assets.models import Asset
 from assets.services import DuplicateAsset, asset_create_from_file, folder_get_or_create_path
 
-from ..drivers.base import (
+from ..drivers.errors import DriverError, PermanentError
+from ..drivers.registry import get_driver
+from ..drivers.types import (
     FETCH_ALL_MAX_PAGES,
-    DriverError,
     MediaItem,
     MediaKind,
     NativePost,
-    PermanentError,
     PostPayload,
-    get_driver,
     same_text,
 )
 from ..models import (
