@@ -123,8 +123,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from accounts.services import credential_secret_for_use
     from publishing.drivers.registry import get_driver
+    from publishing.services.channel_client import driver_credential
     from publishing.sync.models import PollState
-    from publishing.sync.platform import driver_credential
 
     cursors = {s.channel_id: s.cursor for s in PollState.objects.filter(channel__in=channels)}
     since = {pk: cursor - timedelta(minutes=10) for pk, cursor in cursors.items()}

@@ -25,8 +25,8 @@ from publishing.drivers.insights import (
     fetch_post_insights,
 )
 from publishing.models import Channel, Delivery, DeliveryStatus, DriverName
+from publishing.services.channel_client import REPEATED_USE_RECORDED_EVERY, call_channel
 from publishing.services.usage import polling_allowed
-from publishing.sync.platform import call_channel
 
 from .models import ChannelMetricDay, DeliveryMetricDay
 
@@ -92,6 +92,7 @@ def channel_snapshot(*, channel_id: int, day: date) -> SnapshotResult:
             channel,
             lambda driver, credential: fetch_account_insights(driver, credential, day),
             used_by=USED_BY,
+            record_every=REPEATED_USE_RECORDED_EVERY,
         )
     except DriverError as exc:
         logger.warning("insights of channel %s not read: %s", channel_id, exc)
@@ -133,6 +134,7 @@ def delivery_snapshot(*, delivery_id: int, day: date) -> SnapshotResult:
                 driver, credential, delivery.external_id, created_at=delivery.published_at
             ),
             used_by=USED_BY,
+            record_every=REPEATED_USE_RECORDED_EVERY,
         )
     except DriverError as exc:
         logger.warning("insights of delivery %s not read: %s", delivery_id, exc)

@@ -54,9 +54,7 @@ _MESSAGES = {
 def check_channel_credential(credential: Credential, channel: Channel) -> CheckResult:
     """Ask the channel's driver whether its login still works (the vault's daily check, inside
     the worker). The secret is decrypted here through the vault and goes nowhere else."""
-    from accounts.services import credential_secret_for_use
-
-    from .services.usage import metered_driver
+    from .services.channel_client import call_channel
 
     wait = getattr(channel, "login_wait", None) if channel.pk else None
     if wait is not None:
@@ -65,11 +63,14 @@ def check_channel_credential(credential: Credential, channel: Channel) -> CheckR
         return CheckResult(
             ok=False, message=str(wait.message or _MESSAGES[HealthState.NEEDS_ATTENTION]())
         )
-    payload = credential_secret_for_use(
-        credential_id=credential.pk, used_by=f"check:channel:{channel.pk}"
+    if channel.credential_id != credential.pk:
+        channel.credential = credential  # the credential the vault checks, even before it is linked
+    health = call_channel(
+        channel,
+        lambda driver, secret: driver.check_credential(secret),
+        used_by=f"check:channel:{channel.pk}",
+        renew=False,
     )
-    driver = metered_driver(channel)
-    health = driver.check_credential(driver_secret(channel, payload, credential))
     if health.ok and health.scopes:
         from .services.channels import channel_record_health
 

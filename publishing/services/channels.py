@@ -432,19 +432,18 @@ def channel_test_connection(
     """Ask the platform, read-only, what the channel's login can do: who it is, what it was
     granted (kept on the channel), and what the platform reports of its limits. Kepala Dinas
     only; the secret is decrypted for the call and goes nowhere else. Audited."""
-    from accounts.services import credential_secret_for_use
-
-    from ..drivers.registry import get_driver
-    from ..vault import driver_secret
+    from .channel_client import call_channel, channel_driver
 
     _require_connect(actor, channel)
     if channel.credential_id is None:
         raise ConnectError(_("This channel has no login in the vault yet."))
-    payload = credential_secret_for_use(
-        credential_id=channel.credential_id, used_by=f"test:channel:{channel.pk}"
+    health = call_channel(
+        channel,
+        lambda driver, secret: driver.check_credential(secret),
+        used_by=f"test:channel:{channel.pk}",
+        driver=channel_driver(channel, metered=False),
+        renew=False,
     )
-    driver = get_driver(channel.driver)
-    health = driver.check_credential(driver_secret(channel, payload, channel.credential))
     if health.ok and health.scopes:
         channel_record_health(channel=channel, scopes=health.scopes)
     audit_record(

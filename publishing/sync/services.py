@@ -58,6 +58,7 @@ from ..models import (
     PostStatus,
     PostVariant,
 )
+from ..services.channel_client import REPEATED_USE_RECORDED_EVERY, call_channel
 from ..services.usage import poll_seconds, polling_allowed
 from .models import (
     PartnerAccount,
@@ -71,7 +72,6 @@ from .models import (
     SyncTarget,
 )
 from .permissions import repost_policy, sync_rule_policy
-from .platform import call_channel
 from .transforms import transform_text
 
 logger = logging.getLogger(__name__)
@@ -349,7 +349,7 @@ def _walk_pages(
                 break
         return posts, following
 
-    return call_channel(channel, walk, used_by=used_by)
+    return call_channel(channel, walk, used_by=used_by, record_every=REPEATED_USE_RECORDED_EVERY)
 
 
 def _portal_ids(channel: Channel, ids: Sequence[str]) -> set[str]:
@@ -974,6 +974,7 @@ def sync_delete_mirrors(*, seen_id: int) -> int:
                         external_id, credential
                     ),
                     used_by=f"sync-delete:{delivery.pk}",
+                    record_every=REPEATED_USE_RECORDED_EVERY,
                 )
             except DriverError as exc:
                 SeenNativePost.objects.filter(pk=seen.pk).update(
@@ -1044,6 +1045,7 @@ def partner_poll(*, partner_id: int) -> PollResult:
             partner.via_channel,
             lambda driver, credential: driver.fetch_recent(credential, since),
             used_by=f"partner:{partner.pk}",
+            record_every=REPEATED_USE_RECORDED_EVERY,
             account_id=partner.external_id,
             handle=partner.handle,
         )
