@@ -196,27 +196,112 @@ def _media_problems(items: Sequence[MediaItem], limits: PlatformLimits, name: st
     """What the drivers' ``validate`` leaves to the delivery but a person should know now."""
     problems = []
     for item in items:
-        if item.kind == MediaKind.VIDEO:
-            if limits.max_video_seconds and (item.duration or 0) > limits.max_video_seconds:
-                problems.append(
-                    _("%(platform)s takes videos up to %(limit)s; “%(file)s” lasts %(length)s.")
-                    % {
-                        "platform": name,
-                        "limit": _duration(limits.max_video_seconds),
-                        "file": item.filename,
-                        "length": _duration(item.duration or 0),
-                    }
-                )
-            if limits.max_video_bytes and (item.size or 0) > limits.max_video_bytes:
-                problems.append(
-                    _("%(platform)s takes videos up to %(limit)d MB; “%(file)s” is larger.")
-                    % {
-                        "platform": name,
-                        "limit": limits.max_video_bytes // (1024 * 1024),
-                        "file": item.filename,
-                    }
-                )
+        problems += _item_problems(item, limits, name)
     return problems
+
+
+def _item_problems(item: MediaItem, limits: PlatformLimits, name: str) -> list[str]:
+    if item.kind != MediaKind.VIDEO:
+        return []
+    problems = []
+    if limits.max_video_seconds and (item.duration or 0) > limits.max_video_seconds:
+        problems.append(
+            _("%(platform)s takes videos up to %(limit)s; “%(file)s” lasts %(length)s.")
+            % {
+                "platform": name,
+                "limit": _duration(limits.max_video_seconds),
+                "file": item.filename,
+                "length": _duration(item.duration or 0),
+            }
+        )
+    if limits.max_video_bytes and (item.size or 0) > limits.max_video_bytes:
+        problems.append(
+            _("%(platform)s takes videos up to %(limit)d MB; “%(file)s” is larger.")
+            % {
+                "platform": name,
+                "limit": limits.max_video_bytes // (1024 * 1024),
+                "file": item.filename,
+            }
+        )
+    return problems
+
+
+def limit_problems(
+    asset: Asset, limits: PlatformLimits, name: str, crop: Crop | None = None
+) -> list[str]:
+    """What a platform with these ``limits`` (called ``name``) refuses in this photo or video:
+    a shape outside its range (unless ``crop`` fits it), a video too long or too large."""
+    problems = []
+    if asset.kind == Asset.Kind.PHOTO and ratio_refused(limits, *shape_for(asset, limits, crop)):
+        problems.append(ratio_problem(name, asset.title, asset.width, asset.height))
+    item = media_item_for(asset, limits, crop) if asset.kind == Asset.Kind.VIDEO else None
+    if item is not None:
+        problems += _item_problems(item, limits, name)
+    return problems
+
+
+def _kind_problem(asset: Asset) -> str:
+    if asset.kind in (Asset.Kind.PHOTO, Asset.Kind.VIDEO):
+        return ""
+    return _("“%(title)s” is a %(kind)s: only photos and videos can be published.") % {
+        "title": asset.title,
+        "kind": asset.get_kind_display().lower(),
+    }
+
+
+def _state_problems(asset: Asset) -> list[str]:
+    """An asset that cannot go out whatever the platform: still processing, failed, in the trash."""
+    problems = []
+    if asset.status == Asset.Status.PROCESSING:
+        problems.append(
+            _("“%(title)s” is still being processed; wait until it is ready.")
+            % {"title": asset.title}
+        )
+    elif asset.status == Asset.Status.FAILED:
+        problems.append(
+            _("“%(title)s” could not be processed and cannot be published.")
+            % {"title": asset.title}
+        )
+    if asset.deleted_at is not None:
+        problems.append(_("“%(title)s” is in the trash.") % {"title": asset.title})
+    return problems
+
+
+def asset_problems(asset: Asset) -> list[str]:
+    """Why ``asset`` cannot be published on any platform (empty: it can)."""
+    kind = _kind_problem(asset)
+    return _state_problems(asset) + ([kind] if kind else [])
+
+
+def media_problems(post: Post, channels: Iterable[Channel] | None = None) -> list[str]:
+    """What in the post's media a target channel would refuse (empty: nothing)."""
+    channels = list(post.channels.all() if channels is None else channels)
+    uses = list(post.media.select_related("asset").prefetch_related("asset__renditions"))
+    problems = [p for use in uses for p in asset_problems(use.asset)]
+    if problems:
+        return list(dict.fromkeys(problems))
+    seen_drivers = set()
+    for channel in channels:
+        if channel.driver in seen_drivers:
+            continue
+        seen_drivers.add(channel.driver)
+        limits = get_driver(channel.driver).limits
+        name = channel.get_platform_display()
+        for use in uses:
+            problems += limit_problems(use.asset, limits, name, use.crop)
+    return list(dict.fromkeys(problems))
+
+
+def delivery_problem(post: Post, channel: Channel, limits: PlatformLimits) -> str:
+    """What ``channel`` refuses in the post's media at delivery time, in one sentence (empty:
+    nothing): the same refusals the composer and the workflow said before."""
+    name = channel.get_platform_display()
+    for use in post.media.select_related("asset"):
+        crop = use.crop if takes_only_some_shapes(limits) else None
+        found = asset_problems(use.asset) or limit_problems(use.asset, limits, name, crop)
+        if found:
+            return " ".join(found)
+    return ""
 
 
 def _duration(seconds: float) -> str:
@@ -304,11 +389,8 @@ def check_post_content(
     if not (text or "").strip() and not assets and not any(v.strip() for v in variants.values()):
         report.problems.append(_("Write a text or choose a photo or video."))
     for asset in assets:
-        if asset.kind not in (Asset.Kind.PHOTO, Asset.Kind.VIDEO):
-            report.problems.append(
-                _("“%(title)s” is a %(kind)s: only photos and videos can be published.")
-                % {"title": asset.title, "kind": asset.get_kind_display().lower()}
-            )
+        if problem := _kind_problem(asset):
+            report.problems.append(problem)
     for channel in channels:
         own = (variants.get(channel.platform) or "").strip()
         report.channels.append(
@@ -340,18 +422,7 @@ def readiness_problems(
     if scheduled_at is not None and scheduled_at <= now:
         problems.append(_("The scheduled time has already passed; choose a later time."))
     for asset in assets:
-        if asset.status == Asset.Status.PROCESSING:
-            problems.append(
-                _("“%(title)s” is still being processed; wait until it is ready.")
-                % {"title": asset.title}
-            )
-        elif asset.status == Asset.Status.FAILED:
-            problems.append(
-                _("“%(title)s” could not be processed and cannot be published.")
-                % {"title": asset.title}
-            )
-        if asset.deleted_at is not None:
-            problems.append(_("“%(title)s” is in the trash.") % {"title": asset.title})
+        problems += _state_problems(asset)
     for channel in channels:
         if not channel.is_active:
             problems.append(_("The channel %(channel)s is not active.") % {"channel": channel.name})
@@ -383,10 +454,4 @@ def check_post(post: Post, *, schedule: bool = True) -> CheckReport:
     report.problems += readiness_problems(
         assets=assets, channels=channels, scheduled_at=post.scheduled_at if schedule else None
     )
-    # What the delivery itself would refuse (an Instagram photo outside 4:5..1.91:1, a video
-    # over a platform's length): said now, not after approval.
-    from .media import media_problems
-
-    known = set(report.all_problems()) | {p for c in report.channels for p in c.problems}
-    report.problems += [p for p in media_problems(post, channels) if p not in known]
     return report
