@@ -24,9 +24,9 @@ from publishing.drivers.insights import (
     fetch_account_insights,
     fetch_post_insights,
 )
-from publishing.models import Channel, Delivery, DeliveryStatus, DriverName
+from publishing.models import Channel, Delivery, DeliveryStatus
 from publishing.services.channel_client import REPEATED_USE_RECORDED_EVERY, call_channel
-from publishing.services.usage import polling_allowed
+from publishing.services.usage import is_metered, polling_allowed
 
 from .models import ChannelMetricDay, DeliveryMetricDay
 
@@ -57,7 +57,7 @@ def post_due(published_on: date, today: date) -> bool:
 
 
 def _budget_refusal(channel: Channel) -> str:
-    if channel.driver == DriverName.X and not polling_allowed(channel):
+    if is_metered(channel) and not polling_allowed(channel):
         return "call ceiling reached"
     return ""
 

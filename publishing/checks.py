@@ -5,9 +5,8 @@ with problems is not submitted or approved) and by the API. The rules are the dr
 channel's driver ``limits`` and ``validate`` (``publishing/drivers``), so the composer never
 accepts what the driver would refuse, and never refuses what it would take.
 
-X's weighted length is counted by ``twitter-text-parser``, a Python port of X's own twitter-text
-library that passes its conformance suite (URLs count 23 whatever their length, CJK and emoji
-count 2, an emoji sequence counts once).
+A text's length is the one its platform counts (the driver's ``facts.text_length``: X's weighted
+length by ``twitter-text-parser``, see ``publishing/drivers/x.py``).
 
 Media are checked in the form the delivery will send them: a photo the platform does not take as
 it is (a PNG for Instagram, a file over the size limit) goes as the library's 1080-pixel JPEG
@@ -21,11 +20,9 @@ A photo whose shape Instagram refuses (most phone photos are 3:4) is said once, 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,29 +32,13 @@ from assets.models import Asset
 
 from .drivers.registry import get_driver
 from .drivers.types import MediaItem, MediaKind, PlatformLimits, PostPayload
-from .models import Channel, Platform, Post
+from .models import Channel, Post
 
-X_LIMIT = 280
 # How far a photo's width / height may lie outside a platform's range (a pixel's rounding).
 RATIO_TOLERANCE = 0.001
 
 # A stand-in address: the delivery gives each platform a real, signed, expiring one.
 _PLACEHOLDER_URL = "https://portal.invalid/media/{pk}"
-
-
-@lru_cache(maxsize=1)
-def _parse_tweet():
-    # The library reads its emoji table through pkg_resources, which warns on import.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from twitter_text import parse_tweet
-
-    return parse_tweet
-
-
-def x_weighted_length(text: str) -> int:
-    """The length X counts for ``text`` (at most 280 in one post)."""
-    return _parse_tweet()(text or "").weightedLength
 
 
 @dataclass
@@ -324,6 +305,8 @@ def check_channel(
     driver = get_driver(channel.driver)
     limits = driver.limits
     name = channel.get_platform_display()
+    count = driver.facts.text_length
+    weighs = count is not len  # the platform weighs characters (X): threads are split by weight
     crops = crops or {}
     items = [
         item
@@ -335,27 +318,23 @@ def check_channel(
         media=tuple(items),
         link=link,
         first_comment=first_comment,
-        # X's own length check is replaced by the library's below; the driver checks the rest.
-        thread=thread or channel.platform == Platform.X,
+        # A weighted length is checked below with the driver's own count; the driver the rest.
+        thread=thread or weighs,
     )
     full_text = payload.full_text
     problems: list[str] = []
-    if channel.platform == Platform.X:
-        length, limit = x_weighted_length(full_text), X_LIMIT
-        if length > limit and not thread:
-            problems.append(
-                _("The text counts %(length)d characters on X (at most %(limit)d; links count "
-                  "23). Shorten it, write a variant for X, or let it become a thread.")
-                % {"length": length, "limit": limit}
-            )  # fmt: skip
-    else:
-        length, limit = len(full_text), limits.max_text_length
+    length, limit = count(full_text), limits.max_text_length
+    if weighs and length > limit and not thread:
+        problems.append(
+            _("The text counts %(length)d characters on %(platform)s (at most %(limit)d; links "
+              "count 23). Shorten it, write a variant for %(platform)s, or let it become a thread.")
+            % {"length": length, "limit": limit, "platform": name}
+        )  # fmt: skip
     parts: list[tuple[str, int]] = []
     split = getattr(driver, "posts_for", None)
     if split is not None and thread:
         texts = split(replace(payload, thread=True))
         if len(texts) > 1:
-            count = x_weighted_length if channel.platform == Platform.X else len
             parts = [(part, count(part)) for part in texts]
     offers = [a for a in assets if a.kind == Asset.Kind.PHOTO
               and ratio_refused(limits, *shape_for(a, limits, crops.get(a.pk)))]  # fmt: skip

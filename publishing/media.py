@@ -41,10 +41,8 @@ from .models import Channel, Post
 # Containers and codecs every platform takes for video: MP4 with H.264 (and AAC sound, or none).
 SAFE_VIDEO_CODECS = {"h264"}
 SAFE_AUDIO_CODECS = {"aac", None}
-# Drivers that take only those (Facebook re-encodes whatever it gets).
-STRICT_VIDEO_DRIVERS = {"instagram_graph", "instagram_private", "x"}
-# Drivers that fetch media by address rather than receiving the bytes.
-URL_DRIVERS = {"instagram_graph"}
+# Drivers take only those when their facts say ``strict_video``; a driver whose facts say
+# ``media_by_url`` has the platform fetch media by address rather than receiving the bytes.
 VIDEO_EDGE = 1920
 
 
@@ -83,7 +81,7 @@ def _url_for(asset: Asset, rendition: str | None, driver: Driver) -> str:
     url = asset_public_url(asset, rendition, absolute=True)
     if url.startswith(("http://", "https://")):
         return url
-    if driver.name in URL_DRIVERS:
+    if driver.facts.media_by_url:
         raise MediaProblem(
             _(
                 "Instagram fetches media from the portal by address, but the portal's public "
@@ -186,7 +184,7 @@ def video_codecs(path: str) -> tuple[str, str | None, str | None]:
 def _needs_transcode(asset: Asset, driver: Driver) -> bool:
     if asset.mime_type not in driver.limits.video_types:
         return True
-    if driver.name not in STRICT_VIDEO_DRIVERS:
+    if not driver.facts.strict_video:
         return False
     try:
         with _local(asset.file.name) as path:

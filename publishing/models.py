@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .drivers.registry import Platform
+from .drivers.registry import DriverName, Platform, facts_of
 
 
 class Currency(models.TextChoices):
@@ -36,21 +36,6 @@ class AccountGroup(models.TextChoices):
     MEDIA_CENTER = "media_center", "Media Center"
     PEMKAB = "pemkab", _("Regency government (Pemkab)")
     DINKOMINFO = "dinkominfo", _("Communication and Informatics Office (Dinkominfo)")
-
-
-class DriverName(models.TextChoices):
-    FACEBOOK = "facebook", _("Facebook Page (Graph API)")
-    INSTAGRAM_GRAPH = "instagram_graph", _("Instagram business account (Graph API)")
-    INSTAGRAM_PRIVATE = "instagram_private", _("Instagram by username and password")
-    X = "x", _("X (API v2)")
-
-
-DRIVER_PLATFORMS: dict[str, str] = {
-    DriverName.FACEBOOK: Platform.FACEBOOK,
-    DriverName.INSTAGRAM_GRAPH: Platform.INSTAGRAM,
-    DriverName.INSTAGRAM_PRIVATE: Platform.INSTAGRAM,
-    DriverName.X: Platform.X,
-}
 
 
 class Channel(models.Model):
@@ -160,9 +145,7 @@ class Channel(models.Model):
 
     @property
     def display_handle(self) -> str:
-        if self.platform == Platform.FACEBOOK:
-            return self.handle
-        return f"@{self.handle.lstrip('@')}"
+        return facts_of(self.driver).handle_prefix + self.handle.lstrip("@")
 
 
 class PostStatus(models.TextChoices):

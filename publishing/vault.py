@@ -17,30 +17,24 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.models import Credential
 from accounts.vault_targets import CheckResult
 
+from .drivers.facts import AccountFacts
+from .drivers.registry import driver_class
 from .drivers.types import HealthState
-from .models import Channel, DriverName
+from .models import Channel
 
 
 @sensitive_variables()
 def driver_secret(
     channel: Channel, payload: Mapping[str, Any], credential: Credential | None = None
 ) -> dict[str, Any]:
-    """The credential dict ``channel``'s driver reads, from the vault's decrypted ``payload``."""
-    secret = dict(payload)
-    if channel.driver == DriverName.FACEBOOK:
-        secret.setdefault("page_id", channel.external_id)
-    elif channel.driver == DriverName.INSTAGRAM_GRAPH:
-        secret.setdefault("ig_user_id", channel.external_id)
-    elif channel.driver == DriverName.X:
-        if channel.external_id:
-            secret.setdefault("user_id", channel.external_id)
-        secret.setdefault("username", channel.handle.lstrip("@"))
-        if credential is not None and credential.expires_at is not None:
-            secret.setdefault("expires_at", credential.expires_at.timestamp())
-    elif channel.driver == DriverName.INSTAGRAM_PRIVATE:
-        session = secret.pop("session", None)
-        secret.setdefault("settings", session or {})
-    return secret
+    """The credential dict ``channel``'s driver reads, from the vault's decrypted ``payload``
+    (each driver's ``credential_from`` says its shape)."""
+    account = AccountFacts(
+        external_id=channel.external_id,
+        handle=channel.handle,
+        expires_at=credential.expires_at if credential is not None else None,
+    )
+    return driver_class(channel.driver).credential_from(dict(payload), account)
 
 
 _MESSAGES = {

@@ -40,6 +40,7 @@ from ._graph import (
     permission_uses,
 )
 from .errors import DriverError, PermanentError, RetryableError, TokenExpired
+from .facts import AccountFacts, DriverFacts, OAuthConnect
 from .http import Stopwatch, api_timeout, platform_url
 from .registry import register
 from .types import (
@@ -69,6 +70,20 @@ class FacebookPageDriver:
     name = "facebook"
     platform = "facebook"
     platform_label = "Facebook"
+    facts = DriverFacts(
+        label=gettext_lazy("Facebook Page (Graph API)"),
+        profile_url="https://www.facebook.com/{handle}",
+        oauth=OAuthConnect(callback="facebook", label="Facebook"),
+        account_keys=("page_id", None),
+        handle_prefix="",
+    )
+
+    @staticmethod
+    def credential_from(secret: dict[str, Any], account: AccountFacts) -> dict[str, Any]:
+        """The vault's token with the Page it opens (the channel's account id)."""
+        secret.setdefault("page_id", account.external_id)
+        return secret
+
     limits = PlatformLimits(
         max_text_length=63206,
         max_media=10,

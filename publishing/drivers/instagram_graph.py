@@ -34,6 +34,7 @@ from facebook_business.api import FacebookAdsApi
 from ..addresses import address_problem
 from ._graph import graph_api, graph_call, graph_page, missing_permissions, permission_uses
 from .errors import DriverError, PermanentError, QuotaDeferred, RetryableError, TokenExpired
+from .facts import AccountFacts, DriverFacts, OAuthConnect
 from .http import Stopwatch, api_timeout, excerpt_of, platform_url, simulator_base, transport_error
 from .registry import register
 from .types import (
@@ -109,6 +110,21 @@ class InstagramGraphDriver:
     name = "instagram_graph"
     platform = "instagram"
     platform_label = "Instagram"
+    facts = DriverFacts(
+        label=gettext_lazy("Instagram business account (Graph API)"),
+        profile_url="https://www.instagram.com/{handle}/",
+        oauth=OAuthConnect(callback="facebook", label="Facebook"),
+        account_keys=("ig_user_id", None),
+        strict_video=True,
+        media_by_url=True,
+    )
+
+    @staticmethod
+    def credential_from(secret: dict[str, Any], account: AccountFacts) -> dict[str, Any]:
+        """The vault's Page token with the Instagram account it opens."""
+        secret.setdefault("ig_user_id", account.external_id)
+        return secret
+
     limits = PlatformLimits(
         max_text_length=MAX_CAPTION,
         max_media=10,

@@ -41,6 +41,7 @@ from .errors import (
     TokenExpired,
     UncertainSend,
 )
+from .facts import INSTAGRAPI_SESSION, PASSWORD, AccountFacts, DriverFacts
 from .http import Stopwatch, mount_platform_adapter, platform_url, redact
 from .registry import register
 from .types import (
@@ -69,6 +70,20 @@ class InstagramPrivateDriver:
     name = "instagram_private"
     platform = "instagram"
     platform_label = "Instagram"
+    facts = DriverFacts(
+        label=gettext_lazy("Instagram by username and password"),
+        profile_url="https://www.instagram.com/{handle}/",
+        credential_kinds=(PASSWORD, INSTAGRAPI_SESSION),
+        strict_video=True,
+    )
+
+    @staticmethod
+    def credential_from(secret: dict[str, Any], account: AccountFacts) -> dict[str, Any]:
+        """The vault's login; its kept session is instagrapi's ``settings``."""
+        session = secret.pop("session", None)
+        secret.setdefault("settings", session or {})
+        return secret
+
     limits = PlatformLimits(
         max_text_length=MAX_CAPTION,
         max_media=10,

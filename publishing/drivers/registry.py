@@ -1,5 +1,6 @@
 """The drivers' registry: each driver class registers under its ``name`` and declares its
-``platform``; the one :class:`Platform` enum is built from what the registered drivers declare.
+``platform`` and its ``facts``; the one :class:`Platform` enum and :class:`DriverName` are built
+from what the registered drivers declare.
 
 **Credentials** arrive as a plain ``dict`` (the decrypted secret of the vault), decrypted by the
 caller just before the call; each driver module documents the keys it reads. Drivers never store
@@ -26,6 +27,7 @@ from typing import Any, TypeVar
 from django.db import models
 
 from .errors import TokenExpired
+from .facts import DriverFacts
 from .types import Credential, Driver
 
 _registry: dict[str, type] = {}
@@ -66,6 +68,34 @@ def drivers_for(platform: str) -> list[str]:
     return sorted(name for name, cls in _load().items() if cls.platform == platform)
 
 
+def facts_of(name: str) -> DriverFacts:
+    """What the driver registered under ``name`` declares about its platform."""
+    return driver_class(name).facts
+
+
+def platform_of(name: str) -> str:
+    """The platform of the driver registered under ``name``."""
+    return driver_class(name).platform
+
+
+def oauth_drivers() -> set[str]:
+    """The drivers whose accounts are connected through the platform's consent page."""
+    return {name for name, cls in _load().items() if cls.facts.oauth is not None}
+
+
+def oauth_callbacks() -> set[str]:
+    """The names of the portal's OAuth callback addresses, one per platform app."""
+    return {cls.facts.oauth.callback for cls in _load().values() if cls.facts.oauth is not None}
+
+
+def _build_driver_name() -> type[models.TextChoices]:
+    """One member per registered driver, labelled as its facts say, in load order."""
+    return models.TextChoices(
+        "DriverName",
+        [(name.upper(), (name, cls.facts.label)) for name, cls in sorted(_load().items())],
+    )
+
+
 def _build_platform() -> type[models.TextChoices]:
     """One member per platform the registered drivers declare (``platform`` and
     ``platform_label``), in the order the drivers are loaded."""
@@ -75,13 +105,17 @@ def _build_platform() -> type[models.TextChoices]:
     return models.TextChoices("Platform", list(members.items()))
 
 
+_BUILT = {"Platform": _build_platform, "DriverName": _build_driver_name}
+
+
 def __getattr__(name: str) -> Any:
-    # ``Platform`` is built on first use, once every driver module has registered its class.
-    if name == "Platform":
-        platform = _build_platform()
-        platform.__module__ = __name__
-        globals()["Platform"] = platform
-        return platform
+    # ``Platform`` and ``DriverName`` are built on first use, once every driver module has
+    # registered its class.
+    if name in _BUILT:
+        choices = _BUILT[name]()
+        choices.__module__ = __name__
+        globals()[name] = choices
+        return choices
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -23,8 +23,10 @@ import hashlib
 import re
 import secrets
 import time
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import requests
@@ -44,6 +46,7 @@ from .errors import (
     TokenExpired,
     UncertainSend,
 )
+from .facts import AccountFacts, DriverFacts, OAuthConnect
 from .http import (
     Stopwatch,
     excerpt_of,
@@ -97,6 +100,23 @@ URL_WEIGHT = 23
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _URL = re.compile(r"https?://\S+|(?<![\w@])(?:[\w-]+\.)+(?:com|id|org|net|go\.id|co|io)(?:/\S*)?")
 _ZERO_WIDTH = {0x200D, 0xFE0F, 0xFE0E} | set(range(0x1F3FB, 0x1F400))
+
+
+@lru_cache(maxsize=1)
+def _parse_tweet():
+    # The library reads its emoji table through pkg_resources, which warns on import.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from twitter_text import parse_tweet
+
+    return parse_tweet
+
+
+def counted_length(text: str) -> int:
+    """The length X counts for ``text`` (at most 280 in one post), by ``twitter-text-parser``, a
+    Python port of X's own twitter-text library that passes its conformance suite (URLs count 23
+    whatever their length, CJK and emoji count 2, an emoji sequence counts once)."""
+    return _parse_tweet()(text or "").weightedLength
 
 
 def weighted_length(text: str) -> int:
@@ -157,6 +177,26 @@ class XDriver:
     name = "x"
     platform = "x"
     platform_label = "X"
+    facts = DriverFacts(
+        label=gettext_lazy("X (API v2)"),
+        profile_url="https://x.com/{handle}",
+        oauth=OAuthConnect(callback="x", label="X"),
+        account_keys=("user_id", "username"),
+        metered=True,
+        strict_video=True,
+        text_length=counted_length,
+    )
+
+    @staticmethod
+    def credential_from(secret: dict[str, Any], account: AccountFacts) -> dict[str, Any]:
+        """The vault's token set with the account it opens and when its access token expires."""
+        if account.external_id:
+            secret.setdefault("user_id", account.external_id)
+        secret.setdefault("username", account.handle.lstrip("@"))
+        if account.expires_at is not None:
+            secret.setdefault("expires_at", account.expires_at.timestamp())
+        return secret
+
     limits = PlatformLimits(
         max_text_length=MAX_WEIGHTED,
         max_media=4,

@@ -29,9 +29,9 @@ from accounts.services import (
 )
 
 from ..drivers.errors import ChallengeRequired, PermanentError, TokenExpired
-from ..drivers.registry import call_with_refresh, get_driver
+from ..drivers.registry import call_with_refresh, facts_of, get_driver
 from ..drivers.types import Credential, Driver
-from ..models import Channel, DriverName
+from ..models import Channel
 from ..vault import driver_secret
 from .usage import metered_driver
 
@@ -42,14 +42,6 @@ T = TypeVar("T")
 # is always recorded.
 REPEATED_USE_RECORDED_EVERY = timedelta(hours=1)
 
-# The keys naming the account a driver reads, for reading another account through a channel's
-# login (a partner's public posts).
-_ACCOUNT_KEYS = {
-    DriverName.FACEBOOK: ("page_id", None),
-    DriverName.X: ("user_id", "username"),
-    DriverName.INSTAGRAM_GRAPH: ("ig_user_id", None),
-}
-
 
 @sensitive_variables()
 def driver_credential(
@@ -58,7 +50,7 @@ def driver_credential(
     """The vault's ``secret`` in the shape ``channel``'s driver reads; ``account_id`` /
     ``handle`` name another account to read through this channel's login (a partner's posts)."""
     credential = driver_secret(channel, secret, channel.credential)
-    id_key, handle_key = _ACCOUNT_KEYS.get(channel.driver, (None, None))
+    id_key, handle_key = facts_of(channel.driver).account_keys
     if account_id and id_key:
         credential[id_key] = account_id
     if handle and handle_key:

@@ -27,8 +27,9 @@ from accounts.permissions import credential_policy
 from accounts.services import audit_record, credential_create
 
 from ..drivers.errors import DriverError
+from ..drivers.registry import oauth_drivers, platform_of
 from ..drivers.types import CredentialHealth
-from ..models import DRIVER_PLATFORMS, Channel, DriverName
+from ..models import Channel, DriverName
 from ..permissions import channel_policy
 
 
@@ -61,7 +62,7 @@ def channel_create(
     if actor is not None and not channel_policy.user_has_permission(actor, "add"):
         raise PermissionDenied(_("Only the Head of Department adds channels."))
     channel = Channel(
-        platform=DRIVER_PLATFORMS[driver],
+        platform=platform_of(driver),
         name=name,
         handle=handle,
         driver=driver,
@@ -198,8 +199,6 @@ def channel_set_active(
 
 # --- connecting an account ----------------------------------------------------------------------
 
-OAUTH_DRIVERS = frozenset({DriverName.FACEBOOK, DriverName.INSTAGRAM_GRAPH, DriverName.X})
-
 
 class ConnectError(Exception):
     """Connecting the account did not work; the message says why in words a person understands
@@ -293,7 +292,7 @@ def channel_connect_start(*, actor: User, channel: Channel, redirect_uri: str) -
     from ..drivers import facebook, x
 
     _require_connect(actor, channel)
-    if channel.driver not in OAUTH_DRIVERS:
+    if channel.driver not in oauth_drivers():
         raise ConnectError(
             _("This account is connected with a username and password; enter them in the vault.")
         )

@@ -27,15 +27,14 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import audit_record, notification_send
 
-from ..drivers.registry import get_driver
+from ..drivers.registry import facts_of, get_driver
 from ..drivers.types import Driver
-from ..models import ApiCallMonth, Channel, Currency, DriverName
+from ..models import ApiCallMonth, Channel, Currency
 from ..permissions import channel_policy
 
 logger = logging.getLogger(__name__)
 
 # Drivers whose calls are counted (billed per call by their platform).
-METERED_DRIVERS = {DriverName.X}
 
 
 def this_month(now=None) -> date:
@@ -86,11 +85,16 @@ def _tell_ceiling(channel_id: int, calls: int, month: date) -> None:
     )
 
 
+def is_metered(channel: Channel) -> bool:
+    """Whether the channel's platform sells its calls by the unit (its driver says so)."""
+    return facts_of(channel.driver).metered
+
+
 def metered_driver(channel: Channel) -> Driver:
     """The channel's driver; for a platform billed per call, one that counts each call it sends
     against the channel and reports the month's count and budget in its connection report."""
     driver = get_driver(channel.driver)
-    if channel.driver in METERED_DRIVERS:
+    if is_metered(channel):
         channel_id = channel.pk
         driver.on_call = lambda method, url: api_call_record(channel_id=channel_id)
         driver.usage_report = usage_report(channel)
