@@ -428,7 +428,7 @@ class DeliveryAttempt(models.Model):
         return f"{self.delivery_id}#{self.number} {self.outcome}"
 
 
-from .sync.models import *  # noqa: E402,F403 - sync rules, seen posts, partners (publishing/sync/)
+# The models of account sync (publishing/sync/) belong to this app.
 
 
 class ApiCallMonth(models.Model):

@@ -25,12 +25,14 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.models import Credential, CredentialKind, Division, User
 from accounts.permissions import credential_policy
 from accounts.services import audit_record, credential_create
+from accounts.vault_targets import CheckResult
 
 from ..drivers.errors import DriverError
 from ..drivers.registry import oauth_drivers, platform_of
-from ..drivers.types import CredentialHealth
+from ..drivers.types import CredentialHealth, HealthState
 from ..models import Channel, DriverName
 from ..permissions import channel_policy
+from .channel_client import call_channel, channel_driver
 
 
 def _require(actor: User | None, action: str, message: str) -> None:
@@ -431,8 +433,6 @@ def channel_test_connection(
     """Ask the platform, read-only, what the channel's login can do: who it is, what it was
     granted (kept on the channel), and what the platform reports of its limits. Kepala Dinas
     only; the secret is decrypted for the call and goes nowhere else. Audited."""
-    from .channel_client import call_channel, channel_driver
-
     _require_connect(actor, channel)
     if channel.credential_id is None:
         raise ConnectError(_("This channel has no login in the vault yet."))
@@ -488,3 +488,38 @@ def setup_facts(request: HttpRequest) -> dict[str, Any]:
         "asset_base": settings.ASSET_PUBLIC_BASE_URL,
         "boosts": _graph.boosts_enabled(),
     }
+
+
+_MESSAGES = {
+    HealthState.EXPIRED: lambda: _("The platform no longer accepts this login."),
+    HealthState.NEEDS_ATTENTION: lambda: _("The platform asks for a security check by a person."),
+    HealthState.UNREACHABLE: lambda: _("The platform did not answer the check."),
+}
+
+
+@sensitive_variables()
+def check_channel_credential(credential: Credential, channel: Channel) -> CheckResult:
+    """Ask the channel's driver whether its login still works (the vault's daily check, inside
+    the worker). The secret is decrypted here through the vault and goes nowhere else."""
+    wait = getattr(channel, "login_wait", None) if channel.pk else None
+    if wait is not None:
+        # A login of this account waits for the Kepala Dinas: asking again would only make the
+        # platform send another code.
+        return CheckResult(
+            ok=False, message=str(wait.message or _MESSAGES[HealthState.NEEDS_ATTENTION]())
+        )
+    if channel.credential_id != credential.pk:
+        channel.credential = credential  # the credential the vault checks, even before it is linked
+    health = call_channel(
+        channel,
+        lambda driver, secret: driver.check_credential(secret),
+        used_by=f"check:channel:{channel.pk}",
+        renew=False,
+    )
+    if health.ok and health.scopes:
+        # What the login is granted today (a permission removed on the platform shows at once).
+        channel_record_health(channel=channel, scopes=health.scopes)
+    if health.ok:
+        return CheckResult(ok=True, message=health.message)
+    message = health.message or _MESSAGES.get(health.state, lambda: "")()
+    return CheckResult(ok=False, message=str(message), revoked=health.state == HealthState.EXPIRED)

@@ -41,6 +41,7 @@ from accounts.services import (
 )
 
 from .. import drivers as _drivers  # noqa: F401  (the registry)
+from .. import enqueue
 from ..checks import delivery_problem
 from ..drivers.errors import (
     BackOffLong,
@@ -135,13 +136,8 @@ def post_release(*, post_id: int, actor: User | None = None) -> list[int]:
 
 
 def _enqueue(delivery_ids: list[int], *, eta: datetime | None = None) -> None:
-    from ..tasks import deliver
-
     for delivery_id in delivery_ids:
-        if eta is None:
-            deliver.delay(delivery_id)
-        else:
-            deliver.apply_async(args=[delivery_id], eta=eta)
+        enqueue.deliver(delivery_id, eta=eta)
 
 
 def due_post_ids(*, now: datetime | None = None) -> list[int]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ..models import Channel, Platform, Post
+from ..drivers.registry import Platform
 
 __all__ = [
     "PartnerAccount",
@@ -46,10 +46,13 @@ class SyncRule(models.Model):
     """Mirror new native posts of ``source`` to each of its targets."""
 
     source = models.ForeignKey(
-        Channel, verbose_name=_("source channel"), on_delete=models.CASCADE, related_name="+"
+        "publishing.Channel",
+        verbose_name=_("source channel"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     targets = models.ManyToManyField(
-        Channel,
+        "publishing.Channel",
         verbose_name=_("target channels"),
         through="SyncTarget",
         related_name="sync_rules_in",
@@ -105,7 +108,10 @@ class SyncTarget(models.Model):
 
     rule = models.ForeignKey(SyncRule, on_delete=models.CASCADE, related_name="target_links")
     channel = models.ForeignKey(
-        Channel, verbose_name=_("target channel"), on_delete=models.CASCADE, related_name="+"
+        "publishing.Channel",
+        verbose_name=_("target channel"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     add_hashtag = models.CharField(
         _("add a hashtag"), max_length=100, blank=True, help_text=_("For example #Bojonegoro")
@@ -137,7 +143,11 @@ class PollState(models.Model):
     """
 
     channel = models.OneToOneField(
-        Channel, on_delete=models.CASCADE, related_name="poll_state", null=True, blank=True
+        "publishing.Channel",
+        on_delete=models.CASCADE,
+        related_name="poll_state",
+        null=True,
+        blank=True,
     )
     partner = models.OneToOneField(
         "PartnerAccount",
@@ -186,7 +196,9 @@ class SeenStatus(models.TextChoices):
 class SeenNativePost(models.Model):
     """A post found on a source channel: remembered once, with what became of it."""
 
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="seen_posts")
+    channel = models.ForeignKey(
+        "publishing.Channel", on_delete=models.CASCADE, related_name="seen_posts"
+    )
     external_id = models.CharField(_("id on the platform"), max_length=200)
     created_at = models.DateTimeField(_("posted"))
     seen_at = models.DateTimeField(_("found"), auto_now_add=True)
@@ -203,7 +215,9 @@ class SeenNativePost(models.Model):
     note = models.TextField(_("note"), blank=True)
     # Targets that could not take the post, by channel id: {"12": "Instagram does not take..."}.
     problems = models.JSONField(default=dict, blank=True)
-    mirror_posts = models.ManyToManyField(Post, related_name="mirrored_from", blank=True)
+    mirror_posts = models.ManyToManyField(
+        "publishing.Post", related_name="mirrored_from", blank=True
+    )
     mirrored_at = models.DateTimeField(_("mirrored"), null=True, blank=True)
 
     class Meta:
@@ -238,7 +252,7 @@ class PartnerAccount(models.Model):
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=PartnerKind.choices)
     via_channel = models.ForeignKey(
-        Channel,
+        "publishing.Channel",
         verbose_name=_("read through the channel"),
         on_delete=models.PROTECT,
         related_name="+",
@@ -291,7 +305,11 @@ class RepostSuggestion(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     post = models.OneToOneField(
-        Post, on_delete=models.SET_NULL, related_name="repost_of", null=True, blank=True
+        "publishing.Post",
+        on_delete=models.SET_NULL,
+        related_name="repost_of",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(_("found"), auto_now_add=True)
 
