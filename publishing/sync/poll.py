@@ -234,125 +234,188 @@ def sync_poll_channel(*, channel_id: int) -> PollResult:
         }
         for r in loaded
     ]
-    try:
-        state = channel.poll_state
-    except PollState.DoesNotExist:
-        state, _created = PollState.objects.get_or_create(channel=channel)
-    now = timezone.now()
-    propagate = any(rule["propagate_deletions"] for rule in rules)
-    resuming = bool(state.walk_cursor)
-    # Down to here the walk looks for new posts; with deletions propagated the listing goes on
-    # down the deletion window, as far as the bound allows.
-    since = min(rule["active_since"] for rule in rules) - poll_overlap()
-    if state.cursor:
-        since = max(since, state.cursor - poll_overlap())
-    if resuming:
-        fetch_since = state.walk_since
-    else:
-        fetch_since = min(since, now - deletion_window()) if propagate else since
+    walk = _Walk.start(channel, rules)
     try:
         natives, following = walk_pages(
-            channel, fetch_since, state.walk_cursor, used_by=f"sync:{channel.pk}"
+            channel, walk.fetch_since, walk.state.walk_cursor, used_by=f"sync:{channel.pk}"
         )
     except DriverError as exc:
-        if resuming and isinstance(exc, PermanentError):
-            # The platform no longer takes the kept page cursor: the next poll walks again
-            # from the newest post (what it finds again is already remembered).
-            state.walk_cursor = ""
-            state.save(update_fields=["walk_cursor"])
-        record_failure(state, exc, now)
+        walk.failed(exc)
         result.error = str(exc)
         return result
     result.found = len(natives)
-    ids = [n.external_id for n in natives]
-    wanted = Q(external_id__in=ids) | Q(status=SeenStatus.PENDING)
-    if propagate:
-        wanted |= Q(status=SeenStatus.MIRRORED, created_at__gte=fetch_since)
-    known = {
-        row["external_id"]: row
-        for row in SeenNativePost.objects.filter(channel=channel)
-        .filter(wanted)
-        .values("id", "external_id", "status", "created_at", "rank")
-    }
-    ranks = _ranks(natives, known, state.walk_rank if resuming else None, now)
-    new = [n for n in natives if n.external_id not in known]
-    deferred: list[NativePost] = []
-    if new:
-        ours = _portal_ids(channel, [n.external_id for n in new])
-        flying = _in_flight_texts(channel)
-        rows: list[dict[str, Any]] = []
-        for native in reversed(new):  # oldest first: rows get their ids in posting order
-            status, note = _first_status(native, rules, ours)
-            if status is None:
-                if any(same_text(native.text, text) for text in flying):
-                    deferred.append(native)
-                    continue
-                status, note = SeenStatus.PENDING, ""
-            rows.append(
-                {
-                    "channel": channel,
-                    "external_id": native.external_id,
-                    "created_at": native.created_at,
-                    "text": native.text,
-                    "permalink": native.permalink[:500],
-                    "media": native_media(native),
-                    "is_reply": native.is_reply,
-                    "rank": ranks[native.external_id],
-                    "status": status,
-                    "note": note,
-                }
-            )
-        for seen in _remember(rows):
-            result.new += 1
-            if seen.status == SeenStatus.PENDING:
-                result.pending.append(seen.pk)
+    known = walk.known(natives)
+    ranks = _ranks(natives, known, walk.state.walk_rank if walk.resuming else None, walk.now)
+    deferred = _remember_new(channel, natives, known, rules, ranks, result)
     result.deferred = len(deferred)
     # The walk is complete at the end of the listing, or once it has read past ``since`` (what is
     # below is already known; a deletion check that needs more pages waits for another poll).
     whole = not following
-    complete = whole or bool(natives and natives[-1].created_at < since)
-    if propagate and whole and not resuming:
+    complete = whole or bool(natives and natives[-1].created_at < walk.since)
+    if walk.propagate and whole and not walk.resuming:
         # Only a listing read whole in this poll tells what is no longer there.
-        present = set(ids)
-        gone = [
-            row["id"]
-            for row in known.values()
-            if row["status"] == SeenStatus.MIRRORED
-            and row["external_id"] not in present
-            and row["created_at"] >= fetch_since
-        ]
-        if gone:
-            result.deleted = _mark_deleted(channel, gone)
-    # The mark this walk leaves when it is complete: its newest post, or, when a post waits for
-    # a delivery's record, just before that post (the next walk reads it again).
-    if resuming:
-        top, top_id = state.walk_top, state.walk_top_id
-    elif natives:
-        top, top_id = natives[0].created_at, natives[0].external_id
-    else:
-        top, top_id = None, ""
-    if state.cursor and (top is None or state.cursor > top):
-        top, top_id = state.cursor, state.cursor_id
-    if deferred:
-        # The next poll subtracts the overlap again.
-        waiting = min(n.created_at for n in deferred) - timedelta(seconds=1) + poll_overlap()
-        if top is None or waiting < top:
-            top, top_id = waiting, ""
-    if complete:
-        state.cursor_id = top_id
-        state.walk_cursor, state.walk_since, state.walk_top = "", None, None
-        state.walk_top_id, state.walk_rank = "", None
-        record_success(state, top, now, also=_WALK_FIELDS)
-    else:
-        state.walk_cursor, state.walk_since = following, fetch_since
-        state.walk_top, state.walk_top_id = top, top_id
-        state.walk_rank = (min(ranks.values()) if ranks else state.walk_rank or _rank_now(now)) - 1
-        record_success(state, state.cursor, now, also=_WALK_FIELDS)
+        result.deleted = walk.mark_gone(natives, known)
+    walk.advance(natives, deferred, ranks, following if not complete else "")
     pending_before = any(row["status"] == SeenStatus.PENDING for row in known.values())
     if complete and (result.pending or pending_before):
         channel_id = channel.pk
         transaction.on_commit(lambda: enqueue.sync_mirror_channel(channel_id))
     return result
+
+
+@dataclass
+class _Walk:
+    """One poll's walk down a source channel's listing: where it reads from, and the mark it
+    leaves on the channel's poll state."""
+
+    channel: Channel
+    state: PollState
+    now: datetime
+    propagate: bool
+    resuming: bool
+    since: datetime
+    fetch_since: datetime
+
+    @classmethod
+    def start(cls, channel: Channel, rules: list[dict[str, Any]]) -> _Walk:
+        try:
+            state = channel.poll_state
+        except PollState.DoesNotExist:
+            state, _created = PollState.objects.get_or_create(channel=channel)
+        now = timezone.now()
+        propagate = any(rule["propagate_deletions"] for rule in rules)
+        resuming = bool(state.walk_cursor)
+        # Down to here the walk looks for new posts; with deletions propagated the listing goes
+        # on down the deletion window, as far as the bound allows.
+        since = min(rule["active_since"] for rule in rules) - poll_overlap()
+        if state.cursor:
+            since = max(since, state.cursor - poll_overlap())
+        if resuming:
+            fetch_since = state.walk_since
+        else:
+            fetch_since = min(since, now - deletion_window()) if propagate else since
+        return cls(channel, state, now, propagate, resuming, since, fetch_since)
+
+    def failed(self, exc: DriverError) -> None:
+        if self.resuming and isinstance(exc, PermanentError):
+            # The platform no longer takes the kept page cursor: the next poll walks again
+            # from the newest post (what it finds again is already remembered).
+            self.state.walk_cursor = ""
+            self.state.save(update_fields=["walk_cursor"])
+        record_failure(self.state, exc, self.now)
+
+    def known(self, natives: list[NativePost]) -> dict[str, dict[str, Any]]:
+        """The remembered posts this walk meets, pending ones and (with deletions propagated)
+        the mirrored ones in its window, by external id."""
+        wanted = Q(external_id__in=[n.external_id for n in natives]) | Q(status=SeenStatus.PENDING)
+        if self.propagate:
+            wanted |= Q(status=SeenStatus.MIRRORED, created_at__gte=self.fetch_since)
+        return {
+            row["external_id"]: row
+            for row in SeenNativePost.objects.filter(channel=self.channel)
+            .filter(wanted)
+            .values("id", "external_id", "status", "created_at", "rank")
+        }
+
+    def mark_gone(self, natives: list[NativePost], known: dict[str, dict[str, Any]]) -> int:
+        present = {n.external_id for n in natives}
+        gone = [
+            row["id"]
+            for row in known.values()
+            if row["status"] == SeenStatus.MIRRORED
+            and row["external_id"] not in present
+            and row["created_at"] >= self.fetch_since
+        ]
+        return _mark_deleted(self.channel, gone) if gone else 0
+
+    def advance(
+        self,
+        natives: list[NativePost],
+        deferred: list[NativePost],
+        ranks: dict[str, int],
+        following: str,
+    ) -> None:
+        """Leave the mark of this walk: complete (no ``following`` page), the high-water mark
+        moves; otherwise the walk keeps its place for the next poll."""
+        state = self.state
+        top, top_id = self._top(natives, deferred)
+        if not following:
+            state.cursor_id = top_id
+            state.walk_cursor, state.walk_since, state.walk_top = "", None, None
+            state.walk_top_id, state.walk_rank = "", None
+            record_success(state, top, self.now, also=_WALK_FIELDS)
+            return
+        state.walk_cursor, state.walk_since = following, self.fetch_since
+        state.walk_top, state.walk_top_id = top, top_id
+        lowest = min(ranks.values()) if ranks else state.walk_rank or _rank_now(self.now)
+        state.walk_rank = lowest - 1
+        record_success(state, state.cursor, self.now, also=_WALK_FIELDS)
+
+    def _top(
+        self, natives: list[NativePost], deferred: list[NativePost]
+    ) -> tuple[datetime | None, str]:
+        """The mark this walk leaves when it is complete: its newest post, or, when a post waits
+        for a delivery's record, just before that post (the next walk reads it again)."""
+        state = self.state
+        if self.resuming:
+            top, top_id = state.walk_top, state.walk_top_id
+        elif natives:
+            top, top_id = natives[0].created_at, natives[0].external_id
+        else:
+            top, top_id = None, ""
+        if state.cursor and (top is None or state.cursor > top):
+            top, top_id = state.cursor, state.cursor_id
+        if deferred:
+            # The next poll subtracts the overlap again.
+            waiting = min(n.created_at for n in deferred) - timedelta(seconds=1) + poll_overlap()
+            if top is None or waiting < top:
+                top, top_id = waiting, ""
+        return top, top_id
+
+
+def _remember_new(
+    channel: Channel,
+    natives: list[NativePost],
+    known: dict[str, dict[str, Any]],
+    rules: list[dict[str, Any]],
+    ranks: dict[str, int],
+    result: PollResult,
+) -> list[NativePost]:
+    """Remember each post not seen before, oldest first (rows get their ids in posting order);
+    returns the posts deferred because they may be a delivery still being recorded."""
+    new = [n for n in natives if n.external_id not in known]
+    deferred: list[NativePost] = []
+    if not new:
+        return deferred
+    ours = _portal_ids(channel, [n.external_id for n in new])
+    flying = _in_flight_texts(channel)
+    rows: list[dict[str, Any]] = []
+    for native in reversed(new):
+        status, note = _first_status(native, rules, ours)
+        if status is None:
+            if any(same_text(native.text, text) for text in flying):
+                deferred.append(native)
+                continue
+            status, note = SeenStatus.PENDING, ""
+        rows.append(
+            {
+                "channel": channel,
+                "external_id": native.external_id,
+                "created_at": native.created_at,
+                "text": native.text,
+                "permalink": native.permalink[:500],
+                "media": native_media(native),
+                "is_reply": native.is_reply,
+                "rank": ranks[native.external_id],
+                "status": status,
+                "note": note,
+            }
+        )
+    for seen in _remember(rows):
+        result.new += 1
+        if seen.status == SeenStatus.PENDING:
+            result.pending.append(seen.pk)
+    return deferred
 
 
 def _rank_now(now: datetime) -> int:
