@@ -67,3 +67,25 @@ class AccountFacts:
     external_id: str = ""
     handle: str = ""
     expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ConnectTarget:
+    """The channel an OAuth connection is for, as the platform may name it."""
+
+    external_id: str = ""
+    handle: str = ""
+    name: str = ""
+    display_handle: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectedLogin:
+    """What an OAuth connection gives the vault and the channel: the ``secret`` (tokens only),
+    the account's id on the platform, when the access token expires and what was granted
+    (``None``: not known)."""
+
+    secret: dict[str, Any]
+    external_id: str = ""
+    expires_at: datetime | None = None
+    granted: list[str] | None = None

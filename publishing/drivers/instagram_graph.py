@@ -34,7 +34,7 @@ from facebook_business.api import FacebookAdsApi
 from ..addresses import address_problem
 from ._graph import graph_api, graph_call, graph_page, missing_permissions, permission_uses
 from .errors import DriverError, PermanentError, QuotaDeferred, RetryableError, TokenExpired
-from .facts import AccountFacts, DriverFacts, OAuthConnect
+from .facts import AccountFacts, ConnectedLogin, ConnectTarget, DriverFacts, OAuthConnect
 from .http import Stopwatch, api_timeout, excerpt_of, platform_url, simulator_base, transport_error
 from .registry import register
 from .types import (
@@ -499,6 +499,28 @@ class InstagramGraphDriver:
     def permission_gaps(self, granted) -> list[tuple[str, Any, bool]]:
         """What a login granted ``granted`` cannot do (see ``_graph.PERMISSION_BLOCKS``)."""
         return missing_permissions(granted, platform="instagram")
+
+    @staticmethod
+    def connect_start(*, redirect_uri: str) -> dict[str, str]:
+        """Facebook Login for the Page the Instagram business account is linked to."""
+        from .facebook import FacebookPageDriver
+
+        return FacebookPageDriver.connect_start(redirect_uri=redirect_uri)
+
+    @staticmethod
+    def connect_finish(
+        *, code: str, redirect_uri: str, code_verifier: str, target: ConnectTarget
+    ) -> ConnectedLogin:
+        """The Page token of the Page the channel's Instagram business account is linked to."""
+        from .facebook import oauth_finish, pick_page
+
+        pages = oauth_finish(code=code, redirect_uri=redirect_uri)
+        page = pick_page(pages, target, instagram=True)
+        return ConnectedLogin(
+            secret={"access_token": page["access_token"]},
+            external_id=page["instagram"]["ig_user_id"],
+            granted=page.get("granted"),
+        )
 
     def needs_refresh(self, credential) -> bool:
         return False

@@ -46,7 +46,7 @@ from .errors import (
     TokenExpired,
     UncertainSend,
 )
-from .facts import AccountFacts, DriverFacts, OAuthConnect
+from .facts import AccountFacts, ConnectedLogin, ConnectTarget, DriverFacts, OAuthConnect
 from .http import (
     Stopwatch,
     excerpt_of,
@@ -667,6 +667,39 @@ class XDriver:
         )
 
     # --- tokens ------------------------------------------------------------------------------
+
+    @staticmethod
+    def connect_start(*, redirect_uri: str) -> dict[str, str]:
+        """X's authorisation with PKCE: where to send the person, the ``state`` and the
+        ``code_verifier`` to keep."""
+        return oauth_start(redirect_uri=redirect_uri)
+
+    @staticmethod
+    def connect_finish(
+        *, code: str, redirect_uri: str, code_verifier: str, target: ConnectTarget
+    ) -> ConnectedLogin:
+        """The token pair (``offline.access``) of the channel's own account."""
+        answer = oauth_finish(code=code, code_verifier=code_verifier, redirect_uri=redirect_uri)
+        if target.external_id and answer.get("user_id") != target.external_id:
+            raise PermanentError(
+                _(
+                    "You authorised @%(username)s, which is not this channel's account. "
+                    "Sign in to X as %(handle)s and connect again."
+                )
+                % {"username": answer.get("username", "?"), "handle": target.display_handle},
+                platform="x",
+                code="not_this_account",
+            )
+        expires_at = answer.get("expires_at")
+        return ConnectedLogin(
+            secret={
+                name: answer[name]
+                for name in ("access_token", "refresh_token", "scope")
+                if answer.get(name)
+            },
+            external_id=str(answer.get("user_id") or ""),
+            expires_at=datetime.fromtimestamp(float(expires_at), UTC) if expires_at else None,
+        )
 
     def needs_refresh(self, credential) -> bool:
         expires_at = _expiry(credential)

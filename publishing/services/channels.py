@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,9 +28,10 @@ from accounts.services import audit_record, credential_create
 from accounts.vault_targets import CheckResult
 
 from ..drivers.errors import DriverError
-from ..drivers.registry import oauth_drivers, platform_of
+from ..drivers.facts import ConnectTarget
+from ..drivers.registry import driver_class, facts_of, platform_of
 from ..drivers.types import CredentialHealth, HealthState
-from ..models import Channel, DriverName
+from ..models import Channel
 from ..permissions import channel_policy
 from .channel_client import call_channel, channel_driver
 
@@ -286,60 +287,18 @@ class ConnectStart:
 
 
 def channel_connect_start(*, actor: User, channel: Channel, redirect_uri: str) -> ConnectStart:
-    """The platform's authorisation page for this channel (Facebook Login for a Page or its
-    Instagram business account; X with PKCE). Stores nothing: the caller keeps ``state`` (and
-    the verifier) for the callback, once."""
-    import secrets
-
-    from ..drivers import facebook, x
-
+    """The platform's authorisation page for this channel, as its driver connects (Facebook
+    Login for a Page or its Instagram business account; X with PKCE). Stores nothing: the
+    caller keeps ``state`` (and the verifier) for the callback, once."""
     _require_connect(actor, channel)
-    if channel.driver not in oauth_drivers():
+    if facts_of(channel.driver).oauth is None:
         raise ConnectError(
             _("This account is connected with a username and password; enter them in the vault.")
         )
-    if channel.driver == DriverName.X:
-        started = x.oauth_start(redirect_uri=redirect_uri)
-        return ConnectStart(
-            url=started["url"], state=started["state"], code_verifier=started["code_verifier"]
-        )
-    state = secrets.token_urlsafe(32)
+    started = driver_class(channel.driver).connect_start(redirect_uri=redirect_uri)
     return ConnectStart(
-        url=facebook.oauth_start(redirect_uri=redirect_uri, state=state), state=state
+        url=started["url"], state=started["state"], code_verifier=started.get("code_verifier", "")
     )
-
-
-def _norm(value: str) -> str:
-    return (value or "").strip().lstrip("@").casefold()
-
-
-def _pick_page(channel: Channel, pages: list[dict]) -> dict | None:
-    """The Page (or the Page linked to the Instagram account) this channel is, among those the
-    person manages: by the account id when the channel has one, else by handle or name."""
-    if channel.driver == DriverName.INSTAGRAM_GRAPH:
-        linked = [page for page in pages if page.get("instagram")]
-        for page in linked:
-            if channel.external_id and page["instagram"]["ig_user_id"] == channel.external_id:
-                return page
-        if channel.external_id:
-            return None
-        for page in linked:
-            if _norm(page["instagram"].get("username", "")) == _norm(channel.handle):
-                return page
-        return None
-    for page in pages:
-        if channel.external_id and page["page_id"] == channel.external_id:
-            return page
-    if channel.external_id:
-        return None
-    matches = [
-        page
-        for page in pages
-        if _norm(page.get("name", "")) in {_norm(channel.name), _norm(channel.handle)}
-    ]
-    if len(matches) == 1:
-        return matches[0]
-    return pages[0] if len(pages) == 1 else None
 
 
 @sensitive_variables()
@@ -353,69 +312,35 @@ def channel_connect_finish(
     request: HttpRequest | None = None,
 ) -> Credential:
     """Exchange the platform's one-time ``code`` (the caller has checked ``state``) for the
-    account's tokens and store them through :func:`channel_connect`.
+    account's tokens through the channel's driver, and store them through
+    :func:`channel_connect`.
 
     Facebook: code → user token → long-lived token → ``/me/accounts`` → the Page token of this
     channel's Page (for an Instagram business account, of the Page it is linked to). X: code and
     PKCE verifier → access and refresh tokens (``offline.access``). ``ConnectError`` when the
     platform refuses or the account is not the channel's; then nothing is stored.
     """
-    from ..drivers import facebook, x
-
     _require_connect(actor, channel)
+    target = ConnectTarget(
+        external_id=channel.external_id,
+        handle=channel.handle,
+        name=channel.name,
+        display_handle=channel.display_handle,
+    )
     try:
-        if channel.driver == DriverName.X:
-            answer = x.oauth_finish(
-                code=code, code_verifier=code_verifier, redirect_uri=redirect_uri
-            )
-            if channel.external_id and answer.get("user_id") != channel.external_id:
-                raise ConnectError(
-                    _(
-                        "You authorised @%(username)s, which is not this channel's account. "
-                        "Sign in to X as %(handle)s and connect again."
-                    )
-                    % {"username": answer.get("username", "?"), "handle": channel.display_handle}
-                )
-            expires_at = answer.get("expires_at")
-            secret = {
-                name: answer[name]
-                for name in ("access_token", "refresh_token", "scope")
-                if answer.get(name)
-            }
-            return channel_connect(
-                actor=actor,
-                channel=channel,
-                kind=CredentialKind.OAUTH,
-                secret=secret,
-                external_id=str(answer.get("user_id") or ""),
-                expires_at=datetime.fromtimestamp(float(expires_at), UTC) if expires_at else None,
-                request=request,
-            )
-        pages = facebook.oauth_finish(code=code, redirect_uri=redirect_uri)
+        login = driver_class(channel.driver).connect_finish(
+            code=code, redirect_uri=redirect_uri, code_verifier=code_verifier, target=target
+        )
     except DriverError as exc:
         raise ConnectError(str(exc)) from None
-    page = _pick_page(channel, pages)
-    if page is None:
-        names = ", ".join(page["name"] for page in pages) or _("none")
-        raise ConnectError(
-            _(
-                "None of the Pages you manage is this channel (Pages found: %(names)s). Check "
-                "the channel's account id, or sign in to Facebook as a manager of its Page."
-            )
-            % {"names": names}
-        )
-    external_id = (
-        page["instagram"]["ig_user_id"]
-        if channel.driver == DriverName.INSTAGRAM_GRAPH
-        else page["page_id"]
-    )
     return channel_connect(
         actor=actor,
         channel=channel,
         kind=CredentialKind.OAUTH,
-        secret={"access_token": page["access_token"]},
-        external_id=external_id,
-        granted_permissions=page.get("granted"),
+        secret=login.secret,
+        external_id=login.external_id,
+        expires_at=login.expires_at,
+        granted_permissions=login.granted,
         request=request,
     )
 
