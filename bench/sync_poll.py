@@ -50,11 +50,11 @@ def setup(count: int):
 
     from accounts.roles import Role, sync_role_permissions
     from accounts.services import credential_create, division_create, user_create
-    from publishing.models import AccountGroup, SyncRule
+    from publishing.models import AccountGroup
     from publishing.services.channels import channel_create
     from publishing.simulator import services as simulator
     from publishing.simulator.models import Account
-    from publishing.sync.models import SeenNativePost, SeenStatus
+    from publishing.sync.models import SeenNativePost, SeenStatus, SyncRule
     from publishing.sync.services import sync_poll_channel, sync_rule_create
 
     sync_role_permissions()

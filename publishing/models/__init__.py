@@ -13,22 +13,10 @@ A **post** is written once and sent to many channels. Its life::
 A **delivery** is one (post, channel) pair: one Celery task sends it, taking only its id. A
 **delivery attempt** records each try (never a secret).
 
-The models live by topic in ``channels.py``, ``posts.py`` and ``deliveries.py``; the models of
-account sync (``publishing/sync/models.py``) belong to this app too.
+The models live by topic in ``channels.py``, ``posts.py`` and ``deliveries.py``; account sync
+(``publishing/sync/``) is an app of its own.
 """
 
-from ..sync.models import (
-    PartnerAccount,
-    PartnerKind,
-    PollState,
-    RepostSuggestion,
-    SeenNativePost,
-    SeenStatus,
-    SuggestionStatus,
-    SyncKinds,
-    SyncRule,
-    SyncTarget,
-)
 from .channels import AccountGroup, ApiCallMonth, Channel, Currency, DriverName, LoginWait, Platform
 from .deliveries import DELIVERY_DONE, Delivery, DeliveryAttempt, DeliveryStatus
 from .posts import (
@@ -54,20 +42,10 @@ __all__ = [
     "DeliveryStatus",
     "DriverName",
     "LoginWait",
-    "PartnerAccount",
-    "PartnerKind",
     "Platform",
-    "PollState",
     "Post",
     "PostMedia",
     "PostOrigin",
     "PostStatus",
     "PostVariant",
-    "RepostSuggestion",
-    "SeenNativePost",
-    "SeenStatus",
-    "SuggestionStatus",
-    "SyncKinds",
-    "SyncRule",
-    "SyncTarget",
 ]

@@ -87,6 +87,7 @@ class SyncRule(models.Model):
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
+        db_table = "publishing_syncrule"  # its name from when sync was part of publishing
         ordering = ["source__name", "id"]
         verbose_name = _("sync rule")
         verbose_name_plural = _("sync rules")
@@ -122,6 +123,7 @@ class SyncTarget(models.Model):
     )
 
     class Meta:
+        db_table = "publishing_synctarget"  # its name from when sync was part of publishing
         ordering = ["rule_id", "channel__platform", "channel__name"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "channel"], name="synctarget_unique"),
@@ -170,6 +172,7 @@ class PollState(models.Model):
     next_poll_at = models.DateTimeField(_("next poll"), null=True, blank=True)
 
     class Meta:
+        db_table = "publishing_pollstate"  # its name from when sync was part of publishing
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(channel__isnull=False, partner__isnull=True)
@@ -216,11 +219,15 @@ class SeenNativePost(models.Model):
     # Targets that could not take the post, by channel id: {"12": "Instagram does not take..."}.
     problems = models.JSONField(default=dict, blank=True)
     mirror_posts = models.ManyToManyField(
-        "publishing.Post", related_name="mirrored_from", blank=True
+        "publishing.Post",
+        related_name="mirrored_from",
+        blank=True,
+        db_table="publishing_seennativepost_mirror_posts",
     )
     mirrored_at = models.DateTimeField(_("mirrored"), null=True, blank=True)
 
     class Meta:
+        db_table = "publishing_seennativepost"  # its name from when sync was part of publishing
         ordering = ["-created_at", "-id"]
         verbose_name = _("native post seen")
         verbose_name_plural = _("native posts seen")
@@ -264,6 +271,7 @@ class PartnerAccount(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        db_table = "publishing_partneraccount"  # its name from when sync was part of publishing
         ordering = ["kind", "name"]
         verbose_name = _("partner account")
         verbose_name_plural = _("partner accounts")
@@ -314,6 +322,7 @@ class RepostSuggestion(models.Model):
     created_at = models.DateTimeField(_("found"), auto_now_add=True)
 
     class Meta:
+        db_table = "publishing_repostsuggestion"  # its name from when sync was part of publishing
         ordering = ["-posted_at", "-id"]
         verbose_name = _("repost suggestion")
         verbose_name_plural = _("repost suggestions")
