@@ -142,7 +142,8 @@ def celery_path(kadis, post_ids: list[int], *, poll: float) -> tuple[float, int]
 
 def direct_path(credentials, post_ids: list[int]) -> float:
     """The same driver calls, one after another in this process."""
-    from publishing.drivers.base import PostPayload, get_driver
+    from publishing.drivers.registry import get_driver
+    from publishing.drivers.types import PostPayload
     from publishing.media import media_for
     from publishing.models import Post
 

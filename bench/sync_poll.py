@@ -50,11 +50,11 @@ def setup(count: int):
 
     from accounts.roles import Role, sync_role_permissions
     from accounts.services import credential_create, division_create, user_create
-    from publishing.models import AccountGroup, SyncRule
+    from publishing.models import AccountGroup
     from publishing.services.channels import channel_create
     from publishing.simulator import services as simulator
     from publishing.simulator.models import Account
-    from publishing.sync.models import SeenNativePost, SeenStatus
+    from publishing.sync.models import SeenNativePost, SeenStatus, SyncRule
     from publishing.sync.services import sync_poll_channel, sync_rule_create
 
     sync_role_permissions()
@@ -122,9 +122,9 @@ def main(argv: list[str] | None = None) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.services import credential_secret_for_use
-    from publishing.drivers.base import get_driver
+    from publishing.drivers.registry import get_driver
+    from publishing.services.channel_client import driver_credential
     from publishing.sync.models import PollState
-    from publishing.sync.platform import driver_credential
 
     cursors = {s.channel_id: s.cursor for s in PollState.objects.filter(channel__in=channels)}
     since = {pk: cursor - timedelta(minutes=10) for pk, cursor in cursors.items()}

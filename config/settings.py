@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "accounts",
     "assets",
     "publishing",
+    "publishing.sync",
     "insights",
     "media_center",
     "skm",

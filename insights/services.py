@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from publishing.drivers.base import DriverError
+from publishing.drivers.errors import DriverError
 from publishing.drivers.insights import (
     FOLLOWERS,
     FOLLOWERS_GAINED,
@@ -24,9 +24,9 @@ from publishing.drivers.insights import (
     fetch_account_insights,
     fetch_post_insights,
 )
-from publishing.models import Channel, Delivery, DeliveryStatus, DriverName
-from publishing.services.usage import polling_allowed
-from publishing.sync.platform import call_channel
+from publishing.models import Channel, Delivery, DeliveryStatus
+from publishing.services.channel_client import REPEATED_USE_RECORDED_EVERY, call_channel
+from publishing.services.usage import is_metered, polling_allowed
 
 from .models import ChannelMetricDay, DeliveryMetricDay
 
@@ -57,7 +57,7 @@ def post_due(published_on: date, today: date) -> bool:
 
 
 def _budget_refusal(channel: Channel) -> str:
-    if channel.driver == DriverName.X and not polling_allowed(channel):
+    if is_metered(channel) and not polling_allowed(channel):
         return "call ceiling reached"
     return ""
 
@@ -92,6 +92,7 @@ def channel_snapshot(*, channel_id: int, day: date) -> SnapshotResult:
             channel,
             lambda driver, credential: fetch_account_insights(driver, credential, day),
             used_by=USED_BY,
+            record_every=REPEATED_USE_RECORDED_EVERY,
         )
     except DriverError as exc:
         logger.warning("insights of channel %s not read: %s", channel_id, exc)
@@ -133,6 +134,7 @@ def delivery_snapshot(*, delivery_id: int, day: date) -> SnapshotResult:
                 driver, credential, delivery.external_id, created_at=delivery.published_at
             ),
             used_by=USED_BY,
+            record_every=REPEATED_USE_RECORDED_EVERY,
         )
     except DriverError as exc:
         logger.warning("insights of delivery %s not read: %s", delivery_id, exc)

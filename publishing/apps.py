@@ -12,7 +12,7 @@ class PublishingConfig(AppConfig):
 
         from . import system_checks  # noqa: F401 - registers the checks
         from .registry import channel_rows
-        from .vault import check_channel_credential
+        from .services.channels import check_channel_credential
 
         # A channel's login (OAuth tokens, or a username and password) is a credential in the
         # vault; the channel holds only a reference to it. The daily check asks its driver.

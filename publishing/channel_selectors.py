@@ -7,7 +7,8 @@ from django.db.models import Prefetch, QuerySet
 from accounts.models import AuditEvent, CredentialKind, Division, User
 from accounts.roles import Role
 
-from .models import Channel, DriverName
+from .drivers.registry import facts_of
+from .models import Channel
 from .permissions import channel_policy
 
 
@@ -52,14 +53,7 @@ def channel_history(*, channel_id: int, limit: int = 20) -> list[AuditEvent]:
     )
 
 
-# The kinds of login a person may type into the vault by hand for each driver.
-MANUAL_KINDS: dict[str, list[str]] = {
-    DriverName.FACEBOOK: [CredentialKind.OAUTH],
-    DriverName.INSTAGRAM_GRAPH: [CredentialKind.OAUTH],
-    DriverName.X: [CredentialKind.OAUTH],
-    DriverName.INSTAGRAM_PRIVATE: [CredentialKind.PASSWORD, CredentialKind.INSTAGRAPI_SESSION],
-}
-
-
 def manual_kinds(channel: Channel) -> list[tuple[str, str]]:
-    return [(kind, CredentialKind(kind).label) for kind in MANUAL_KINDS.get(channel.driver, [])]
+    """The kinds of login a person may type into the vault by hand for the channel's driver."""
+    kinds = facts_of(channel.driver).credential_kinds
+    return [(kind, CredentialKind(kind).label) for kind in kinds]

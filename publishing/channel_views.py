@@ -26,8 +26,9 @@ from accounts.permissions import credential_policy
 
 from . import channel_selectors as selectors
 from .channel_forms import ChannelForm, ChannelUsageForm
-from .drivers.base import HealthState
-from .models import Channel, DriverName, LoginWait
+from .drivers.registry import facts_of, oauth_callbacks
+from .drivers.types import HealthState
+from .models import Channel, LoginWait
 from .permissions import channel_policy
 from .registry import NO_DIVISION_REASON, profile_url
 from .services import channels as services
@@ -37,7 +38,6 @@ from .services import usage as usage_services
 # Pending OAuth flows live in the session under this key, by ``state``; each is taken once.
 FLOWS_KEY = "channel_oauth_flows"
 FLOW_LIFETIME = 15 * 60  # seconds a person has to answer the platform's consent page
-CALLBACK_PLATFORMS = {"facebook", "x"}
 
 
 def _require(request, action: str) -> None:
@@ -92,6 +92,7 @@ def channel_detail(request, pk: int):
 
 def _detail_context(request, channel: Channel, usage_form: ChannelUsageForm | None = None) -> dict:
     credential = channel.credential
+    oauth = facts_of(channel.driver).oauth
     return {
         "channel": channel,
         "profile_url": profile_url(channel),
@@ -101,8 +102,8 @@ def _detail_context(request, channel: Channel, usage_form: ChannelUsageForm | No
             credential.rotation_due(vault_targets.rotation_period()) if credential else False
         ),
         "can_connect": _can_connect(request),
-        "oauth": channel.driver in services.OAUTH_DRIVERS,
-        "oauth_platform": "X" if channel.driver == DriverName.X else "Facebook",
+        "oauth": oauth is not None,
+        "oauth_platform": oauth.label if oauth is not None else "",
         "manual_kinds": selectors.manual_kinds(channel),
         "permission_gaps": channel.permission_gaps(),
         "history": selectors.channel_history(channel_id=channel.pk),
@@ -113,7 +114,7 @@ def _detail_context(request, channel: Channel, usage_form: ChannelUsageForm | No
 
 
 def _usage_context(channel: Channel, form: ChannelUsageForm | None = None) -> dict:
-    if channel.driver not in usage_services.METERED_DRIVERS:
+    if not usage_services.is_metered(channel):
         return {}
     usage = usage_services.channel_usage(channel)
     return {
@@ -136,7 +137,7 @@ def _usage_context(channel: Channel, form: ChannelUsageForm | None = None) -> di
 def channel_usage(request, pk: int):
     """The channel's poll interval, price per call and monthly ceiling (per-call platforms)."""
     channel = _channel(request, pk)
-    if channel.driver not in usage_services.METERED_DRIVERS:
+    if not usage_services.is_metered(channel):
         raise Http404
     form = ChannelUsageForm(request.POST)
     if form.is_valid():
@@ -286,8 +287,7 @@ def _callback_url(request, channel: Channel) -> str:
     """The portal's OAuth callback as registered with the platform: on the portal's public
     address when it is set (the platforms accept only the registered address), else on the
     address this request came to."""
-    platform = "x" if channel.driver == DriverName.X else "facebook"
-    path = reverse("channels:oauth_callback", args=[platform])
+    path = reverse("channels:oauth_callback", args=[facts_of(channel.driver).oauth.callback])
     if settings.ASSET_PUBLIC_BASE_URL:
         return settings.ASSET_PUBLIC_BASE_URL.rstrip("/") + path
     return request.build_absolute_uri(path)
@@ -333,7 +333,7 @@ def channel_connect(request, pk: int):
 def oauth_callback(request, platform: str):
     """Where the platform sends the Kepala Dinas back. The ``state`` must be one this session
     started and not yet used; it is spent now, whatever happens next."""
-    if platform not in CALLBACK_PLATFORMS:
+    if platform not in oauth_callbacks():
         raise Http404
     if not _can_connect(request):
         raise PermissionDenied

@@ -5,9 +5,8 @@ with problems is not submitted or approved) and by the API. The rules are the dr
 channel's driver ``limits`` and ``validate`` (``publishing/drivers``), so the composer never
 accepts what the driver would refuse, and never refuses what it would take.
 
-X's weighted length is counted by ``twitter-text-parser``, a Python port of X's own twitter-text
-library that passes its conformance suite (URLs count 23 whatever their length, CJK and emoji
-count 2, an emoji sequence counts once).
+A text's length is the one its platform counts (the driver's ``facts.text_length``: X's weighted
+length by ``twitter-text-parser``, see ``publishing/drivers/x.py``).
 
 Media are checked in the form the delivery will send them: a photo the platform does not take as
 it is (a PNG for Instagram, a file over the size limit) goes as the library's 1080-pixel JPEG
@@ -21,11 +20,9 @@ A photo whose shape Instagram refuses (most phone photos are 3:4) is said once, 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,30 +30,15 @@ from django.utils.translation import gettext as _
 from assets.crops import Crop
 from assets.models import Asset
 
-from .drivers.base import MediaItem, MediaKind, PlatformLimits, PostPayload, get_driver
-from .models import Channel, Platform, Post
+from .drivers.registry import get_driver
+from .drivers.types import MediaItem, MediaKind, PlatformLimits, PostPayload
+from .models import Channel, Post
 
-X_LIMIT = 280
 # How far a photo's width / height may lie outside a platform's range (a pixel's rounding).
 RATIO_TOLERANCE = 0.001
 
 # A stand-in address: the delivery gives each platform a real, signed, expiring one.
 _PLACEHOLDER_URL = "https://portal.invalid/media/{pk}"
-
-
-@lru_cache(maxsize=1)
-def _parse_tweet():
-    # The library reads its emoji table through pkg_resources, which warns on import.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from twitter_text import parse_tweet
-
-    return parse_tweet
-
-
-def x_weighted_length(text: str) -> int:
-    """The length X counts for ``text`` (at most 280 in one post)."""
-    return _parse_tweet()(text or "").weightedLength
 
 
 @dataclass
@@ -195,27 +177,112 @@ def _media_problems(items: Sequence[MediaItem], limits: PlatformLimits, name: st
     """What the drivers' ``validate`` leaves to the delivery but a person should know now."""
     problems = []
     for item in items:
-        if item.kind == MediaKind.VIDEO:
-            if limits.max_video_seconds and (item.duration or 0) > limits.max_video_seconds:
-                problems.append(
-                    _("%(platform)s takes videos up to %(limit)s; “%(file)s” lasts %(length)s.")
-                    % {
-                        "platform": name,
-                        "limit": _duration(limits.max_video_seconds),
-                        "file": item.filename,
-                        "length": _duration(item.duration or 0),
-                    }
-                )
-            if limits.max_video_bytes and (item.size or 0) > limits.max_video_bytes:
-                problems.append(
-                    _("%(platform)s takes videos up to %(limit)d MB; “%(file)s” is larger.")
-                    % {
-                        "platform": name,
-                        "limit": limits.max_video_bytes // (1024 * 1024),
-                        "file": item.filename,
-                    }
-                )
+        problems += _item_problems(item, limits, name)
     return problems
+
+
+def _item_problems(item: MediaItem, limits: PlatformLimits, name: str) -> list[str]:
+    if item.kind != MediaKind.VIDEO:
+        return []
+    problems = []
+    if limits.max_video_seconds and (item.duration or 0) > limits.max_video_seconds:
+        problems.append(
+            _("%(platform)s takes videos up to %(limit)s; “%(file)s” lasts %(length)s.")
+            % {
+                "platform": name,
+                "limit": _duration(limits.max_video_seconds),
+                "file": item.filename,
+                "length": _duration(item.duration or 0),
+            }
+        )
+    if limits.max_video_bytes and (item.size or 0) > limits.max_video_bytes:
+        problems.append(
+            _("%(platform)s takes videos up to %(limit)d MB; “%(file)s” is larger.")
+            % {
+                "platform": name,
+                "limit": limits.max_video_bytes // (1024 * 1024),
+                "file": item.filename,
+            }
+        )
+    return problems
+
+
+def limit_problems(
+    asset: Asset, limits: PlatformLimits, name: str, crop: Crop | None = None
+) -> list[str]:
+    """What a platform with these ``limits`` (called ``name``) refuses in this photo or video:
+    a shape outside its range (unless ``crop`` fits it), a video too long or too large."""
+    problems = []
+    if asset.kind == Asset.Kind.PHOTO and ratio_refused(limits, *shape_for(asset, limits, crop)):
+        problems.append(ratio_problem(name, asset.title, asset.width, asset.height))
+    item = media_item_for(asset, limits, crop) if asset.kind == Asset.Kind.VIDEO else None
+    if item is not None:
+        problems += _item_problems(item, limits, name)
+    return problems
+
+
+def _kind_problem(asset: Asset) -> str:
+    if asset.kind in (Asset.Kind.PHOTO, Asset.Kind.VIDEO):
+        return ""
+    return _("“%(title)s” is a %(kind)s: only photos and videos can be published.") % {
+        "title": asset.title,
+        "kind": asset.get_kind_display().lower(),
+    }
+
+
+def _state_problems(asset: Asset) -> list[str]:
+    """An asset that cannot go out whatever the platform: still processing, failed, in the trash."""
+    problems = []
+    if asset.status == Asset.Status.PROCESSING:
+        problems.append(
+            _("“%(title)s” is still being processed; wait until it is ready.")
+            % {"title": asset.title}
+        )
+    elif asset.status == Asset.Status.FAILED:
+        problems.append(
+            _("“%(title)s” could not be processed and cannot be published.")
+            % {"title": asset.title}
+        )
+    if asset.deleted_at is not None:
+        problems.append(_("“%(title)s” is in the trash.") % {"title": asset.title})
+    return problems
+
+
+def asset_problems(asset: Asset) -> list[str]:
+    """Why ``asset`` cannot be published on any platform (empty: it can)."""
+    kind = _kind_problem(asset)
+    return _state_problems(asset) + ([kind] if kind else [])
+
+
+def media_problems(post: Post, channels: Iterable[Channel] | None = None) -> list[str]:
+    """What in the post's media a target channel would refuse (empty: nothing)."""
+    channels = list(post.channels.all() if channels is None else channels)
+    uses = list(post.media.select_related("asset").prefetch_related("asset__renditions"))
+    problems = [p for use in uses for p in asset_problems(use.asset)]
+    if problems:
+        return list(dict.fromkeys(problems))
+    seen_drivers = set()
+    for channel in channels:
+        if channel.driver in seen_drivers:
+            continue
+        seen_drivers.add(channel.driver)
+        limits = get_driver(channel.driver).limits
+        name = channel.get_platform_display()
+        for use in uses:
+            problems += limit_problems(use.asset, limits, name, use.crop)
+    return list(dict.fromkeys(problems))
+
+
+def delivery_problem(post: Post, channel: Channel, limits: PlatformLimits) -> str:
+    """What ``channel`` refuses in the post's media at delivery time, in one sentence (empty:
+    nothing): the same refusals the composer and the workflow said before."""
+    name = channel.get_platform_display()
+    for use in post.media.select_related("asset"):
+        crop = use.crop if takes_only_some_shapes(limits) else None
+        found = asset_problems(use.asset) or limit_problems(use.asset, limits, name, crop)
+        if found:
+            return " ".join(found)
+    return ""
 
 
 def _duration(seconds: float) -> str:
@@ -238,6 +305,8 @@ def check_channel(
     driver = get_driver(channel.driver)
     limits = driver.limits
     name = channel.get_platform_display()
+    count = driver.facts.text_length
+    weighs = count is not len  # the platform weighs characters (X): threads are split by weight
     crops = crops or {}
     items = [
         item
@@ -249,27 +318,23 @@ def check_channel(
         media=tuple(items),
         link=link,
         first_comment=first_comment,
-        # X's own length check is replaced by the library's below; the driver checks the rest.
-        thread=thread or channel.platform == Platform.X,
+        # A weighted length is checked below with the driver's own count; the driver the rest.
+        thread=thread or weighs,
     )
     full_text = payload.full_text
     problems: list[str] = []
-    if channel.platform == Platform.X:
-        length, limit = x_weighted_length(full_text), X_LIMIT
-        if length > limit and not thread:
-            problems.append(
-                _("The text counts %(length)d characters on X (at most %(limit)d; links count "
-                  "23). Shorten it, write a variant for X, or let it become a thread.")
-                % {"length": length, "limit": limit}
-            )  # fmt: skip
-    else:
-        length, limit = len(full_text), limits.max_text_length
+    length, limit = count(full_text), limits.max_text_length
+    if weighs and length > limit and not thread:
+        problems.append(
+            _("The text counts %(length)d characters on %(platform)s (at most %(limit)d; links "
+              "count 23). Shorten it, write a variant for %(platform)s, or let it become a thread.")
+            % {"length": length, "limit": limit, "platform": name}
+        )  # fmt: skip
     parts: list[tuple[str, int]] = []
     split = getattr(driver, "posts_for", None)
     if split is not None and thread:
         texts = split(replace(payload, thread=True))
         if len(texts) > 1:
-            count = x_weighted_length if channel.platform == Platform.X else len
             parts = [(part, count(part)) for part in texts]
     offers = [a for a in assets if a.kind == Asset.Kind.PHOTO
               and ratio_refused(limits, *shape_for(a, limits, crops.get(a.pk)))]  # fmt: skip
@@ -303,11 +368,8 @@ def check_post_content(
     if not (text or "").strip() and not assets and not any(v.strip() for v in variants.values()):
         report.problems.append(_("Write a text or choose a photo or video."))
     for asset in assets:
-        if asset.kind not in (Asset.Kind.PHOTO, Asset.Kind.VIDEO):
-            report.problems.append(
-                _("“%(title)s” is a %(kind)s: only photos and videos can be published.")
-                % {"title": asset.title, "kind": asset.get_kind_display().lower()}
-            )
+        if problem := _kind_problem(asset):
+            report.problems.append(problem)
     for channel in channels:
         own = (variants.get(channel.platform) or "").strip()
         report.channels.append(
@@ -339,18 +401,7 @@ def readiness_problems(
     if scheduled_at is not None and scheduled_at <= now:
         problems.append(_("The scheduled time has already passed; choose a later time."))
     for asset in assets:
-        if asset.status == Asset.Status.PROCESSING:
-            problems.append(
-                _("“%(title)s” is still being processed; wait until it is ready.")
-                % {"title": asset.title}
-            )
-        elif asset.status == Asset.Status.FAILED:
-            problems.append(
-                _("“%(title)s” could not be processed and cannot be published.")
-                % {"title": asset.title}
-            )
-        if asset.deleted_at is not None:
-            problems.append(_("“%(title)s” is in the trash.") % {"title": asset.title})
+        problems += _state_problems(asset)
     for channel in channels:
         if not channel.is_active:
             problems.append(_("The channel %(channel)s is not active.") % {"channel": channel.name})
@@ -382,10 +433,4 @@ def check_post(post: Post, *, schedule: bool = True) -> CheckReport:
     report.problems += readiness_problems(
         assets=assets, channels=channels, scheduled_at=post.scheduled_at if schedule else None
     )
-    # What the delivery itself would refuse (an Instagram photo outside 4:5..1.91:1, a video
-    # over a platform's length): said now, not after approval.
-    from .media import media_problems
-
-    known = set(report.all_problems()) | {p for c in report.channels for p in c.problems}
-    report.problems += [p for p in media_problems(post, channels) if p not in known]
     return report

@@ -3,7 +3,7 @@
 * **Photos** go as the library's ``platform`` rendition: a JPEG of at most 1080 px on the long
   edge, which every platform takes within its size limit. Instagram takes only ratios between
   4:5 and 1.91:1: a photo outside them is **refused with a clear message** (at submit time through
-  :func:`media_problems`, and again at delivery) rather than padded or cropped behind anyone's
+  :func:`publishing.checks.media_problems`, and again at delivery) rather than padded or cropped behind anyone's
   back, because cropping a government photo can cut people or text out of it; the editor crops
   it in the composer (shape and point of interest, part of what is approved) and Instagram gets
   that crop, made as a rendition of the photo (``assets.crops``), while other platforms get the
@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
@@ -35,17 +34,15 @@ from assets.crops import Crop, CropError, crop_rendition
 from assets.models import Asset, Rendition
 from assets.services import asset_public_url
 
-from .checks import ratio_problem, ratio_refused, shape_for, takes_only_some_shapes
-from .drivers.base import Driver, MediaItem, MediaKind, PlatformLimits
+from .checks import takes_only_some_shapes
+from .drivers.types import Driver, MediaItem, MediaKind
 from .models import Channel, Post
 
 # Containers and codecs every platform takes for video: MP4 with H.264 (and AAC sound, or none).
 SAFE_VIDEO_CODECS = {"h264"}
 SAFE_AUDIO_CODECS = {"aac", None}
-# Drivers that take only those (Facebook re-encodes whatever it gets).
-STRICT_VIDEO_DRIVERS = {"instagram_graph", "instagram_private", "x"}
-# Drivers that fetch media by address rather than receiving the bytes.
-URL_DRIVERS = {"instagram_graph"}
+# Drivers take only those when their facts say ``strict_video``; a driver whose facts say
+# ``media_by_url`` has the platform fetch media by address rather than receiving the bytes.
 VIDEO_EDGE = 1920
 
 
@@ -53,89 +50,18 @@ class MediaProblem(Exception):
     """A media item cannot go to a channel; the message says why, in words a person understands."""
 
 
-# --- what the workflow asks before submit ------------------------------------------------------
-
-
-def media_problems(post: Post, channels: Iterable[Channel] | None = None) -> list[str]:
-    """What in the post's media a target channel would refuse (empty: nothing).
-
-    The workflow calls this at submit and approve; the delivery checks again before sending.
-    """
-    from .drivers.base import get_driver
-
-    channels = list(post.channels.all() if channels is None else channels)
-    problems: list[str] = []
-    items = list(post.media.select_related("asset").prefetch_related("asset__renditions"))
-    for use in items:
-        problem = _asset_problem(use.asset)
-        if problem:
-            problems.append(problem)
-    if any(_asset_problem(use.asset) for use in items):
-        return problems
-    seen_drivers = set()
-    for channel in channels:
-        if channel.driver in seen_drivers:
-            continue
-        seen_drivers.add(channel.driver)
-        limits = get_driver(channel.driver).limits
-        for use in items:
-            problems += _limit_problems(use.asset, limits, channel, use.crop)
-    return list(dict.fromkeys(problems))
-
-
-def _asset_problem(asset: Asset) -> str:
-    if asset.deleted_at is not None:
-        return _("“%(title)s” is in the trash.") % {"title": asset.title}
-    if asset.status == Asset.Status.PROCESSING:
-        return _("“%(title)s” is still being processed; wait until it is ready.") % {
-            "title": asset.title
-        }
-    if asset.status == Asset.Status.FAILED:
-        return _("“%(title)s” could not be processed and cannot be published.") % {
-            "title": asset.title
-        }
-    if asset.kind not in (Asset.Kind.PHOTO, Asset.Kind.VIDEO):
-        return _("“%(title)s” is not a photo or a video and cannot be published.") % {
-            "title": asset.title
-        }
-    return ""
-
-
-def _limit_problems(
-    asset: Asset, limits: PlatformLimits, channel: Channel, crop: Crop | None = None
-) -> list[str]:
-    problems = []
-    name = channel.get_platform_display()
-    if asset.kind == Asset.Kind.PHOTO and ratio_refused(limits, *shape_for(asset, limits, crop)):
-        problems.append(ratio_problem(name, asset.title, asset.width, asset.height))
-    if (
-        asset.kind == Asset.Kind.VIDEO
-        and limits.max_video_seconds
-        and asset.duration
-        and asset.duration > limits.max_video_seconds
-    ):
-        problems.append(
-            _("%(platform)s takes videos of at most %(seconds)d seconds; “%(title)s” is longer.")
-            % {"platform": name, "seconds": limits.max_video_seconds, "title": asset.title}
-        )
-    return problems
-
-
 # --- what the worker sends ---------------------------------------------------------------------
 
 
 def media_for(post: Post, channel: Channel, driver: Driver) -> tuple[MediaItem, ...]:
-    """The post's media as ``driver`` needs them (``MediaProblem`` when one cannot go)."""
+    """The post's media as ``driver`` needs them, once the checks found nothing the platform
+    refuses (``publishing.checks.delivery_problem``); ``MediaProblem`` when one cannot be
+    prepared (a rendition missing, a video that cannot be read or converted)."""
     items = []
     uses = post.media.select_related("asset").prefetch_related("asset__renditions")
     for use in uses:
         asset = use.asset
         crop = use.crop if takes_only_some_shapes(driver.limits) else None
-        problem = _asset_problem(asset) or " ".join(
-            _limit_problems(asset, driver.limits, channel, crop)
-        )
-        if problem:
-            raise MediaProblem(problem)
         if asset.kind == Asset.Kind.PHOTO and crop is not None:
             items.append(_cropped_photo(asset, crop, driver, alt_text=use.alt_text))
         elif asset.kind == Asset.Kind.PHOTO:
@@ -155,7 +81,7 @@ def _url_for(asset: Asset, rendition: str | None, driver: Driver) -> str:
     url = asset_public_url(asset, rendition, absolute=True)
     if url.startswith(("http://", "https://")):
         return url
-    if driver.name in URL_DRIVERS:
+    if driver.facts.media_by_url:
         raise MediaProblem(
             _(
                 "Instagram fetches media from the portal by address, but the portal's public "
@@ -258,7 +184,7 @@ def video_codecs(path: str) -> tuple[str, str | None, str | None]:
 def _needs_transcode(asset: Asset, driver: Driver) -> bool:
     if asset.mime_type not in driver.limits.video_types:
         return True
-    if driver.name not in STRICT_VIDEO_DRIVERS:
+    if not driver.facts.strict_video:
         return False
     try:
         with _local(asset.file.name) as path:

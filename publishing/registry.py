@@ -15,14 +15,9 @@ from guardian.models import UserObjectPermission
 from accounts.models import User
 from accounts.registry import RegistryRow
 
-from .models import Channel, Platform
+from .drivers.registry import facts_of
+from .models import Channel
 from .permissions import channel_policy
-
-PROFILE_URLS = {
-    Platform.FACEBOOK: "https://www.facebook.com/{handle}",
-    Platform.X: "https://x.com/{handle}",
-    Platform.INSTAGRAM: "https://www.instagram.com/{handle}/",
-}
 
 NO_DIVISION_REASON = _(
     "Cannot be published to: no division is responsible for it yet. The Head of Department "
@@ -32,7 +27,7 @@ NO_DIVISION_REASON = _(
 
 def profile_url(channel: Channel) -> str:
     """The account's public address on its platform."""
-    return PROFILE_URLS[channel.platform].format(handle=channel.handle.lstrip("@"))
+    return facts_of(channel.driver).profile_url.format(handle=channel.handle.lstrip("@"))
 
 
 def _granted_people(channel_ids: list[int]) -> dict[int, list[User]]:

@@ -1,4 +1,5 @@
-"""The vault's channel side: what a channel's driver receives, and the daily check of its login.
+"""The vault's channel side: what a channel's driver receives (its daily check is
+``publishing.services.channels.check_channel_credential``).
 
 The vault holds only secrets (``accounts.models.SECRET_FIELDS``: tokens, passwords, a session);
 which account they open is a fact of the channel (``external_id``, ``handle``) and when an access
@@ -11,71 +12,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Credential
-from accounts.vault_targets import CheckResult
 
-from .drivers.base import HealthState
-from .models import Channel, DriverName
+from .drivers.facts import AccountFacts
+from .drivers.registry import driver_class
+from .models import Channel
 
 
 @sensitive_variables()
 def driver_secret(
     channel: Channel, payload: Mapping[str, Any], credential: Credential | None = None
 ) -> dict[str, Any]:
-    """The credential dict ``channel``'s driver reads, from the vault's decrypted ``payload``."""
-    secret = dict(payload)
-    if channel.driver == DriverName.FACEBOOK:
-        secret.setdefault("page_id", channel.external_id)
-    elif channel.driver == DriverName.INSTAGRAM_GRAPH:
-        secret.setdefault("ig_user_id", channel.external_id)
-    elif channel.driver == DriverName.X:
-        if channel.external_id:
-            secret.setdefault("user_id", channel.external_id)
-        secret.setdefault("username", channel.handle.lstrip("@"))
-        if credential is not None and credential.expires_at is not None:
-            secret.setdefault("expires_at", credential.expires_at.timestamp())
-    elif channel.driver == DriverName.INSTAGRAM_PRIVATE:
-        session = secret.pop("session", None)
-        secret.setdefault("settings", session or {})
-    return secret
-
-
-_MESSAGES = {
-    HealthState.EXPIRED: lambda: _("The platform no longer accepts this login."),
-    HealthState.NEEDS_ATTENTION: lambda: _("The platform asks for a security check by a person."),
-    HealthState.UNREACHABLE: lambda: _("The platform did not answer the check."),
-}
-
-
-@sensitive_variables()
-def check_channel_credential(credential: Credential, channel: Channel) -> CheckResult:
-    """Ask the channel's driver whether its login still works (the vault's daily check, inside
-    the worker). The secret is decrypted here through the vault and goes nowhere else."""
-    from accounts.services import credential_secret_for_use
-
-    from .services.usage import metered_driver
-
-    wait = getattr(channel, "login_wait", None) if channel.pk else None
-    if wait is not None:
-        # A login of this account waits for the Kepala Dinas: asking again would only make the
-        # platform send another code.
-        return CheckResult(
-            ok=False, message=str(wait.message or _MESSAGES[HealthState.NEEDS_ATTENTION]())
-        )
-    payload = credential_secret_for_use(
-        credential_id=credential.pk, used_by=f"check:channel:{channel.pk}"
+    """The credential dict ``channel``'s driver reads, from the vault's decrypted ``payload``
+    (each driver's ``credential_from`` says its shape)."""
+    account = AccountFacts(
+        external_id=channel.external_id,
+        handle=channel.handle,
+        expires_at=credential.expires_at if credential is not None else None,
     )
-    driver = metered_driver(channel)
-    health = driver.check_credential(driver_secret(channel, payload, credential))
-    if health.ok and health.scopes:
-        from .services.channels import channel_record_health
-
-        # What the login is granted today (a permission removed on the platform shows at once).
-        channel_record_health(channel=channel, scopes=health.scopes)
-    if health.ok:
-        return CheckResult(ok=True, message=health.message)
-    message = health.message or _MESSAGES.get(health.state, lambda: "")()
-    return CheckResult(ok=False, message=str(message), revoked=health.state == HealthState.EXPIRED)
+    return driver_class(channel.driver).credential_from(dict(payload), account)

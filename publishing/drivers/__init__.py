@@ -1,12 +1,14 @@
-"""Platform drivers: one module per platform client, behind the interface in ``base.py``.
+"""Platform drivers: one module per platform client.
 
-``get_driver(name)`` returns a configured driver; see ``base.py`` for the interface, the data
-that crosses it and the errors.
+``registry.get_driver(name)`` returns a configured driver; ``types.py`` holds the interface and
+the data that crosses it, ``errors.py`` the typed errors, ``http.py`` the shared HTTP plumbing and
+redaction. Adding a platform is adding a module here (see ``docs/platforms.md``).
 """
 
 from importlib import import_module
 
-DRIVER_MODULES = ("facebook", "instagram_graph", "instagram_private", "x")
+# The order is the order of the platforms in ``registry.Platform``.
+DRIVER_MODULES = ("facebook", "x", "instagram_graph", "instagram_private")
 
 
 def load_all() -> None:

@@ -17,7 +17,7 @@ from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookError, FacebookRequestError
 from facebook_business.session import FacebookSession
 
-from .base import (
+from .errors import (
     BackOffLong,
     DriverError,
     DuplicateDetected,
@@ -25,15 +25,10 @@ from .base import (
     QuotaDeferred,
     RateLimited,
     RetryableError,
-    Stopwatch,
     TokenExpired,
     UncertainSend,
-    api_timeout,
-    platform_url,
-    redact,
-    retry_after_seconds,
-    transport_error,
 )
+from .http import Stopwatch, api_timeout, platform_url, redact, retry_after_seconds, transport_error
 
 # facebook-business warns about every field its generated type tables do not list (many valid
 # Graph API fields among them); those warnings say nothing about our requests.

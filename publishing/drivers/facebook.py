@@ -15,6 +15,7 @@ comment is ``PagePost.create_comment``.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -39,30 +40,25 @@ from ._graph import (
     missing_permissions,
     permission_uses,
 )
-from .base import (
+from .errors import DriverError, PermanentError, RetryableError, TokenExpired
+from .facts import AccountFacts, ConnectedLogin, ConnectTarget, DriverFacts, OAuthConnect
+from .http import Stopwatch, api_timeout, platform_url
+from .registry import register
+from .types import (
     CredentialHealth,
-    DriverError,
     HealthState,
     MediaItem,
     MediaKind,
     NativeMedia,
     NativePage,
     NativePost,
-    PermanentError,
-    Platform,
     PlatformLimits,
     PostMetrics,
     PostPayload,
     PublishResult,
     RepostKind,
-    RetryableError,
-    Stopwatch,
-    TokenExpired,
-    api_timeout,
     fetch_all,
     parse_time,
-    platform_url,
-    register,
     same_text,
     search_window,
 )
@@ -73,7 +69,22 @@ VIDEO_HOST = "https://graph-video.facebook.com"
 @register
 class FacebookPageDriver:
     name = "facebook"
-    platform = Platform.FACEBOOK
+    platform = "facebook"
+    platform_label = "Facebook"
+    facts = DriverFacts(
+        label=gettext_lazy("Facebook Page (Graph API)"),
+        profile_url="https://www.facebook.com/{handle}",
+        oauth=OAuthConnect(callback="facebook", label="Facebook"),
+        account_keys=("page_id", None),
+        handle_prefix="",
+    )
+
+    @staticmethod
+    def credential_from(secret: dict[str, Any], account: AccountFacts) -> dict[str, Any]:
+        """The vault's token with the Page it opens (the channel's account id)."""
+        secret.setdefault("page_id", account.external_id)
+        return secret
+
     limits = PlatformLimits(
         max_text_length=63206,
         max_media=10,
@@ -384,6 +395,25 @@ class FacebookPageDriver:
         """What a login granted ``granted`` cannot do (see ``_graph.PERMISSION_BLOCKS``)."""
         return missing_permissions(granted, platform="facebook")
 
+    @staticmethod
+    def connect_start(*, redirect_uri: str) -> dict[str, str]:
+        """Facebook Login for the Page: where to send the person, and the ``state`` to keep."""
+        state = secrets.token_urlsafe(32)
+        return {"url": oauth_start(redirect_uri=redirect_uri, state=state), "state": state}
+
+    @staticmethod
+    def connect_finish(
+        *, code: str, redirect_uri: str, code_verifier: str, target: ConnectTarget
+    ) -> ConnectedLogin:
+        """The Page token of the channel's Page, among the Pages the person manages."""
+        pages = oauth_finish(code=code, redirect_uri=redirect_uri)
+        page = pick_page(pages, target, instagram=False)
+        return ConnectedLogin(
+            secret={"access_token": page["access_token"]},
+            external_id=page["page_id"],
+            granted=page.get("granted"),
+        )
+
     def needs_refresh(self, credential) -> bool:
         return False  # Page tokens from a long-lived user token do not expire
 
@@ -408,6 +438,58 @@ def oauth_start(*, redirect_uri: str, state: str, scopes: list[str] | None = Non
     }
     version = FacebookAdsApi.API_VERSION
     return platform_url(f"https://www.facebook.com/{version}/dialog/oauth?{urlencode(query)}")
+
+
+def _norm(value: str) -> str:
+    return (value or "").strip().lstrip("@").casefold()
+
+
+def pick_page(pages: list[dict], target: ConnectTarget, *, instagram: bool) -> dict:
+    """The Page (or the Page linked to the Instagram account) the channel is, among those the
+    person manages: by the account id when the channel has one, else by handle or name.
+    ``PermanentError`` when none is."""
+    page = _linked_page(pages, target) if instagram else _own_page(pages, target)
+    if page is None:
+        names = ", ".join(page["name"] for page in pages) or _("none")
+        raise PermanentError(
+            _(
+                "None of the Pages you manage is this channel (Pages found: %(names)s). Check "
+                "the channel's account id, or sign in to Facebook as a manager of its Page."
+            )
+            % {"names": names},
+            platform="facebook",
+            code="not_this_account",
+        )
+    return page
+
+
+def _linked_page(pages: list[dict], target: ConnectTarget) -> dict | None:
+    linked = [page for page in pages if page.get("instagram")]
+    for page in linked:
+        if target.external_id and page["instagram"]["ig_user_id"] == target.external_id:
+            return page
+    if target.external_id:
+        return None
+    for page in linked:
+        if _norm(page["instagram"].get("username", "")) == _norm(target.handle):
+            return page
+    return None
+
+
+def _own_page(pages: list[dict], target: ConnectTarget) -> dict | None:
+    for page in pages:
+        if target.external_id and page["page_id"] == target.external_id:
+            return page
+    if target.external_id:
+        return None
+    matches = [
+        page
+        for page in pages
+        if _norm(page.get("name", "")) in {_norm(target.name), _norm(target.handle)}
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    return pages[0] if len(pages) == 1 else None
 
 
 def _app_api(access_token: str | None = None) -> FacebookAdsApi:

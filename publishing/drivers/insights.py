@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from facebook_business.exceptions import FacebookRequestError
 
 from ._graph import graph_api, graph_error
-from .base import Stopwatch, transport_error
+from .http import Stopwatch, transport_error
 
 # Our names for the figures a platform gives.
 VIEWS, REACH, ENGAGEMENT, LIKES, COMMENTS, SHARES, SAVES, CLICKS = (

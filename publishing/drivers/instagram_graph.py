@@ -33,35 +33,26 @@ from facebook_business.api import FacebookAdsApi
 
 from ..addresses import address_problem
 from ._graph import graph_api, graph_call, graph_page, missing_permissions, permission_uses
-from .base import (
+from .errors import DriverError, PermanentError, QuotaDeferred, RetryableError, TokenExpired
+from .facts import AccountFacts, ConnectedLogin, ConnectTarget, DriverFacts, OAuthConnect
+from .http import Stopwatch, api_timeout, excerpt_of, platform_url, simulator_base, transport_error
+from .registry import register
+from .types import (
     CredentialHealth,
-    DriverError,
     HealthState,
     MediaItem,
     MediaKind,
     NativeMedia,
     NativePage,
     NativePost,
-    PermanentError,
-    Platform,
     PlatformLimits,
     PostMetrics,
     PostPayload,
     PublishResult,
-    QuotaDeferred,
-    RetryableError,
-    Stopwatch,
-    TokenExpired,
-    api_timeout,
-    excerpt_of,
     fetch_all,
     parse_time,
-    platform_url,
-    register,
     same_text,
     search_window,
-    simulator_base,
-    transport_error,
 )
 
 # From Instagram's IG User Media reference (tests/contracts/instagram_graph/limits.json).
@@ -117,7 +108,23 @@ def caption_problems(text: str) -> list[str]:
 @register
 class InstagramGraphDriver:
     name = "instagram_graph"
-    platform = Platform.INSTAGRAM
+    platform = "instagram"
+    platform_label = "Instagram"
+    facts = DriverFacts(
+        label=gettext_lazy("Instagram business account (Graph API)"),
+        profile_url="https://www.instagram.com/{handle}/",
+        oauth=OAuthConnect(callback="facebook", label="Facebook"),
+        account_keys=("ig_user_id", None),
+        strict_video=True,
+        media_by_url=True,
+    )
+
+    @staticmethod
+    def credential_from(secret: dict[str, Any], account: AccountFacts) -> dict[str, Any]:
+        """The vault's Page token with the Instagram account it opens."""
+        secret.setdefault("ig_user_id", account.external_id)
+        return secret
+
     limits = PlatformLimits(
         max_text_length=MAX_CAPTION,
         max_media=10,
@@ -492,6 +499,28 @@ class InstagramGraphDriver:
     def permission_gaps(self, granted) -> list[tuple[str, Any, bool]]:
         """What a login granted ``granted`` cannot do (see ``_graph.PERMISSION_BLOCKS``)."""
         return missing_permissions(granted, platform="instagram")
+
+    @staticmethod
+    def connect_start(*, redirect_uri: str) -> dict[str, str]:
+        """Facebook Login for the Page the Instagram business account is linked to."""
+        from .facebook import FacebookPageDriver
+
+        return FacebookPageDriver.connect_start(redirect_uri=redirect_uri)
+
+    @staticmethod
+    def connect_finish(
+        *, code: str, redirect_uri: str, code_verifier: str, target: ConnectTarget
+    ) -> ConnectedLogin:
+        """The Page token of the Page the channel's Instagram business account is linked to."""
+        from .facebook import oauth_finish, pick_page
+
+        pages = oauth_finish(code=code, redirect_uri=redirect_uri)
+        page = pick_page(pages, target, instagram=True)
+        return ConnectedLogin(
+            secret={"access_token": page["access_token"]},
+            external_id=page["instagram"]["ig_user_id"],
+            granted=page.get("granted"),
+        )
 
     def needs_refresh(self, credential) -> bool:
         return False

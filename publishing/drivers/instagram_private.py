@@ -6,7 +6,7 @@ account's authenticator seed: logins answer Instagram's two-factor prompt with i
 ``proxy`` (an address such as ``http://user:pass@host:port``: Instagram refuses many data-centre
 addresses) and, only while a person completes a login, ``verification_code``.
 
-The session is renewed the same way as an OAuth token (see ``base.py``): an operation meeting
+The session is renewed the same way as an OAuth token (see ``registry.py``): an operation meeting
 ``LoginRequired`` (or a credential without a session) raises ``TokenExpired(refreshable=True)``;
 ``refresh`` logs in once from the stored settings and returns the new settings for the caller to
 save. A two-factor prompt is answered with the code of ``totp_seed``; without a seed (or for a
@@ -32,33 +32,32 @@ from django.utils.translation import gettext_lazy
 from instagrapi import Client
 from instagrapi import exceptions as ig
 
-from .base import (
+from .errors import (
     BackOffLong,
     ChallengeRequired,
-    CredentialHealth,
     DriverError,
+    PermanentError,
+    RetryableError,
+    TokenExpired,
+    UncertainSend,
+)
+from .facts import INSTAGRAPI_SESSION, PASSWORD, AccountFacts, DriverFacts
+from .http import Stopwatch, mount_platform_adapter, platform_url, redact
+from .registry import register
+from .types import (
+    CredentialHealth,
     HealthState,
     MediaItem,
     MediaKind,
     NativeMedia,
     NativePage,
     NativePost,
-    PermanentError,
-    Platform,
     PlatformLimits,
     PostMetrics,
     PostPayload,
     PublishResult,
-    RetryableError,
-    Stopwatch,
-    TokenExpired,
-    UncertainSend,
     fetch_all,
-    mount_platform_adapter,
     parse_time,
-    platform_url,
-    redact,
-    register,
     same_text,
     search_window,
 )
@@ -69,7 +68,22 @@ MAX_CAPTION = 2200
 @register
 class InstagramPrivateDriver:
     name = "instagram_private"
-    platform = Platform.INSTAGRAM
+    platform = "instagram"
+    platform_label = "Instagram"
+    facts = DriverFacts(
+        label=gettext_lazy("Instagram by username and password"),
+        profile_url="https://www.instagram.com/{handle}/",
+        credential_kinds=(PASSWORD, INSTAGRAPI_SESSION),
+        strict_video=True,
+    )
+
+    @staticmethod
+    def credential_from(secret: dict[str, Any], account: AccountFacts) -> dict[str, Any]:
+        """The vault's login; its kept session is instagrapi's ``settings``."""
+        session = secret.pop("session", None)
+        secret.setdefault("settings", session or {})
+        return secret
+
     limits = PlatformLimits(
         max_text_length=MAX_CAPTION,
         max_media=10,

@@ -13,7 +13,7 @@ Media go up through X's v2 media endpoints (``/2/media/upload/initialize``, ``/{
 ``/{id}/finalize``, status): the installed tweepy has no v2 media upload, so the driver sends them
 on tweepy's own session with tweepy's headers and turns failures into tweepy's exceptions, exactly
 as ``Client.request`` does. Every request gets a timeout (tweepy sets none) through
-:class:`~publishing.drivers.base.PlatformAdapter`.
+:class:`~publishing.drivers.http.PlatformAdapter`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ import hashlib
 import re
 import secrets
 import time
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import requests
@@ -34,38 +36,42 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from requests_oauthlib import OAuth2Session
 
-from .base import (
-    CredentialHealth,
+from .errors import (
     DriverError,
     DuplicateDetected,
+    PermanentError,
+    QuotaDeferred,
+    RateLimited,
+    RetryableError,
+    TokenExpired,
+    UncertainSend,
+)
+from .facts import AccountFacts, ConnectedLogin, ConnectTarget, DriverFacts, OAuthConnect
+from .http import (
+    Stopwatch,
+    excerpt_of,
+    mount_platform_adapter,
+    platform_url,
+    redact,
+    transport_error,
+)
+from .registry import register
+from .types import (
+    CredentialHealth,
     HealthState,
     MediaItem,
     MediaKind,
     NativeMedia,
     NativePage,
     NativePost,
-    PermanentError,
-    Platform,
     PlatformLimits,
     PostMetrics,
     PostPayload,
     PublishResult,
-    QuotaDeferred,
-    RateLimited,
     RepostKind,
-    RetryableError,
-    Stopwatch,
-    TokenExpired,
-    UncertainSend,
-    excerpt_of,
     fetch_all,
-    mount_platform_adapter,
-    platform_url,
-    redact,
-    register,
     same_text,
     search_window,
-    transport_error,
 )
 
 API_HOST = "https://api.twitter.com"
@@ -94,6 +100,23 @@ URL_WEIGHT = 23
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _URL = re.compile(r"https?://\S+|(?<![\w@])(?:[\w-]+\.)+(?:com|id|org|net|go\.id|co|io)(?:/\S*)?")
 _ZERO_WIDTH = {0x200D, 0xFE0F, 0xFE0E} | set(range(0x1F3FB, 0x1F400))
+
+
+@lru_cache(maxsize=1)
+def _parse_tweet():
+    # The library reads its emoji table through pkg_resources, which warns on import.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from twitter_text import parse_tweet
+
+    return parse_tweet
+
+
+def counted_length(text: str) -> int:
+    """The length X counts for ``text`` (at most 280 in one post), by ``twitter-text-parser``, a
+    Python port of X's own twitter-text library that passes its conformance suite (URLs count 23
+    whatever their length, CJK and emoji count 2, an emoji sequence counts once)."""
+    return _parse_tweet()(text or "").weightedLength
 
 
 def weighted_length(text: str) -> int:
@@ -152,7 +175,28 @@ def _app_credentials(credential) -> tuple[str, str | None]:
 @register
 class XDriver:
     name = "x"
-    platform = Platform.X
+    platform = "x"
+    platform_label = "X"
+    facts = DriverFacts(
+        label=gettext_lazy("X (API v2)"),
+        profile_url="https://x.com/{handle}",
+        oauth=OAuthConnect(callback="x", label="X"),
+        account_keys=("user_id", "username"),
+        metered=True,
+        strict_video=True,
+        text_length=counted_length,
+    )
+
+    @staticmethod
+    def credential_from(secret: dict[str, Any], account: AccountFacts) -> dict[str, Any]:
+        """The vault's token set with the account it opens and when its access token expires."""
+        if account.external_id:
+            secret.setdefault("user_id", account.external_id)
+        secret.setdefault("username", account.handle.lstrip("@"))
+        if account.expires_at is not None:
+            secret.setdefault("expires_at", account.expires_at.timestamp())
+        return secret
+
     limits = PlatformLimits(
         max_text_length=MAX_WEIGHTED,
         max_media=4,
@@ -623,6 +667,39 @@ class XDriver:
         )
 
     # --- tokens ------------------------------------------------------------------------------
+
+    @staticmethod
+    def connect_start(*, redirect_uri: str) -> dict[str, str]:
+        """X's authorisation with PKCE: where to send the person, the ``state`` and the
+        ``code_verifier`` to keep."""
+        return oauth_start(redirect_uri=redirect_uri)
+
+    @staticmethod
+    def connect_finish(
+        *, code: str, redirect_uri: str, code_verifier: str, target: ConnectTarget
+    ) -> ConnectedLogin:
+        """The token pair (``offline.access``) of the channel's own account."""
+        answer = oauth_finish(code=code, code_verifier=code_verifier, redirect_uri=redirect_uri)
+        if target.external_id and answer.get("user_id") != target.external_id:
+            raise PermanentError(
+                _(
+                    "You authorised @%(username)s, which is not this channel's account. "
+                    "Sign in to X as %(handle)s and connect again."
+                )
+                % {"username": answer.get("username", "?"), "handle": target.display_handle},
+                platform="x",
+                code="not_this_account",
+            )
+        expires_at = answer.get("expires_at")
+        return ConnectedLogin(
+            secret={
+                name: answer[name]
+                for name in ("access_token", "refresh_token", "scope")
+                if answer.get(name)
+            },
+            external_id=str(answer.get("user_id") or ""),
+            expires_at=datetime.fromtimestamp(float(expires_at), UTC) if expires_at else None,
+        )
 
     def needs_refresh(self, credential) -> bool:
         expires_at = _expiry(credential)

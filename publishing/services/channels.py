@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,10 +25,15 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.models import Credential, CredentialKind, Division, User
 from accounts.permissions import credential_policy
 from accounts.services import audit_record, credential_create
+from accounts.vault_targets import CheckResult
 
-from ..drivers.base import CredentialHealth, DriverError
-from ..models import DRIVER_PLATFORMS, Channel, DriverName
+from ..drivers.errors import DriverError
+from ..drivers.facts import ConnectTarget
+from ..drivers.registry import driver_class, facts_of, platform_of
+from ..drivers.types import CredentialHealth, HealthState
+from ..models import Channel
 from ..permissions import channel_policy
+from .channel_client import call_channel, channel_driver
 
 
 def _require(actor: User | None, action: str, message: str) -> None:
@@ -60,7 +65,7 @@ def channel_create(
     if actor is not None and not channel_policy.user_has_permission(actor, "add"):
         raise PermissionDenied(_("Only the Head of Department adds channels."))
     channel = Channel(
-        platform=DRIVER_PLATFORMS[driver],
+        platform=platform_of(driver),
         name=name,
         handle=handle,
         driver=driver,
@@ -197,8 +202,6 @@ def channel_set_active(
 
 # --- connecting an account ----------------------------------------------------------------------
 
-OAUTH_DRIVERS = frozenset({DriverName.FACEBOOK, DriverName.INSTAGRAM_GRAPH, DriverName.X})
-
 
 class ConnectError(Exception):
     """Connecting the account did not work; the message says why in words a person understands
@@ -284,60 +287,18 @@ class ConnectStart:
 
 
 def channel_connect_start(*, actor: User, channel: Channel, redirect_uri: str) -> ConnectStart:
-    """The platform's authorisation page for this channel (Facebook Login for a Page or its
-    Instagram business account; X with PKCE). Stores nothing: the caller keeps ``state`` (and
-    the verifier) for the callback, once."""
-    import secrets
-
-    from ..drivers import facebook, x
-
+    """The platform's authorisation page for this channel, as its driver connects (Facebook
+    Login for a Page or its Instagram business account; X with PKCE). Stores nothing: the
+    caller keeps ``state`` (and the verifier) for the callback, once."""
     _require_connect(actor, channel)
-    if channel.driver not in OAUTH_DRIVERS:
+    if facts_of(channel.driver).oauth is None:
         raise ConnectError(
             _("This account is connected with a username and password; enter them in the vault.")
         )
-    if channel.driver == DriverName.X:
-        started = x.oauth_start(redirect_uri=redirect_uri)
-        return ConnectStart(
-            url=started["url"], state=started["state"], code_verifier=started["code_verifier"]
-        )
-    state = secrets.token_urlsafe(32)
+    started = driver_class(channel.driver).connect_start(redirect_uri=redirect_uri)
     return ConnectStart(
-        url=facebook.oauth_start(redirect_uri=redirect_uri, state=state), state=state
+        url=started["url"], state=started["state"], code_verifier=started.get("code_verifier", "")
     )
-
-
-def _norm(value: str) -> str:
-    return (value or "").strip().lstrip("@").casefold()
-
-
-def _pick_page(channel: Channel, pages: list[dict]) -> dict | None:
-    """The Page (or the Page linked to the Instagram account) this channel is, among those the
-    person manages: by the account id when the channel has one, else by handle or name."""
-    if channel.driver == DriverName.INSTAGRAM_GRAPH:
-        linked = [page for page in pages if page.get("instagram")]
-        for page in linked:
-            if channel.external_id and page["instagram"]["ig_user_id"] == channel.external_id:
-                return page
-        if channel.external_id:
-            return None
-        for page in linked:
-            if _norm(page["instagram"].get("username", "")) == _norm(channel.handle):
-                return page
-        return None
-    for page in pages:
-        if channel.external_id and page["page_id"] == channel.external_id:
-            return page
-    if channel.external_id:
-        return None
-    matches = [
-        page
-        for page in pages
-        if _norm(page.get("name", "")) in {_norm(channel.name), _norm(channel.handle)}
-    ]
-    if len(matches) == 1:
-        return matches[0]
-    return pages[0] if len(pages) == 1 else None
 
 
 @sensitive_variables()
@@ -351,69 +312,35 @@ def channel_connect_finish(
     request: HttpRequest | None = None,
 ) -> Credential:
     """Exchange the platform's one-time ``code`` (the caller has checked ``state``) for the
-    account's tokens and store them through :func:`channel_connect`.
+    account's tokens through the channel's driver, and store them through
+    :func:`channel_connect`.
 
     Facebook: code → user token → long-lived token → ``/me/accounts`` → the Page token of this
     channel's Page (for an Instagram business account, of the Page it is linked to). X: code and
     PKCE verifier → access and refresh tokens (``offline.access``). ``ConnectError`` when the
     platform refuses or the account is not the channel's; then nothing is stored.
     """
-    from ..drivers import facebook, x
-
     _require_connect(actor, channel)
+    target = ConnectTarget(
+        external_id=channel.external_id,
+        handle=channel.handle,
+        name=channel.name,
+        display_handle=channel.display_handle,
+    )
     try:
-        if channel.driver == DriverName.X:
-            answer = x.oauth_finish(
-                code=code, code_verifier=code_verifier, redirect_uri=redirect_uri
-            )
-            if channel.external_id and answer.get("user_id") != channel.external_id:
-                raise ConnectError(
-                    _(
-                        "You authorised @%(username)s, which is not this channel's account. "
-                        "Sign in to X as %(handle)s and connect again."
-                    )
-                    % {"username": answer.get("username", "?"), "handle": channel.display_handle}
-                )
-            expires_at = answer.get("expires_at")
-            secret = {
-                name: answer[name]
-                for name in ("access_token", "refresh_token", "scope")
-                if answer.get(name)
-            }
-            return channel_connect(
-                actor=actor,
-                channel=channel,
-                kind=CredentialKind.OAUTH,
-                secret=secret,
-                external_id=str(answer.get("user_id") or ""),
-                expires_at=datetime.fromtimestamp(float(expires_at), UTC) if expires_at else None,
-                request=request,
-            )
-        pages = facebook.oauth_finish(code=code, redirect_uri=redirect_uri)
+        login = driver_class(channel.driver).connect_finish(
+            code=code, redirect_uri=redirect_uri, code_verifier=code_verifier, target=target
+        )
     except DriverError as exc:
         raise ConnectError(str(exc)) from None
-    page = _pick_page(channel, pages)
-    if page is None:
-        names = ", ".join(page["name"] for page in pages) or _("none")
-        raise ConnectError(
-            _(
-                "None of the Pages you manage is this channel (Pages found: %(names)s). Check "
-                "the channel's account id, or sign in to Facebook as a manager of its Page."
-            )
-            % {"names": names}
-        )
-    external_id = (
-        page["instagram"]["ig_user_id"]
-        if channel.driver == DriverName.INSTAGRAM_GRAPH
-        else page["page_id"]
-    )
     return channel_connect(
         actor=actor,
         channel=channel,
         kind=CredentialKind.OAUTH,
-        secret={"access_token": page["access_token"]},
-        external_id=external_id,
-        granted_permissions=page.get("granted"),
+        secret=login.secret,
+        external_id=login.external_id,
+        expires_at=login.expires_at,
+        granted_permissions=login.granted,
         request=request,
     )
 
@@ -431,19 +358,16 @@ def channel_test_connection(
     """Ask the platform, read-only, what the channel's login can do: who it is, what it was
     granted (kept on the channel), and what the platform reports of its limits. Kepala Dinas
     only; the secret is decrypted for the call and goes nowhere else. Audited."""
-    from accounts.services import credential_secret_for_use
-
-    from ..drivers.base import get_driver
-    from ..vault import driver_secret
-
     _require_connect(actor, channel)
     if channel.credential_id is None:
         raise ConnectError(_("This channel has no login in the vault yet."))
-    payload = credential_secret_for_use(
-        credential_id=channel.credential_id, used_by=f"test:channel:{channel.pk}"
+    health = call_channel(
+        channel,
+        lambda driver, secret: driver.check_credential(secret),
+        used_by=f"test:channel:{channel.pk}",
+        driver=channel_driver(channel, metered=False),
+        renew=False,
     )
-    driver = get_driver(channel.driver)
-    health = driver.check_credential(driver_secret(channel, payload, channel.credential))
     if health.ok and health.scopes:
         channel_record_health(channel=channel, scopes=health.scopes)
     audit_record(
@@ -458,7 +382,7 @@ def channel_test_connection(
 
 def permission_uses(channel: Channel) -> list[tuple[str, str]]:
     """``(permission, what it is for)`` for each permission the channel's driver wants."""
-    from ..drivers.base import get_driver
+    from ..drivers.registry import get_driver
 
     uses = getattr(get_driver(channel.driver), "permission_uses", None)
     return [(name, str(text)) for name, text in uses()] if uses else []
@@ -489,3 +413,38 @@ def setup_facts(request: HttpRequest) -> dict[str, Any]:
         "asset_base": settings.ASSET_PUBLIC_BASE_URL,
         "boosts": _graph.boosts_enabled(),
     }
+
+
+_MESSAGES = {
+    HealthState.EXPIRED: lambda: _("The platform no longer accepts this login."),
+    HealthState.NEEDS_ATTENTION: lambda: _("The platform asks for a security check by a person."),
+    HealthState.UNREACHABLE: lambda: _("The platform did not answer the check."),
+}
+
+
+@sensitive_variables()
+def check_channel_credential(credential: Credential, channel: Channel) -> CheckResult:
+    """Ask the channel's driver whether its login still works (the vault's daily check, inside
+    the worker). The secret is decrypted here through the vault and goes nowhere else."""
+    wait = getattr(channel, "login_wait", None) if channel.pk else None
+    if wait is not None:
+        # A login of this account waits for the Kepala Dinas: asking again would only make the
+        # platform send another code.
+        return CheckResult(
+            ok=False, message=str(wait.message or _MESSAGES[HealthState.NEEDS_ATTENTION]())
+        )
+    if channel.credential_id != credential.pk:
+        channel.credential = credential  # the credential the vault checks, even before it is linked
+    health = call_channel(
+        channel,
+        lambda driver, secret: driver.check_credential(secret),
+        used_by=f"check:channel:{channel.pk}",
+        renew=False,
+    )
+    if health.ok and health.scopes:
+        # What the login is granted today (a permission removed on the platform shows at once).
+        channel_record_health(channel=channel, scopes=health.scopes)
+    if health.ok:
+        return CheckResult(ok=True, message=health.message)
+    message = health.message or _MESSAGES.get(health.state, lambda: "")()
+    return CheckResult(ok=False, message=str(message), revoked=health.state == HealthState.EXPIRED)

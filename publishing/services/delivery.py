@@ -16,7 +16,6 @@ How exactly-once holds (see also the ``deliver`` task and README "Publishing"):
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -31,36 +30,32 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_variables
 
 from accounts import vault
-from accounts.models import CredentialKind, User
+from accounts.models import User
 from accounts.roles import Role
 from accounts.services import (
     CredentialUnavailable,
     audit_record,
-    credential_for_use,
-    credential_refresh_oauth,
-    credential_renew_session,
     notification_send,
 )
 
 from .. import drivers as _drivers  # noqa: F401  (the registry)
-from ..drivers.base import (
+from .. import enqueue
+from ..checks import delivery_problem
+from ..drivers.errors import (
     BackOffLong,
     ChallengeRequired,
     DriverError,
     DuplicateDetected,
     PermanentError,
-    PostPayload,
-    PublishResult,
     QuotaDeferred,
     RetryableError,
     TokenExpired,
     UncertainSend,
-    call_with_refresh,
-    redact,
 )
+from ..drivers.http import redact
+from ..drivers.types import PostPayload, PublishResult
 from ..media import MediaProblem, media_for
 from ..models import (
     DELIVERY_DONE,
@@ -73,8 +68,7 @@ from ..models import (
 )
 from ..permissions import post_policy
 from ..sync.selectors import repost_for
-from ..vault import driver_secret
-from .usage import metered_driver
+from .channel_client import call_channel, channel_driver, require_credential
 
 logger = logging.getLogger(__name__)
 
@@ -142,13 +136,8 @@ def post_release(*, post_id: int, actor: User | None = None) -> list[int]:
 
 
 def _enqueue(delivery_ids: list[int], *, eta: datetime | None = None) -> None:
-    from ..tasks import deliver
-
     for delivery_id in delivery_ids:
-        if eta is None:
-            deliver.delay(delivery_id)
-        else:
-            deliver.apply_async(args=[delivery_id], eta=eta)
+        enqueue.deliver(delivery_id, eta=eta)
 
 
 def due_post_ids(*, now: datetime | None = None) -> list[int]:
@@ -310,13 +299,8 @@ def delivery_send(*, delivery_id: int) -> Delivery | None:
 def _attempt(delivery: Delivery, claim: _Claim) -> tuple[PublishResult, str]:
     """One try: (what the platform has, FOUND or PUBLISHED). Raises the driver's errors."""
     channel = delivery.channel
-    if channel.credential_id is None:
-        raise PermanentError(
-            _("The channel %(channel)s has no credential; the Head of Department must connect it.")
-            % {"channel": channel},
-            code="no_credential",
-        )
-    driver = metered_driver(channel)
+    require_credential(channel)
+    driver = channel_driver(channel)
     payload = build_payload(delivery, driver)
     problems = driver.validate(payload)
     if problems:
@@ -335,7 +319,20 @@ def _attempt(delivery: Delivery, claim: _Claim) -> tuple[PublishResult, str]:
                 raise
             return found, Outcome.FOUND
 
-    return _with_credential(delivery, driver, operation)
+    return call_channel(
+        channel,
+        lambda _driver, credential: operation(credential),
+        used_by=f"delivery:{delivery.pk}",
+        driver=driver,
+    )
+
+
+def _media(post: Post, channel: Channel, driver) -> tuple:
+    """The post's media for ``channel``, refused (``MediaProblem``) with the checks' words when
+    the platform would refuse them."""
+    if problem := delivery_problem(post, channel, driver.limits):
+        raise MediaProblem(problem)
+    return media_for(post, channel, driver)
 
 
 def build_payload(delivery: Delivery, driver) -> PostPayload:
@@ -344,7 +341,7 @@ def build_payload(delivery: Delivery, driver) -> PostPayload:
     post = delivery.post
     return PostPayload(
         text=post.text_for(delivery.channel.platform),
-        media=media_for(post, delivery.channel, driver),
+        media=_media(post, delivery.channel, driver),
         first_comment=post.first_comment,
         link=post.link,
         idempotency_key=str(delivery.idempotency_key),
@@ -352,92 +349,6 @@ def build_payload(delivery: Delivery, driver) -> PostPayload:
         not_before=delivery.first_attempt_at,
         repost=repost_for(post=post, channel=delivery.channel),
     )
-
-
-@sensitive_variables()
-def _with_credential(delivery: Delivery, driver, operation):
-    """Run ``operation(credential)``, the secret decrypted only here, renewed once under the
-    vault's row lock when the platform says it expired and the credential can be renewed."""
-    channel = delivery.channel
-    credential_row = channel.credential
-    used_by = f"delivery:{delivery.pk}"
-    state: dict[str, Any] = {}
-
-    def load():
-        secret, current = credential_for_use(credential_id=credential_row.pk, used_by=used_by)
-        credential_row.expires_at = current.expires_at
-        return driver_secret(channel, secret, credential_row)
-
-    class _Renewing:
-        """The driver, renewing through the vault: it locks the credential's row, reads it again
-        (another worker may have renewed it), spends the refresh token and saves before use."""
-
-        def __init__(self):
-            self.inner = driver
-
-        def needs_refresh(self, credential):
-            return driver.needs_refresh(credential)
-
-        def refresh(self, current):
-            if credential_row.kind == CredentialKind.INSTAGRAPI_SESSION:
-                return self._log_in_again(current)
-            if credential_row.kind != CredentialKind.OAUTH:
-                raise TokenExpired(platform=channel.platform, refreshable=False)
-            try:
-                credential_refresh_oauth(
-                    credential_id=credential_row.pk,
-                    refresher=lambda stored: _oauth_answer(
-                        driver.refresh(driver_secret(channel, stored, credential_row))
-                    ),
-                    used_by=used_by,
-                    rejected_access_token=current.get("access_token"),
-                )
-            except CredentialUnavailable as exc:
-                raise TokenExpired(str(exc), platform=channel.platform, refreshable=False) from None
-            state["renewed"] = True
-            return load()
-
-        def _log_in_again(self, current):
-            """instagrapi: one login from the stored device settings, its session kept in the
-            vault (so the next delivery does not log in afresh)."""
-            try:
-                credential_renew_session(
-                    credential_id=credential_row.pk,
-                    renewer=lambda stored: {
-                        "session": driver.refresh(driver_secret(channel, stored, credential_row))[
-                            "settings"
-                        ]
-                    },
-                    used_by=used_by,
-                    stale_session=current.get("settings") or None,
-                )
-            except CredentialUnavailable as exc:
-                raise TokenExpired(str(exc), platform=channel.platform, refreshable=False) from None
-            except ChallengeRequired as exc:
-                # Instagram wants a person: keep the device that met it and ask the Kepala Dinas.
-                from .logins import login_wait_record
-
-                login_wait_record(channel=channel, exc=exc)
-                raise
-            state["renewed"] = True
-            return load()
-
-    return call_with_refresh(
-        _Renewing(),
-        operation,
-        load=load,
-        save=lambda renewed: None,  # the vault saved it before returning it
-        lock=contextlib.nullcontext,  # the vault locks the row itself
-    )
-
-
-def _oauth_answer(renewed: dict[str, Any]) -> dict[str, Any]:
-    answer = {k: renewed[k] for k in ("access_token", "refresh_token", "scope") if renewed.get(k)}
-    if renewed.get("expires_at"):
-        answer["expires_at"] = float(renewed["expires_at"])
-    elif renewed.get("expires_in"):
-        answer["expires_in"] = renewed["expires_in"]
-    return answer
 
 
 # --- recording the outcome ---------------------------------------------------------------------

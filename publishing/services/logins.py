@@ -26,7 +26,9 @@ from accounts.permissions import credential_policy
 from accounts.roles import Role
 from accounts.services import audit_record, credential_renew_session, notification_send
 
-from ..drivers.base import ChallengeRequired, DriverError, get_driver
+from .. import enqueue
+from ..drivers.errors import ChallengeRequired, DriverError
+from ..drivers.registry import get_driver
 from ..models import Channel, LoginWait
 from ..vault import driver_secret
 
@@ -99,9 +101,7 @@ def login_code_submit(
         )
 
         def ask_the_worker(channel_id: int = channel.pk) -> None:
-            from ..tasks import complete_login
-
-            complete_login.delay(channel_id)
+            enqueue.complete_login(channel_id)
 
         transaction.on_commit(ask_the_worker)
     return wait

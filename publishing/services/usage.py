@@ -4,7 +4,7 @@ and a monthly ceiling the Kepala Dinas sets, and the polls that stop at the ceil
 X bills per call (reading posts for sync is billed per post read), so each X channel has its own
 poll interval (or none), and its reading stops for the rest of the month once the calls reach the
 ceiling; publishing goes on, the Kepala Dinas is told once. The count is taken where the driver's
-HTTP session sends (:class:`~publishing.drivers.base.PlatformAdapter`), so a retry, a refresh, a
+HTTP session sends (:class:`~publishing.drivers.http.PlatformAdapter`), so a retry, a refresh, a
 media chunk and a status poll each count as the call they are.
 """
 
@@ -27,14 +27,14 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import audit_record, notification_send
 
-from ..drivers.base import Driver, get_driver
-from ..models import ApiCallMonth, Channel, Currency, DriverName
+from ..drivers.registry import facts_of, get_driver
+from ..drivers.types import Driver
+from ..models import ApiCallMonth, Channel, Currency
 from ..permissions import channel_policy
 
 logger = logging.getLogger(__name__)
 
 # Drivers whose calls are counted (billed per call by their platform).
-METERED_DRIVERS = {DriverName.X}
 
 
 def this_month(now=None) -> date:
@@ -85,11 +85,16 @@ def _tell_ceiling(channel_id: int, calls: int, month: date) -> None:
     )
 
 
+def is_metered(channel: Channel) -> bool:
+    """Whether the channel's platform sells its calls by the unit (its driver says so)."""
+    return facts_of(channel.driver).metered
+
+
 def metered_driver(channel: Channel) -> Driver:
     """The channel's driver; for a platform billed per call, one that counts each call it sends
     against the channel and reports the month's count and budget in its connection report."""
     driver = get_driver(channel.driver)
-    if channel.driver in METERED_DRIVERS:
+    if is_metered(channel):
         channel_id = channel.pk
         driver.on_call = lambda method, url: api_call_record(channel_id=channel_id)
         driver.usage_report = usage_report(channel)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ..models import Channel, Platform, Post
+from ..drivers.registry import Platform
 
 __all__ = [
     "PartnerAccount",
@@ -46,10 +46,13 @@ class SyncRule(models.Model):
     """Mirror new native posts of ``source`` to each of its targets."""
 
     source = models.ForeignKey(
-        Channel, verbose_name=_("source channel"), on_delete=models.CASCADE, related_name="+"
+        "publishing.Channel",
+        verbose_name=_("source channel"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     targets = models.ManyToManyField(
-        Channel,
+        "publishing.Channel",
         verbose_name=_("target channels"),
         through="SyncTarget",
         related_name="sync_rules_in",
@@ -84,6 +87,7 @@ class SyncRule(models.Model):
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
+        db_table = "publishing_syncrule"  # its name from when sync was part of publishing
         ordering = ["source__name", "id"]
         verbose_name = _("sync rule")
         verbose_name_plural = _("sync rules")
@@ -105,7 +109,10 @@ class SyncTarget(models.Model):
 
     rule = models.ForeignKey(SyncRule, on_delete=models.CASCADE, related_name="target_links")
     channel = models.ForeignKey(
-        Channel, verbose_name=_("target channel"), on_delete=models.CASCADE, related_name="+"
+        "publishing.Channel",
+        verbose_name=_("target channel"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     add_hashtag = models.CharField(
         _("add a hashtag"), max_length=100, blank=True, help_text=_("For example #Bojonegoro")
@@ -116,6 +123,7 @@ class SyncTarget(models.Model):
     )
 
     class Meta:
+        db_table = "publishing_synctarget"  # its name from when sync was part of publishing
         ordering = ["rule_id", "channel__platform", "channel__name"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "channel"], name="synctarget_unique"),
@@ -137,7 +145,11 @@ class PollState(models.Model):
     """
 
     channel = models.OneToOneField(
-        Channel, on_delete=models.CASCADE, related_name="poll_state", null=True, blank=True
+        "publishing.Channel",
+        on_delete=models.CASCADE,
+        related_name="poll_state",
+        null=True,
+        blank=True,
     )
     partner = models.OneToOneField(
         "PartnerAccount",
@@ -160,6 +172,7 @@ class PollState(models.Model):
     next_poll_at = models.DateTimeField(_("next poll"), null=True, blank=True)
 
     class Meta:
+        db_table = "publishing_pollstate"  # its name from when sync was part of publishing
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(channel__isnull=False, partner__isnull=True)
@@ -186,7 +199,9 @@ class SeenStatus(models.TextChoices):
 class SeenNativePost(models.Model):
     """A post found on a source channel: remembered once, with what became of it."""
 
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="seen_posts")
+    channel = models.ForeignKey(
+        "publishing.Channel", on_delete=models.CASCADE, related_name="seen_posts"
+    )
     external_id = models.CharField(_("id on the platform"), max_length=200)
     created_at = models.DateTimeField(_("posted"))
     seen_at = models.DateTimeField(_("found"), auto_now_add=True)
@@ -203,10 +218,16 @@ class SeenNativePost(models.Model):
     note = models.TextField(_("note"), blank=True)
     # Targets that could not take the post, by channel id: {"12": "Instagram does not take..."}.
     problems = models.JSONField(default=dict, blank=True)
-    mirror_posts = models.ManyToManyField(Post, related_name="mirrored_from", blank=True)
+    mirror_posts = models.ManyToManyField(
+        "publishing.Post",
+        related_name="mirrored_from",
+        blank=True,
+        db_table="publishing_seennativepost_mirror_posts",
+    )
     mirrored_at = models.DateTimeField(_("mirrored"), null=True, blank=True)
 
     class Meta:
+        db_table = "publishing_seennativepost"  # its name from when sync was part of publishing
         ordering = ["-created_at", "-id"]
         verbose_name = _("native post seen")
         verbose_name_plural = _("native posts seen")
@@ -238,7 +259,7 @@ class PartnerAccount(models.Model):
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=PartnerKind.choices)
     via_channel = models.ForeignKey(
-        Channel,
+        "publishing.Channel",
         verbose_name=_("read through the channel"),
         on_delete=models.PROTECT,
         related_name="+",
@@ -250,6 +271,7 @@ class PartnerAccount(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        db_table = "publishing_partneraccount"  # its name from when sync was part of publishing
         ordering = ["kind", "name"]
         verbose_name = _("partner account")
         verbose_name_plural = _("partner accounts")
@@ -291,11 +313,16 @@ class RepostSuggestion(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     post = models.OneToOneField(
-        Post, on_delete=models.SET_NULL, related_name="repost_of", null=True, blank=True
+        "publishing.Post",
+        on_delete=models.SET_NULL,
+        related_name="repost_of",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(_("found"), auto_now_add=True)
 
     class Meta:
+        db_table = "publishing_repostsuggestion"  # its name from when sync was part of publishing
         ordering = ["-posted_at", "-id"]
         verbose_name = _("repost suggestion")
         verbose_name_plural = _("repost suggestions")

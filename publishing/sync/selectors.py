@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from ..drivers.base import Repost, RepostKind
+from ..drivers.types import Repost, RepostKind
 from ..models import Channel, Post, PostOrigin
 from .models import (
     PartnerAccount,

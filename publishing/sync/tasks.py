@@ -11,7 +11,7 @@ from django.conf import settings
 
 from core.periodic import Every, PeriodicTask
 
-from . import selectors, services
+from . import mirror, partners, poll, selectors
 
 PERIODIC_TASKS = [
     PeriodicTask(
@@ -35,21 +35,21 @@ def sync_poll_due() -> int:
 
 @shared_task
 def sync_poll_channel(channel_id: int) -> dict:
-    result = services.sync_poll_channel(channel_id=channel_id)
+    result = poll.sync_poll_channel(channel_id=channel_id)
     return {"found": result.found, "new": result.new, "error": result.error}
 
 
 @shared_task
 def sync_mirror_channel(channel_id: int) -> list[int]:
-    return services.sync_mirror_channel(channel_id=channel_id)
+    return mirror.sync_mirror_channel(channel_id=channel_id)
 
 
 @shared_task
 def sync_delete_mirrors(seen_id: int) -> int:
-    return services.sync_delete_mirrors(seen_id=seen_id)
+    return mirror.sync_delete_mirrors(seen_id=seen_id)
 
 
 @shared_task
 def partner_poll(partner_id: int) -> dict:
-    result = services.partner_poll(partner_id=partner_id)
+    result = partners.partner_poll(partner_id=partner_id)
     return {"found": result.found, "new": result.new, "error": result.error}

@@ -12,7 +12,8 @@ import requests
 from django.utils import timezone
 
 from publishing.drivers import insights as fetch
-from publishing.drivers.base import DriverError, get_driver
+from publishing.drivers.errors import DriverError
+from publishing.drivers.registry import get_driver
 from publishing.simulator import insights as sim_insights
 from publishing.simulator import services as sim
 from publishing.simulator.models import Account, Post

@@ -18,7 +18,8 @@ from django.urls import reverse
 from requests.adapters import HTTPAdapter
 
 from publishing.drivers import facebook, instagram_graph
-from publishing.drivers.base import MediaItem, MediaKind, PostPayload, get_driver
+from publishing.drivers.registry import get_driver
+from publishing.drivers.types import MediaItem, MediaKind, PostPayload
 from publishing.simulator import graph_api
 from publishing.simulator import services as sim
 from publishing.simulator.models import Account

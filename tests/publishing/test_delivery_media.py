@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 
 from assets.models import Asset, Rendition
 from assets.services import asset_create_from_file, asset_render, folder_create
-from publishing.media import media_problems, video_codecs
+from publishing.checks import media_problems
+from publishing.media import video_codecs
 from publishing.models import PostStatus
 from publishing.services.posts import post_create, post_submit
 from tests.conftest import wait_for

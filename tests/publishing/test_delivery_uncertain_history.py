@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pytest
 
-from publishing.drivers.base import UncertainSend
+from publishing.drivers.errors import UncertainSend
 from publishing.models import Delivery, DeliveryStatus, PostStatus
 from publishing.services.delivery import delivery_send
 from tests.publishing.delivery_fixtures import approved_post, make_channels, photo_asset

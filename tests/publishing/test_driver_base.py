@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from publishing.drivers.base import (
-    Driver,
-    MediaItem,
-    MediaKind,
-    Platform,
-    PostPayload,
-    RetryableError,
-    drivers_for,
-    get_driver,
-    platform_url,
-    redact,
-)
+from publishing.drivers.errors import RetryableError
+from publishing.drivers.http import platform_url, redact
+from publishing.drivers.registry import Platform, drivers_for, get_driver
+from publishing.drivers.types import Driver, MediaItem, MediaKind, PostPayload
 
 
 def test_registry_has_one_driver_per_way_of_publishing():

@@ -9,20 +9,22 @@ import pytest
 import requests
 
 from publishing.drivers import facebook as facebook_module
-from publishing.drivers.base import (
+from publishing.drivers.errors import (
     BackOffLong,
     DuplicateDetected,
+    RateLimited,
+    RetryableError,
+    TokenExpired,
+    UncertainSend,
+)
+from publishing.drivers.registry import get_driver
+from publishing.drivers.types import (
     HealthState,
     MediaItem,
     MediaKind,
     PostPayload,
-    RateLimited,
     Repost,
     RepostKind,
-    RetryableError,
-    TokenExpired,
-    UncertainSend,
-    get_driver,
 )
 
 PAGE = "MediaCenterBJN"

@@ -7,18 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from publishing.drivers.base import (
-    HealthState,
-    MediaItem,
-    MediaKind,
+from publishing.drivers.errors import (
     PermanentError,
-    PostPayload,
     QuotaDeferred,
     RateLimited,
     TokenExpired,
     UncertainSend,
-    get_driver,
 )
+from publishing.drivers.registry import get_driver
+from publishing.drivers.types import HealthState, MediaItem, MediaKind, PostPayload
 
 ACCOUNT = "mediacenterbojonegoro"
 

@@ -11,19 +11,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from instagrapi.mixins import album, photo, video
 
-from publishing.drivers.base import (
+from publishing.drivers.errors import (
     BackOffLong,
     ChallengeRequired,
-    HealthState,
-    MediaItem,
-    MediaKind,
     PermanentError,
-    PostPayload,
     TokenExpired,
     UncertainSend,
-    call_with_refresh,
-    get_driver,
 )
+from publishing.drivers.registry import call_with_refresh, get_driver
+from publishing.drivers.types import HealthState, MediaItem, MediaKind, PostPayload
 
 ACCOUNT = "kominfobojonegoro"
 

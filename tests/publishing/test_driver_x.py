@@ -10,21 +10,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from publishing.drivers.base import (
+from publishing.drivers.errors import (
     DuplicateDetected,
-    HealthState,
-    MediaItem,
-    MediaKind,
     PermanentError,
-    PostPayload,
     RateLimited,
-    Repost,
-    RepostKind,
     RetryableError,
     TokenExpired,
     UncertainSend,
-    call_with_refresh,
-    get_driver,
+)
+from publishing.drivers.registry import call_with_refresh, get_driver
+from publishing.drivers.types import (
+    HealthState,
+    MediaItem,
+    MediaKind,
+    PostPayload,
+    Repost,
+    RepostKind,
 )
 from publishing.drivers.x import split_thread, weighted_length
 

@@ -9,20 +9,15 @@ import itertools
 import pytest
 
 from publishing.addresses import address_problem, media_base_problems
-from publishing.drivers.base import (
-    MediaItem,
-    MediaKind,
-    PermanentError,
-    PostPayload,
-    RetryableError,
-    get_driver,
-)
+from publishing.drivers.errors import PermanentError, RetryableError
 from publishing.drivers.instagram_graph import (
     POLL_LIMIT,
     caption_problems,
     hashtags,
     mentions,
 )
+from publishing.drivers.registry import get_driver
+from publishing.drivers.types import MediaItem, MediaKind, PostPayload
 
 ACCOUNT = "mediacenterbojonegoro"
 

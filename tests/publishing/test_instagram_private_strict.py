@@ -12,15 +12,10 @@ import pytest
 import requests
 from instagrapi.mixins import album, photo, video
 
-from publishing.drivers import base as drivers_base
-from publishing.drivers.base import (
-    ChallengeRequired,
-    HealthState,
-    PostPayload,
-    UncertainSend,
-    call_with_refresh,
-    get_driver,
-)
+from publishing.drivers import http as drivers_http
+from publishing.drivers.errors import ChallengeRequired, UncertainSend
+from publishing.drivers.registry import call_with_refresh, get_driver
+from publishing.drivers.types import HealthState, PostPayload
 from tests.contracts.examples import load, missing_from
 from tests.publishing.test_driver_instagram_private import ACCOUNT, Vault, _FastTime, jpeg
 
@@ -160,10 +155,10 @@ def test_an_uploads_wait_grows_with_its_size(settings):
     small = requests.Request("POST", "https://i.instagram.com/x", data=b"a").prepare()
     video = requests.Request("POST", "https://i.instagram.com/x", data=b"v" * 5_000_000).prepare()
     read = requests.Request("GET", "https://i.instagram.com/x").prepare()
-    assert drivers_base.body_timeout(30, read) == 30
-    assert drivers_base.body_timeout(30, small) == pytest.approx(30.00001)
-    assert drivers_base.body_timeout(30, video) == pytest.approx(80)
-    assert drivers_base.body_timeout((5, 30), video) == (5, 30)  # a library's own pair is kept
+    assert drivers_http.body_timeout(30, read) == 30
+    assert drivers_http.body_timeout(30, small) == pytest.approx(30.00001)
+    assert drivers_http.body_timeout(30, video) == pytest.approx(80)
+    assert drivers_http.body_timeout((5, 30), video) == (5, 30)  # a library's own pair is kept
 
 
 def test_the_connection_report_names_the_account_and_what_waits(insta, simulator, fresh):

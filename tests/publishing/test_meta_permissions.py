@@ -14,14 +14,9 @@ from django.core.exceptions import ValidationError
 
 from publishing.drivers import facebook
 from publishing.drivers._graph import login_scopes
-from publishing.drivers.base import (
-    HealthState,
-    MediaItem,
-    MediaKind,
-    PermanentError,
-    PostPayload,
-    get_driver,
-)
+from publishing.drivers.errors import PermanentError
+from publishing.drivers.registry import get_driver
+from publishing.drivers.types import HealthState, MediaItem, MediaKind, PostPayload
 from publishing.models import Channel
 from publishing.services.posts import post_create, post_submit
 from publishing.simulator import services as sim

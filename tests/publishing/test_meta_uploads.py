@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from publishing.drivers.base import MediaItem, MediaKind, PostPayload, get_driver
+from publishing.drivers.registry import get_driver
+from publishing.drivers.types import MediaItem, MediaKind, PostPayload
 from publishing.simulator import graph_api
 
 PAGE, IG = "MediaCenterBJN", "mediacenterbojonegoro"
@@ -82,7 +83,7 @@ def test_instagram_reel_goes_through_the_resumable_upload(
 
 
 def test_instagram_photo_still_needs_a_public_address(simulator, internet, media_dir, file_server):
-    from publishing.drivers.base import PermanentError
+    from publishing.drivers.errors import PermanentError
 
     ig = get_driver("instagram_graph")
     photo = MediaItem(

@@ -10,7 +10,8 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-from publishing.drivers.base import PostPayload, get_driver
+from publishing.drivers.registry import get_driver
+from publishing.drivers.types import PostPayload
 from publishing.simulator import services
 from publishing.simulator.models import Account, Fault, Post
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Asset
-from publishing.drivers.base import RepostKind, get_driver
+from publishing.drivers.registry import get_driver
+from publishing.drivers.types import RepostKind
 from publishing.models import Delivery, DeliveryStatus, Post, PostOrigin, PostStatus
 from publishing.sync import selectors, services
 from publishing.sync.models import (

@@ -14,7 +14,8 @@ from django.db import models
 from django.utils import timezone
 
 from publishing.drivers._graph import graph_api, graph_page
-from publishing.drivers.base import MediaKind, get_driver
+from publishing.drivers.registry import get_driver
+from publishing.drivers.types import MediaKind
 from publishing.models import Delivery, Post, PostOrigin
 from publishing.simulator import services as sim
 from publishing.simulator.models import Post as SimPost
@@ -138,7 +139,7 @@ def test_graph_time_based_paging_is_followed_by_its_next_address(simulator):
 
 
 def test_a_next_address_off_the_graph_api_is_not_followed(simulator):
-    from publishing.drivers.base import PermanentError
+    from publishing.drivers.errors import PermanentError
 
     credential = simulator.credential("facebook", "MediaCenterBJN", driver="facebook")
     api = graph_api(credential, platform="facebook")

@@ -6,7 +6,7 @@ from html import unescape
 
 import pytest
 
-from publishing.drivers.base import PostPayload
+from publishing.drivers.types import PostPayload
 from publishing.drivers.x import XDriver
 
 pytestmark = pytest.mark.django_db

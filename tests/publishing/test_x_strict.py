@@ -12,20 +12,16 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from publishing.drivers import base as drivers_base
-from publishing.drivers.base import (
+from publishing.drivers import http as drivers_http
+from publishing.drivers.errors import PermanentError, QuotaDeferred, RateLimited, UncertainSend
+from publishing.drivers.registry import call_with_refresh, get_driver
+from publishing.drivers.types import (
     HealthState,
     MediaItem,
     MediaKind,
-    PermanentError,
     PostPayload,
-    QuotaDeferred,
-    RateLimited,
     Repost,
     RepostKind,
-    UncertainSend,
-    call_with_refresh,
-    get_driver,
 )
 from publishing.drivers.x import SCOPE_BLOCKS, XDriver
 from publishing.simulator import services as simulator_services
@@ -51,13 +47,13 @@ def credential(simulator):
 def sent(monkeypatch):
     """Every request the drivers send, as it leaves through the transport."""
     requests_sent = []
-    original = drivers_base.PlatformAdapter.send
+    original = drivers_http.PlatformAdapter.send
 
     def spy(self, request, *args, **kwargs):
         requests_sent.append(request.copy())
         return original(self, request, *args, **kwargs)
 
-    monkeypatch.setattr(drivers_base.PlatformAdapter, "send", spy)
+    monkeypatch.setattr(drivers_http.PlatformAdapter, "send", spy)
     return requests_sent
 
 

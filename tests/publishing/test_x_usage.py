@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from accounts.models import Notification
 from accounts.services import credential_secret_for_use
 from publishing.models import ApiCallMonth, Delivery, DeliveryStatus
+from publishing.services.channels import check_channel_credential
 from publishing.services.delivery import delivery_send
 from publishing.services.usage import (
     api_call_record,
@@ -26,7 +27,7 @@ from publishing.services.usage import (
 )
 from publishing.sync import services as sync_services
 from publishing.sync.models import PollState
-from publishing.vault import check_channel_credential, driver_secret
+from publishing.vault import driver_secret
 from tests.publishing.delivery_fixtures import approved_post
 from tests.publishing.sync_fixtures import (
     held_queue,  # noqa: F401 - fixture

@@ -1,0 +1,91 @@
+"""What a driver declares about its platform, so that nothing outside the drivers names one.
+
+Each driver class carries ``facts = DriverFacts(...)``; the portal asks the registry
+(``registry.facts_of(name)``) instead of comparing driver or platform names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+# The kinds of vault login (``accounts.models.CredentialKind``) a driver reads.
+OAUTH = "oauth"
+PASSWORD = "password"  # noqa: S105 (a kind of login, not a password)
+INSTAGRAPI_SESSION = "instagrapi_session"
+
+
+@dataclass(frozen=True)
+class OAuthConnect:
+    """How a person connects an account of this driver through the platform's consent page.
+
+    ``callback`` names the portal's callback address (``/channels/oauth/<callback>/``, the one
+    registered with the platform's app; drivers of one platform family share it) and ``label``
+    the platform a person is sent to.
+    """
+
+    callback: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DriverFacts:
+    """Everything platform-specific about one driver that the rest of the portal needs.
+
+    * ``label``: what a person calls the driver (the channel form's choice);
+    * ``profile_url``: the account's public address, ``{handle}`` without its ``@``;
+    * ``credential_kinds``: the kinds of vault login a person may type in by hand;
+    * ``oauth``: how an account is connected through the platform (``None``: by hand only);
+    * ``account_keys``: the credential keys naming the account read, by id and by handle
+      (to read another account, a partner's public posts, through a channel's login);
+    * ``metered``: the platform sells calls by the unit (each HTTP call is counted and budgeted);
+    * ``strict_video``: videos must be H.264/AAC in MP4 (otherwise transcoded first);
+    * ``media_by_url``: the platform fetches media from an address instead of taking the bytes;
+    * ``text_length``: the length the platform counts for a text (``len`` unless it weighs);
+    * ``handle_prefix``: what a handle is shown with (``@name``; a Facebook Page's has none).
+    """
+
+    label: Any
+    profile_url: str
+    credential_kinds: tuple[str, ...] = (OAUTH,)
+    oauth: OAuthConnect | None = None
+    account_keys: tuple[str | None, str | None] = (None, None)
+    metered: bool = False
+    strict_video: bool = False
+    media_by_url: bool = False
+    text_length: Callable[[str], int] = len
+    handle_prefix: str = "@"
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """What a channel knows of the account a stored secret opens (not secret), for a driver's
+    ``credential_from``."""
+
+    external_id: str = ""
+    handle: str = ""
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ConnectTarget:
+    """The channel an OAuth connection is for, as the platform may name it."""
+
+    external_id: str = ""
+    handle: str = ""
+    name: str = ""
+    display_handle: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectedLogin:
+    """What an OAuth connection gives the vault and the channel: the ``secret`` (tokens only),
+    the account's id on the platform, when the access token expires and what was granted
+    (``None``: not known)."""
+
+    secret: dict[str, Any]
+    external_id: str = ""
+    expires_at: datetime | None = None
+    granted: list[str] | None = None
