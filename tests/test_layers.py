@@ -43,24 +43,6 @@ CONFIG_ENTRY_POINTS = {
     "config.gunicorn",
 }
 
-# Circles that still stand inside one app, each named by its modules. An entry is removed when its
-# circle is broken; an entry whose circle no longer exists fails ``test_known_circles_still_stand``
-# so that this list only ever shrinks.
-KNOWN_CIRCLES: list[frozenset[str]] = [
-    frozenset({"publishing.checks", "publishing.media"}),
-    frozenset({"publishing.models", "publishing.sync.models"}),
-    frozenset({"publishing.services.channels", "publishing.vault"}),
-    frozenset(
-        {
-            "publishing.services.delivery",
-            "publishing.services.logins",
-            "publishing.sync.services",
-            "publishing.sync.tasks",
-            "publishing.tasks",
-        }
-    ),
-]
-
 
 def _floor(module: str) -> int:
     app = module.split(".")[0]
@@ -198,14 +180,8 @@ def test_config_ground_modules_import_no_app():
 
 
 def test_no_import_circle():
-    circles = [sorted(c) for c in _circles(_graph()) if c not in KNOWN_CIRCLES]
+    circles = [sorted(c) for c in _circles(_graph())]
     assert not circles
-
-
-def test_known_circles_still_stand():
-    standing = _circles(_graph())
-    gone = [sorted(c) for c in KNOWN_CIRCLES if c not in standing]
-    assert not gone, f"these circles are broken: remove them from KNOWN_CIRCLES: {gone}"
 
 
 def test_the_reader_sees_circles_and_upward_imports():
