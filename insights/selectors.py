@@ -149,9 +149,13 @@ def _heat(posts: list[PostFigures]) -> list[list[float | None]]:
     return [[100 * e / v if v else None for e, v in row] for row in sums]
 
 
-def overview(*, channel_id: int | None, division_id: int | None, period: Period) -> Overview:
+def overview(
+    *, channel_id: int | None, division_id: int | None, period: Period, account_group: str = ""
+) -> Overview:
     """The insights page's figures: a fixed number of queries whatever the number of channels."""
     channels = Channel.objects.filter(is_active=True).select_related("responsible_division")
+    if account_group:
+        channels = channels.filter(account_group=account_group)
     if channel_id:
         channels = channels.filter(pk=channel_id)
     if division_id:
@@ -232,3 +236,30 @@ def dashboard_cards(user) -> list[dict]:
         {"label": _("Followers gained in the last 30 days"),
          "value": intcomma(values.get("followers_gained") or 0), "url_name": "insights:overview"},
     ]  # fmt: skip
+
+
+# --- the reports --------------------------------------------------------------------------------
+
+
+def report_period(kind: str, year: int, number: int = 1) -> Period:
+    """The calendar month (``number`` 1 to 12), quarter (1 to 4) or year of a report."""
+    if kind == "year":
+        return Period("custom", date(year, 1, 1), date(year, 12, 31))
+    first_month = number if kind == "month" else 3 * (number - 1) + 1
+    months = 1 if kind == "month" else 3
+    start = date(year, first_month, 1)
+    after = date(year + (first_month + months - 1) // 12, (first_month + months - 1) % 12 + 1, 1)
+    return Period("custom", start, after - timedelta(days=1))
+
+
+def first_working_day(year: int, month: int) -> date:
+    """The month's first day from Monday to Friday."""
+    day = date(year, month, 1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def previous_month(today: date) -> tuple[int, int]:
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.year, last.month

@@ -1,9 +1,14 @@
 from django.urls import path
 
+import config.converters  # noqa: F401  (registers <id:…>)
+
 from . import views
 
 app_name = "insights"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<id:pk>/", views.report, name="report"),
+    path("reports/<id:pk>/report.<str:fmt>", views.report_file, name="report_file"),
 ]
