@@ -123,6 +123,7 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "api:post-detail": lambda d: {"pk": _post(d).pk},
     "api:insights-post": lambda d: {"pk": _post(d).pk},
     "insights:report": lambda d: {"pk": _report().pk},
+    "api:insights-report": lambda d: {"pk": _report().pk},
     "insights:report_file": lambda d: {"pk": _report().pk, "fmt": "pdf"},
     "api:post-submit": lambda d: {"pk": _post(d).pk},
     "api:post-approve": lambda d: {"pk": _post(d).pk},
