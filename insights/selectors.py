@@ -263,3 +263,46 @@ def first_working_day(year: int, month: int) -> date:
 def previous_month(today: date) -> tuple[int, int]:
     last = today.replace(day=1) - timedelta(days=1)
     return last.year, last.month
+
+
+# --- when to post -------------------------------------------------------------------------------
+
+SLOT_HISTORY_DAYS = 91
+
+
+@dataclass(frozen=True)
+class Slot:
+    at: datetime
+    rate: float
+    posts: int
+
+
+def next_good_slot(channel_ids: list[int], now: datetime | None = None) -> Slot | None:
+    """The next hour, within a week from an hour from now, at whose weekday and hour the chosen
+    channels' own posts of the last three months had one of their three best engagement rates
+    (three queries at most; ``None`` without such history)."""
+    now = now or timezone.now()
+    channels = list(Channel.objects.filter(pk__in=channel_ids).values_list("pk", flat=True))
+    if not channels:
+        return None
+    since = now - timedelta(days=SLOT_HISTORY_DAYS)
+    deliveries = Delivery.objects.filter(channel_id__in=channels, status=DeliveryStatus.PUBLISHED,
+                                         published_at__gte=since)  # fmt: skip
+    posts = list(latest_post_figures(deliveries).values())
+    heat = _heat(posts)
+    counts: dict[tuple[int, int], int] = {}
+    for post in posts:
+        local = timezone.localtime(post.published_at)
+        counts[(local.weekday(), local.hour)] = counts.get((local.weekday(), local.hour), 0) + 1
+    ranked = sorted(((rate, day, hour) for day, row in enumerate(heat)
+                     for hour, rate in enumerate(row) if rate is not None), reverse=True)  # fmt: skip
+    best = {(day, hour): rate for rate, day, hour in ranked[:3]}
+    if not best:
+        return None
+    start = timezone.localtime(now).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    for step in range(7 * 24):
+        at = start + timedelta(hours=step)
+        if (at.weekday(), at.hour) in best:
+            key = (at.weekday(), at.hour)
+            return Slot(at, best[key], counts.get(key, 0))
+    return None

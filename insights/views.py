@@ -90,3 +90,13 @@ def report_file(request, pk: int, fmt: str):
         raise Http404
     return FileResponse(field.open("rb"), as_attachment=True,
                         filename=field.name.rsplit("/", 1)[-1])  # fmt: skip
+
+
+@login_required
+@require_GET
+def next_slot(request):
+    """The composer's hint: the next good hour to publish on the chosen channels."""
+    _may_view(request.user)
+    ids = [int(v) for v in request.GET.getlist("channels") if v.isdigit() and len(v) < 10]
+    return render(request, "insights/_next_slot.html",
+                  {"slot": selectors.next_good_slot(ids), "chosen": bool(ids)})  # fmt: skip

@@ -65,10 +65,10 @@ def test_the_summary_has_the_heat_map_and_an_account_group_filter(api_for, staf,
 
 
 def test_reports_are_asked_for_and_followed_through_the_api(
-    api_for,
+    api_for,  # noqa: F811
     staf,
     divisions,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     from insights import services
 
