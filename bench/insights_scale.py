@@ -29,6 +29,20 @@ os.environ["TEST_DATABASE_PATH"] = os.path.join(_tmp, "insights.sqlite3")
 LIMIT = 1.5
 
 
+def explain(queries) -> None:
+    """The slowest queries of a run and their plans."""
+    from django.db import connection
+
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]
+    for query in slowest:
+        print(f"  {query['time']} s: {query['sql'][:300]}")
+        prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + query["sql"])
+            for row in cursor.fetchall():
+                print("     ", " ".join(str(c) for c in row))
+
+
 def timed(work, repeat: int) -> tuple[int, float]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -37,6 +51,8 @@ def timed(work, repeat: int) -> tuple[int, float]:
     with CaptureQueriesContext(connection) as queries:
         work()
     count = len(queries)
+    if os.environ.get("BENCH_EXPLAIN"):
+        explain(queries)
     times = []
     for _ in range(repeat):
         started = time.perf_counter()

@@ -63,7 +63,8 @@ class ChannelMetricDay(MetricFields):
                 fields=["channel", "metric", "day"], name="insights_channel_metric_day"
             )
         ]
-        indexes = [models.Index(fields=["day", "metric"])]
+        # (channel, day): a period's rows of the chosen channels, whatever the years kept.
+        indexes = [models.Index(fields=["day", "metric"]), models.Index(fields=["channel", "day"])]
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.metric} {self.day}: {self.value}"
