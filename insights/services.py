@@ -63,23 +63,28 @@ def _budget_refusal(channel: Channel) -> str:
 
 
 def _store(model, owner: dict, readings: list[Reading], day: date) -> SnapshotResult:
-    stored = missing = 0
-    with transaction.atomic():
-        for reading in readings:
-            model.objects.update_or_create(
-                **owner,
-                metric=reading.key,
-                day=reading.day or day,
-                defaults={
-                    "value": reading.value,
-                    "platform_metric": reading.metric[:80],
-                    "reason": reading.reason[:300],
-                    "permission": reading.permission[:60],
-                },
-            )
-            stored += reading.available
-            missing += not reading.available
-    return SnapshotResult(stored=stored, not_available=missing)
+    """Keep the readings, one row per (owner, figure, day): inserted, or rewritten when the day
+    was read before (one statement, whatever the number of figures)."""
+    (owner_field,) = owner
+    rows = {}
+    for reading in readings:  # the last reading of a figure and day wins, as row by row did
+        rows[(reading.key, reading.day or day)] = model(
+            **owner,
+            metric=reading.key,
+            day=reading.day or day,
+            value=reading.value,
+            platform_metric=reading.metric[:80],
+            reason=reading.reason[:300],
+            permission=reading.permission[:60],
+        )
+    model.objects.bulk_create(
+        list(rows.values()),
+        update_conflicts=True,
+        unique_fields=[owner_field, "metric", "day"],
+        update_fields=["value", "platform_metric", "reason", "permission", "fetched_at"],
+    )
+    stored = sum(reading.available for reading in readings)
+    return SnapshotResult(stored=stored, not_available=len(readings) - stored)
 
 
 def channel_snapshot(*, channel_id: int, day: date) -> SnapshotResult:
