@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         per_channel = []
         started = time.perf_counter()
         for channel in channels:
+            connection.queries_log.clear()  # a long run would fill the log and count nothing
             with CaptureQueriesContext(connection) as captured:
                 result = channel_snapshot(channel_id=channel.pk, day=day)
             assert result.stored > 0 and not result.error, result
