@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -12,11 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import config.converters  # noqa: F401  (registers <id:…>)
-from publishing.models import Post
+from accounts.models import Division
+from publishing.models import AccountGroup, Post
 from publishing.permissions import post_policy
 
-from . import selectors
+from . import selectors, services
 from .forms import PERIOD_CHOICES
+from .models import Report, ReportKind, ReportStatus
 
 
 class SummaryFilterSerializer(serializers.Serializer):
@@ -26,6 +28,7 @@ class SummaryFilterSerializer(serializers.Serializer):
                                      required=False, default="month")  # fmt: skip
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
+    account_group = serializers.ChoiceField(choices=AccountGroup.choices, required=False)
 
     def validate(self, data):
         if data.get("period") == "custom" and not (data.get("start") and data.get("end")):
@@ -52,6 +55,10 @@ class SummarySerializer(serializers.Serializer):
     engagement_rate = serializers.FloatField(allow_null=True)
     daily_views = DayValueSerializer(many=True)
     unavailable = UnavailableSerializer(many=True)
+    heat = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        help_text="Engagement rate (%) by weekday (Monday first) and hour (WIB) of publishing.",
+    )
 
 
 class FigureSerializer(serializers.Serializer):
@@ -87,8 +94,9 @@ class SummaryView(APIView):
             timezone.localdate(),
         )  # fmt: skip
         figures = selectors.overview(
-            channel_id=data.get("channel"), division_id=data.get("division"), period=period
-        )
+            channel_id=data.get("channel"), division_id=data.get("division"), period=period,
+            account_group=data.get("account_group") or "",
+        )  # fmt: skip
         body = {
             "start": period.start, "end": period.end,
             "channels": [c.pk for c in figures.channels],
@@ -96,6 +104,7 @@ class SummaryView(APIView):
             "engagement_rate": figures.engagement_rate,
             "daily_views": [{"day": d, "value": v} for d, v in figures.daily_views],
             "unavailable": [{"metric": m, "reason": r} for m, r in figures.unavailable],
+            "heat": figures.heat,
         }  # fmt: skip
         return Response(SummarySerializer(body).data)
 
@@ -120,7 +129,72 @@ class PostFiguresView(APIView):
         return Response(DeliveryFiguresSerializer(body, many=True).data)
 
 
+class ReportSerializer(serializers.ModelSerializer):
+    pdf_url = serializers.SerializerMethodField()
+    xlsx_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ["id", "kind", "start", "end", "division", "account_group", "status", "progress",
+                  "created_at", "finished_at", "mailed_at", "pdf_url", "xlsx_url"]  # fmt: skip
+
+    def _url(self, report: Report, fmt: str) -> str | None:
+        if report.status != ReportStatus.DONE:
+            return None
+        return reverse("insights:report_file", args=[report.pk, fmt])
+
+    def get_pdf_url(self, report: Report) -> str | None:
+        return self._url(report, "pdf")
+
+    def get_xlsx_url(self, report: Report) -> str | None:
+        return self._url(report, "xlsx")
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    number = serializers.IntegerField(min_value=1, max_value=12, required=False, default=1)
+    division = serializers.PrimaryKeyRelatedField(queryset=Division.objects.all(), required=False,
+                                                  allow_null=True, default=None)  # fmt: skip
+    account_group = serializers.ChoiceField(choices=AccountGroup.choices, required=False,
+                                            allow_blank=True, default="")  # fmt: skip
+
+    def validate(self, data):
+        if data["kind"] == ReportKind.QUARTER and data["number"] > 4:
+            raise serializers.ValidationError({"number": _("A quarter is numbered 1 to 4.")})
+        if data.get("division") and data.get("account_group"):
+            raise serializers.ValidationError(_("Choose a division or an account group, not both."))
+        return data
+
+
+class ReportsView(APIView):
+    @extend_schema(responses=ReportSerializer(many=True))
+    def get(self, request):
+        _require_view(request)
+        return Response(ReportSerializer(Report.objects.all()[:100], many=True).data)
+
+    @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
+    def post(self, request):
+        _require_view(request)
+        params = ReportRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        report = services.report_request(**params.validated_data, requested_by=request.user)
+        return Response(ReportSerializer(report).data, status=202)
+
+
+class ReportView(APIView):
+    @extend_schema(responses=ReportSerializer)
+    def get(self, request, pk: int):
+        _require_view(request)
+        report = Report.objects.filter(pk=pk).first()
+        if report is None:
+            raise NotFound(_("This report does not exist."))
+        return Response(ReportSerializer(report).data)
+
+
 urlpatterns = [
+    path("insights/reports/", ReportsView.as_view(), name="insights-reports"),
+    path("insights/reports/<id:pk>/", ReportView.as_view(), name="insights-report"),
     path("insights/summary/", SummaryView.as_view(), name="insights-summary"),
     path("insights/posts/<id:pk>/", PostFiguresView.as_view(), name="insights-post"),
 ]

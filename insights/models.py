@@ -63,7 +63,58 @@ class ChannelMetricDay(MetricFields):
                 fields=["channel", "metric", "day"], name="insights_channel_metric_day"
             )
         ]
-        indexes = [models.Index(fields=["day", "metric"])]
+        # (channel, day): a period's rows of the chosen channels, whatever the years kept.
+        indexes = [models.Index(fields=["day", "metric"]), models.Index(fields=["channel", "day"])]
 
     def __str__(self) -> str:
         return f"{self.channel_id} {self.metric} {self.day}: {self.value}"
+
+
+class ReportKind(models.TextChoices):
+    MONTH = "month", _("Monthly")
+    QUARTER = "quarter", _("Quarterly")
+    YEAR = "year", _("Yearly")
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Being made")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Report(models.Model):
+    """A period's report of the whole office, a division or an account group, made by a worker
+    (its progress kept here for the page to show) and kept in the archive as PDF and XLSX."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ReportKind.choices)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"))
+    division = models.ForeignKey(
+        "accounts.Division", verbose_name=_("division"), on_delete=models.PROTECT, null=True,
+        blank=True,
+    )  # fmt: skip
+    account_group = models.CharField(_("account group"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    step = models.CharField(_("step"), max_length=120, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="reports/insights/", max_length=200, blank=True)
+    xlsx = models.FileField(_("XLSX"), upload_to="reports/insights/", max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("requested by"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    mailed_at = models.DateTimeField(_("mailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start} {self.end}"

@@ -149,9 +149,13 @@ def _heat(posts: list[PostFigures]) -> list[list[float | None]]:
     return [[100 * e / v if v else None for e, v in row] for row in sums]
 
 
-def overview(*, channel_id: int | None, division_id: int | None, period: Period) -> Overview:
+def overview(
+    *, channel_id: int | None, division_id: int | None, period: Period, account_group: str = ""
+) -> Overview:
     """The insights page's figures: a fixed number of queries whatever the number of channels."""
     channels = Channel.objects.filter(is_active=True).select_related("responsible_division")
+    if account_group:
+        channels = channels.filter(account_group=account_group)
     if channel_id:
         channels = channels.filter(pk=channel_id)
     if division_id:
@@ -232,3 +236,73 @@ def dashboard_cards(user) -> list[dict]:
         {"label": _("Followers gained in the last 30 days"),
          "value": intcomma(values.get("followers_gained") or 0), "url_name": "insights:overview"},
     ]  # fmt: skip
+
+
+# --- the reports --------------------------------------------------------------------------------
+
+
+def report_period(kind: str, year: int, number: int = 1) -> Period:
+    """The calendar month (``number`` 1 to 12), quarter (1 to 4) or year of a report."""
+    if kind == "year":
+        return Period("custom", date(year, 1, 1), date(year, 12, 31))
+    first_month = number if kind == "month" else 3 * (number - 1) + 1
+    months = 1 if kind == "month" else 3
+    start = date(year, first_month, 1)
+    after = date(year + (first_month + months - 1) // 12, (first_month + months - 1) % 12 + 1, 1)
+    return Period("custom", start, after - timedelta(days=1))
+
+
+def first_working_day(year: int, month: int) -> date:
+    """The month's first day from Monday to Friday."""
+    day = date(year, month, 1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def previous_month(today: date) -> tuple[int, int]:
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.year, last.month
+
+
+# --- when to post -------------------------------------------------------------------------------
+
+SLOT_HISTORY_DAYS = 91
+
+
+@dataclass(frozen=True)
+class Slot:
+    at: datetime
+    rate: float
+    posts: int
+
+
+def next_good_slot(channel_ids: list[int], now: datetime | None = None) -> Slot | None:
+    """The next hour, within a week from an hour from now, at whose weekday and hour the chosen
+    channels' own posts of the last three months had one of their three best engagement rates
+    (three queries at most; ``None`` without such history)."""
+    now = now or timezone.now()
+    channels = list(Channel.objects.filter(pk__in=channel_ids).values_list("pk", flat=True))
+    if not channels:
+        return None
+    since = now - timedelta(days=SLOT_HISTORY_DAYS)
+    deliveries = Delivery.objects.filter(channel_id__in=channels, status=DeliveryStatus.PUBLISHED,
+                                         published_at__gte=since)  # fmt: skip
+    posts = list(latest_post_figures(deliveries).values())
+    heat = _heat(posts)
+    counts: dict[tuple[int, int], int] = {}
+    for post in posts:
+        local = timezone.localtime(post.published_at)
+        counts[(local.weekday(), local.hour)] = counts.get((local.weekday(), local.hour), 0) + 1
+    ranked = sorted(((rate, day, hour) for day, row in enumerate(heat)
+                     for hour, rate in enumerate(row) if rate is not None), reverse=True)  # fmt: skip
+    best = {(day, hour): rate for rate, day, hour in ranked[:3]}
+    if not best:
+        return None
+    start = timezone.localtime(now).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    for step in range(7 * 24):
+        at = start + timedelta(hours=step)
+        if (at.weekday(), at.hour) in best:
+            key = (at.weekday(), at.hour)
+            return Slot(at, best[key], counts.get(key, 0))
+    return None

@@ -63,23 +63,28 @@ def _budget_refusal(channel: Channel) -> str:
 
 
 def _store(model, owner: dict, readings: list[Reading], day: date) -> SnapshotResult:
-    stored = missing = 0
-    with transaction.atomic():
-        for reading in readings:
-            model.objects.update_or_create(
-                **owner,
-                metric=reading.key,
-                day=reading.day or day,
-                defaults={
-                    "value": reading.value,
-                    "platform_metric": reading.metric[:80],
-                    "reason": reading.reason[:300],
-                    "permission": reading.permission[:60],
-                },
-            )
-            stored += reading.available
-            missing += not reading.available
-    return SnapshotResult(stored=stored, not_available=missing)
+    """Keep the readings, one row per (owner, figure, day): inserted, or rewritten when the day
+    was read before (one statement, whatever the number of figures)."""
+    (owner_field,) = owner
+    rows = {}
+    for reading in readings:  # the last reading of a figure and day wins, as row by row did
+        rows[(reading.key, reading.day or day)] = model(
+            **owner,
+            metric=reading.key,
+            day=reading.day or day,
+            value=reading.value,
+            platform_metric=reading.metric[:80],
+            reason=reading.reason[:300],
+            permission=reading.permission[:60],
+        )
+    model.objects.bulk_create(
+        list(rows.values()),
+        update_conflicts=True,
+        unique_fields=[owner_field, "metric", "day"],
+        update_fields=["value", "platform_metric", "reason", "permission", "fetched_at"],
+    )
+    stored = sum(reading.available for reading in readings)
+    return SnapshotResult(stored=stored, not_available=len(readings) - stored)
 
 
 def channel_snapshot(*, channel_id: int, day: date) -> SnapshotResult:
@@ -159,3 +164,117 @@ def due_work(today: date) -> tuple[list[int], list[int]]:
         if post_due(timezone.localdate(published_at), today)
     ]
     return active_channel_ids(), deliveries
+
+
+# --- the reports --------------------------------------------------------------------------------
+
+
+def report_request(
+    *, kind: str, year: int, number: int = 1, division=None, account_group: str = "",
+    requested_by=None,
+):  # fmt: skip
+    """Keep a report to make and hand it to a worker once the record is saved."""
+    from .models import Report
+    from .selectors import report_period
+
+    period = report_period(kind, year, number)
+    report = Report.objects.create(kind=kind, start=period.start, end=period.end,
+                                   division=division, account_group=account_group,
+                                   requested_by=requested_by)  # fmt: skip
+    from .tasks import insights_report_build
+
+    transaction.on_commit(lambda: insights_report_build.delay(report.pk))
+    return report
+
+
+def _progress(report, percent: int, step: str) -> None:
+    report.progress, report.step = percent, step
+    report.save(update_fields=["progress", "step", "status"])
+
+
+def report_build(*, report_id: int) -> str:
+    """Make the report's PDF and XLSX and keep them in storage; the progress is saved as it goes.
+    Returns the status."""
+    from django.core.files.base import ContentFile
+
+    from . import reports
+    from .models import Report, ReportStatus
+
+    report = Report.objects.select_related("division").get(pk=report_id)
+    if report.status == ReportStatus.DONE:
+        return report.status
+    report.status = ReportStatus.RUNNING
+    _progress(report, 10, "figures")
+    try:
+        data = reports.context(report)
+        _progress(report, 40, "pdf")
+        pdf = reports.report_pdf(data)
+        _progress(report, 75, "xlsx")
+        xlsx = reports.report_xlsx(data)
+        stem = f"laporan-{report.kind}-{report.start.isoformat()}-{report.pk}"
+        report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+        report.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
+    except Exception as exc:
+        logger.exception("report %s not made", report_id)
+        report.status, report.error = ReportStatus.FAILED, str(exc)[:300]
+        report.save(update_fields=["status", "error"])
+        return report.status
+    report.status, report.progress, report.step = ReportStatus.DONE, 100, ""
+    report.finished_at = timezone.now()
+    report.save()
+    return report.status
+
+
+def report_mail(*, report_id: int) -> int:
+    """Send the report, PDF and XLSX attached, to every active Kepala Dinas; returns how many."""
+    from django.core.mail import EmailMessage
+    from django.utils.translation import gettext as _
+
+    from accounts.models import User
+    from accounts.roles import Role
+
+    from . import reports
+    from .models import Report, ReportStatus
+
+    report = Report.objects.select_related("division").get(pk=report_id)
+    if report.status != ReportStatus.DONE or report.mailed_at:
+        return 0
+    to = list(
+        User.objects.filter(is_active=True, groups__name=Role.KEPALA_DINAS.value)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not to:
+        return 0
+    subject = _("Social media report %(title)s") % {"title": reports.period_title(report)}
+    message = EmailMessage(
+        subject=subject,
+        body=_("The report of %(title)s is attached, as PDF and as XLSX.")
+        % {"title": reports.period_title(report)},
+        to=to,
+    )
+    for field, content_type in ((report.pdf, "application/pdf"),
+                                (report.xlsx, "application/vnd.openxmlformats-officedocument."
+                                              "spreadsheetml.sheet")):  # fmt: skip
+        with field.open("rb") as handle:
+            message.attach(field.name.rsplit("/", 1)[-1], handle.read(), content_type)
+    message.send()
+    report.mailed_at = timezone.now()
+    report.save(update_fields=["mailed_at"])
+    return len(to)
+
+
+def monthly_report_due(today: date):
+    """On the month's first working day, the office's report of the month before (once)."""
+    from .models import Report, ReportKind
+    from .selectors import first_working_day, previous_month, report_period
+
+    if today != first_working_day(today.year, today.month):
+        return None
+    year, month = previous_month(today)
+    period = report_period(ReportKind.MONTH, year, month)
+    existing = Report.objects.filter(kind=ReportKind.MONTH, start=period.start, division=None,
+                                     account_group="", requested_by=None).first()  # fmt: skip
+    if existing:
+        return existing
+    return Report.objects.create(kind=ReportKind.MONTH, start=period.start, end=period.end)

@@ -28,7 +28,9 @@ class _Periodic:
 
 # After midnight WIB, when the platforms have closed the previous day.
 PERIODIC_TASKS = [
-    _Periodic("insights daily snapshot", "insights.tasks.insights_snapshot_due", _Daily(hour=2))
+    _Periodic("insights daily snapshot", "insights.tasks.insights_snapshot_due", _Daily(hour=2)),
+    # Every morning; the task acts only on the month's first working day (Monday to Friday).
+    _Periodic("insights monthly report", "insights.tasks.insights_monthly_report", _Daily(hour=7)),
 ]
 
 
@@ -54,3 +56,18 @@ def insights_snapshot_channel(channel_id: int, day: str) -> dict:
 def insights_snapshot_delivery(delivery_id: int, day: str) -> dict:
     result = services.delivery_snapshot(delivery_id=delivery_id, day=date.fromisoformat(day))
     return result.__dict__
+
+
+@shared_task
+def insights_report_build(report_id: int) -> str:
+    return services.report_build(report_id=report_id)
+
+
+@shared_task
+def insights_monthly_report() -> dict:
+    report = services.monthly_report_due(services.snapshot_day())
+    if report is None:
+        return {"report": None}
+    status = services.report_build(report_id=report.pk)
+    mailed = services.report_mail(report_id=report.pk)
+    return {"report": report.pk, "status": status, "mailed": mailed}

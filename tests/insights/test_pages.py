@@ -93,3 +93,27 @@ def test_the_dashboard_links_to_insights(client_for, staf, editor, divisions):
     figures_for(_channel(1, divisions["PKP"]), editor)
     page = client_for(staf).get("/dashboard/").content.decode()
     assert 'href="/insights/"' in page
+
+
+def test_the_composer_hint_names_the_next_good_hour(client_for, editor, divisions):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from insights.selectors import next_good_slot
+
+    channel = _channel(7, divisions["PKP"])
+    made = figures_for(channel, editor, posts=3)
+    now = timezone.make_aware(datetime(2026, 12, 4, 9, 30))
+    slot = next_good_slot([channel.pk], now=now)
+    assert slot is not None and now < slot.at <= now + timedelta(days=7, hours=1)
+    assert slot.at.minute == 0 and slot.posts >= 1
+    assert any((timezone.localtime(d.published_at).weekday(), timezone.localtime(d.published_at).hour)
+               == (slot.at.weekday(), slot.at.hour) for d in made)  # fmt: skip
+    page = client_for(editor).get("/insights/next-slot/", {"channels": [channel.pk]})
+    assert "Waktu yang baik" in page.content.decode() and "WIB" in page.content.decode()
+    empty = client_for(editor).get("/insights/next-slot/", {"channels": ["999999", "x"]})
+    assert "Belum cukup riwayat" in empty.content.decode()
+    assert client_for(editor).get("/insights/next-slot/").content.decode().strip() == ""
+    compose = client_for(editor).get("/publishing/compose/").content.decode()
+    assert "/insights/next-slot/" in compose

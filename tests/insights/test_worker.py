@@ -54,3 +54,21 @@ def test_the_snapshot_is_declared_for_beat():
     sync_periodic_tasks()
     beat = BeatTask.objects.get(task="insights.tasks.insights_snapshot_due")
     assert beat.enabled and beat.crontab.hour == "2" and beat.crontab.minute == "0"
+
+
+def test_a_report_is_made_by_a_real_worker(use_queue, kadis, divisions, editor, client_for):
+    from insights import services
+    from insights.models import Report, ReportStatus
+
+    report = services.report_request(kind="month", year=2026, number=1, requested_by=kadis)
+    wait_for(lambda: Report.objects.filter(pk=report.pk, status=ReportStatus.DONE).exists()
+             or None, timeout=90)  # fmt: skip
+    report.refresh_from_db()
+    assert report.progress == 100 and report.pdf.name.endswith(".pdf")
+    download = client_for(kadis).get(f"/insights/reports/{report.pk}/report.xlsx")
+    assert download.status_code == 200
+
+
+def test_the_monthly_report_is_declared_for_beat():
+    names = {task.task: task for task in PERIODIC_TASKS}
+    assert names["insights.tasks.insights_monthly_report"].schedule.hour == 7

@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from html.parser import HTMLParser
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -121,6 +122,9 @@ URL_ARGUMENTS: dict[str, Callable[[PortalData], dict | list[dict]]] = {
     "publishing:delivery_retry": lambda d: {"pk": 999_999},
     "api:post-detail": lambda d: {"pk": _post(d).pk},
     "api:insights-post": lambda d: {"pk": _post(d).pk},
+    "insights:report": lambda d: {"pk": _report().pk},
+    "api:insights-report": lambda d: {"pk": _report().pk},
+    "insights:report_file": lambda d: {"pk": _report().pk, "fmt": "pdf"},
     "api:post-submit": lambda d: {"pk": _post(d).pk},
     "api:post-approve": lambda d: {"pk": _post(d).pk},
     "api:post-reject": lambda d: {"pk": _post(d).pk},
@@ -160,6 +164,16 @@ def _draft(data: PortalData):
     from tests.media_center.public_helpers import portal_public_posts
 
     return portal_public_posts(data)[1]
+
+
+def _report():
+    """A report still waiting for its worker (its files not there yet)."""
+    from insights.models import Report
+
+    report, _made = Report.objects.get_or_create(
+        kind="month", start=date(2026, 1, 1), end=date(2026, 1, 31)
+    )
+    return report
 
 
 def _post(data: PortalData):
