@@ -108,9 +108,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from accounts.services import credential_secret_for_use
     from insights.services import channel_snapshot
-    from publishing.drivers.base import get_driver
     from publishing.drivers.insights import fetch_account_insights
-    from publishing.sync.platform import driver_credential
+    from publishing.drivers.registry import get_driver
+    from publishing.services.channel_client import driver_credential
 
     day = timezone.localdate() - timedelta(days=1)
     prepared = [
