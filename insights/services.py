@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
+from core.enqueue import enqueue_on_commit
 from publishing.drivers.errors import DriverError
 from publishing.drivers.insights import (
     FOLLOWERS,
@@ -181,9 +181,7 @@ def report_request(
     report = Report.objects.create(kind=kind, start=period.start, end=period.end,
                                    division=division, account_group=account_group,
                                    requested_by=requested_by)  # fmt: skip
-    from .tasks import insights_report_build
-
-    transaction.on_commit(lambda: insights_report_build.delay(report.pk))
+    enqueue_on_commit("insights.tasks.insights_report_build", report.pk)
     return report
 
 

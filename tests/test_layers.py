@@ -25,11 +25,11 @@ LAYERS: dict[str, int] = {
     "accounts": 1,
     "assets": 2,
     "publishing": 3,
-    "insights": 4,
     "skm": 4,
-    "boosts": 4,
-    "media_center": 5,
-    "config": 6,
+    "insights": 5,  # its reports carry the survey's results
+    "boosts": 5,
+    "media_center": 6,
+    "config": 7,
 }
 
 # ``config``'s entry points: the top floor. Every other module of ``config`` is on the ground floor.
