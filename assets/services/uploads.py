@@ -112,7 +112,8 @@ def _pipe(source: BodySource, fd: int, digest, remaining: int) -> int:
     network, one writes the disk, one hashes (``os.write``, ``recv_into`` and SHA-256 all let
     go of the GIL), so a chunk goes at the pace of the slowest of the three, not of all three
     added up, and the memory used stays at ``UPLOAD_BUFFERS`` buffers whatever the chunk's size.
-    What was read before the connection broke is written all the same.
+    What was read before the connection broke is written all the same. It stays one function:
+    the three stages share its buffers and queues.
     """
     if remaining <= UPLOAD_BUFFER:  # one buffer's worth: no threads to start
         buffer, count = memoryview(bytearray(max(remaining, 0))), 0
