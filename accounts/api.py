@@ -10,7 +10,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from config import api as strict
+from core import api as strict
 
 from . import selectors, services, vault_targets
 from .models import CredentialKind, CredentialState, HealthState

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config import params
+from core import params
 from core.widgets import PortalDateInput, PortalDateTimeInput
 
 from .models import SECRET_FIELDS

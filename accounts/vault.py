@@ -23,8 +23,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 # The one log filter of every process: shapes of secrets, and the values remembered here.
-from config.redaction import RedactSecretsFilter
-from config.redaction import install as install_log_redaction
+from core.redaction import RedactSecretsFilter
+from core.redaction import install as install_log_redaction
 
 __all__ = ["RedactSecretsFilter", "install_log_redaction"]
 

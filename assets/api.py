@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Division
-from config import api as strict
+from core import api as strict
 
 from . import selectors, services, tus
 from .inspection import RefusedFile

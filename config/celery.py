@@ -18,6 +18,6 @@ app.autodiscover_tasks()
 def _redact_secrets(logger=None, **_kwargs) -> None:
     """The worker's and beat's own handlers (the task logger's too, which does not propagate)
     get the portal's one log redaction, like every other process."""
-    from config.redaction import install
+    from core.redaction import install
 
     install(logger, logging.getLogger(), logging.getLogger("celery.redirected"))

@@ -1,7 +1,7 @@
 """gunicorn's settings for the portal: ``gunicorn -c python:config.gunicorn config.wsgi``.
 
 Used by ``runportal`` (``make run``), the Dockerfile and docker-compose. Its logger class puts the
-portal's one log redaction (``config.redaction``) on gunicorn's error and access logs, wherever
+portal's one log redaction (``core.redaction``) on gunicorn's error and access logs, wherever
 they are written (``--access-logfile``, ``--error-logfile``, syslog): the Facebook SDK sends
 ``access_token`` in the query string, and the access log writes the request line.
 """
@@ -10,7 +10,7 @@ import logging
 
 from gunicorn.glogging import Logger
 
-from config.redaction import install
+from core.redaction import install
 
 
 class RedactingLogger(Logger):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from config.api import API_PREFIX
+from core.api import API_PREFIX
 
 
 class PortalLocaleMiddleware:
@@ -49,7 +49,7 @@ class PermissionsPolicyMiddleware:
 
 
 class BadParameterMiddleware:
-    """Answer a ``config.params.BadParameter`` raised by a view with 400 and its message: a page
+    """Answer a ``core.params.BadParameter`` raised by a view with 400 and its message: a page
     for people, JSON for API clients (also with ``DEBUG`` on, where Django would show its
     technical page)."""
 
@@ -60,8 +60,8 @@ class BadParameterMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from config.params import BadParameter
         from config.views import bad_request
+        from core.params import BadParameter
 
         if isinstance(exception, BadParameter):
             return bad_request(request, exception)

@@ -60,7 +60,7 @@ def document_refusals(result, generator, request, public):
 
 def forbid_unknown_fields(result, generator, request, public):
     """Request bodies take only the fields they list (``additionalProperties: false``), as the
-    API refuses any other (``config.api.StrictFieldsMixin``): every component a request body
+    API refuses any other (``core.api.StrictFieldsMixin``): every component a request body
     uses, and the components nested in it."""
     components = result.get("components", {}).get("schemas", {})
     pending: list[dict] = []

@@ -135,7 +135,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
-    # A bad number or date in the address (config.params) answers 400 with its reason.
+    # A bad number or date in the address (core.params) answers 400 with its reason.
     "config.middleware.BadParameterMiddleware",
 ]
 
@@ -488,7 +488,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # A service's ValidationError or PermissionDenied answers 400 or 403 with its reason.
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Portal Media Center API",
@@ -499,7 +499,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # ``<id:pk>`` (config.converters): a row's id, an integer.
+    # ``<id:pk>`` (core.converters): a row's id, an integer.
     "PATH_CONVERTER_OVERRIDES": {"id": int},
     # Every refusal (4xx) is documented too, with its shape (config/openapi.py).
     "POSTPROCESSING_HOOKS": [
@@ -524,7 +524,7 @@ LOGGING = {
     # Blanks out secrets by their shape, and any the vault handled in this process: the same
     # filter gunicorn's logs (config/gunicorn.py) and Celery's (config/celery.py) carry.
     "filters": {
-        "redact_secrets": {"()": "config.redaction.RedactSecretsFilter"},
+        "redact_secrets": {"()": "core.redaction.RedactSecretsFilter"},
         "one_line_forbidden": {"()": "config.logging_filters.OneLineForbidden"},
         "no_broker_hostname": {"()": "config.logging_filters.NoBrokerHostnameWarning"},
     },

@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from config.api import API_PREFIX
+from core.api import API_PREFIX
 
 
 def csrf_failure(request, reason=""):
@@ -22,7 +22,7 @@ def page_not_found(request, exception=None):
 def bad_request(request, exception=None):
     """A request the portal cannot take (a bad number or date in the address): 400 with the
     reason when it is one of ours, a general sentence otherwise."""
-    from config.params import BadParameter
+    from core.params import BadParameter
 
     message = (
         exception.message

@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-import config.converters  # noqa: F401  (registers <id:…>)
+import core.converters  # noqa: F401  (registers <id:…>)
 from accounts.models import Division
 from publishing.models import AccountGroup, Post
 from publishing.permissions import post_policy

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.registry import compliance, registry_rows
-from config import params
+from core import params
 
 from . import charts, exports, health, selectors, services
 from .forms import (
@@ -114,7 +114,7 @@ DEFAULT_SPAN = {"day": 29, "week": 83, "month": 364}
 
 
 def _filters(request, *, strict: bool = False):
-    """The unit and range of days (WIB) asked for; a bad value answers 400 (``config.params``).
+    """The unit and range of days (WIB) asked for; a bad value answers 400 (``core.params``).
 
     With no dates: the last 30 days (12 weeks, 12 months). With only one end: the other is
     filled in (the range ends today, or starts that long before the given end). A start after

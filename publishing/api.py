@@ -19,8 +19,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-import config.converters  # noqa: F401  (registers <id:…>)
-from config import api as strict
+import core.converters  # noqa: F401  (registers <id:…>)
+from core import api as strict
 
 from . import selectors
 from .models import Channel, Delivery, Platform, Post, PostStatus

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from assets.crops import Crop, CropError
-from config import params
+from core import params
 from core.widgets import PortalDateInput, PortalDateTimeInput
 
 from .models import Platform, PostStatus
@@ -129,7 +129,7 @@ def _crops(data) -> tuple[dict[int, Crop], str]:
 
 
 def _ids(data, name: str) -> list[int]:
-    """The ids of a list field; an item that is no id answers 400 (``config.params``)."""
+    """The ids of a list field; an item that is no id answers 400 (``core.params``)."""
     values = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
     if isinstance(values, (str, int)):
         values = [values]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assets.crops import Crop, CropError, crop_rendition
 from assets.selectors import assets_for_user
 from assets.services import asset_public_url
-from config import params
+from core import params
 
 from . import selectors
 from .checks import check_post_content

@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-import config.converters  # noqa: F401  (registers <id:…>)
+import core.converters  # noqa: F401  (registers <id:…>)
 
 from . import selectors
 from .models import Period

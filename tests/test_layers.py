@@ -3,9 +3,9 @@ portal imports itself back through others.
 
 The order, from the ground up: ``core`` ← ``accounts`` ← ``assets`` ← ``publishing`` ← the
 features built on publishing (``insights``, ``skm``, ...) ← ``media_center`` ← ``config``'s entry
-points (settings, URLs, the admin site, the Celery app, WSGI/ASGI), which may import everything and
-which nothing imports. The rest of ``config`` (the API's shared parts, parameters, middleware, log
-redaction, error pages) stands on the ground floor beside ``core`` and imports no app. An app may
+``config``: the wiring (settings, URLs, the admin site, the Celery app, WSGI/ASGI, middleware,
+error pages), which may import everything and which no app imports. What every app shares (the
+API's shared parts, parameters, converters, log redaction) lives in ``core`` and imports no app. An app may
 import only apps below it. Imports read only by the type checker (``if TYPE_CHECKING:``) do not count; imports
 inside a function do, as they tie the modules at run time all the same.
 """
@@ -32,23 +32,9 @@ LAYERS: dict[str, int] = {
     "config": 7,
 }
 
-# ``config``'s entry points: the top floor. Every other module of ``config`` is on the ground floor.
-CONFIG_ENTRY_POINTS = {
-    "config.settings",
-    "config.urls",
-    "config.admin_site",
-    "config.celery",
-    "config.wsgi",
-    "config.asgi",
-    "config.gunicorn",
-}
-
 
 def _floor(module: str) -> int:
-    app = module.split(".")[0]
-    if app == "config" and module not in CONFIG_ENTRY_POINTS:
-        return LAYERS["core"]
-    return LAYERS[app]
+    return LAYERS[module.split(".")[0]]
 
 
 def _packages() -> list[str]:
@@ -173,10 +159,11 @@ def test_apps_import_only_apps_below_them():
     assert not sorted(upward)
 
 
-def test_config_ground_modules_import_no_app():
-    ground = [m for m in _graph() if m.startswith("config") and m not in CONFIG_ENTRY_POINTS]
+def test_no_app_imports_config():
+    """``config`` wires the apps together; an app that needs something of it wants ``core``."""
     graph = _graph()
-    assert not [(m, t) for m in ground for t in graph[m] if not t.startswith(("config", "core"))]
+    assert not [(m, t) for m in graph if not m.startswith("config") for t in graph[m]
+                if t.startswith("config")]  # fmt: skip
 
 
 def test_no_import_circle():

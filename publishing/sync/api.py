@@ -16,8 +16,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-import config.converters  # noqa: F401  (registers <id:…>)
-from config import api as strict
+import core.converters  # noqa: F401  (registers <id:…>)
+from core import api as strict
 
 from ..models import Channel
 from . import selectors, services

@@ -3,7 +3,7 @@
 Before, ``/publishing/calendar/?channel=<25 digits>``, ``/publishing/compose/?assets=…``, the
 survey results and exports with one date or year 1/9999, and a 25-digit id in an address answered
 500 with a traceback. Now a bad value answers 400 with a message in Indonesian
-(``config.params``), and an id no row can have is simply not found.
+(``core.params``), and an id no row can have is simply not found.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from config import params
+from core import params
 from tests.conftest import login
 from tests.media_center.survey_helpers import make_survey
 

@@ -1,7 +1,7 @@
 """A page token in the log: the Facebook SDK sends ``access_token`` in the query string, and
 gunicorn's access log wrote it in clear, in a process that never decrypted it.
 
-One redaction (``config.redaction``) now covers every log line of every process, by the shapes
+One redaction (``core.redaction``) now covers every log line of every process, by the shapes
 of secrets and by the values the vault handled. Here: each shape, then the real processes
 (gunicorn with its access and error logs, a Celery worker) writing a token they never
 decrypted."""
@@ -19,7 +19,7 @@ import pytest
 
 from accounts import vault
 from config.celery import app as celery_app
-from config.redaction import REDACTED, RedactSecretsFilter, redact
+from core.redaction import REDACTED, RedactSecretsFilter, redact
 from tests.conftest import WorkerProcess, database_url_for_workers, wait_for
 from tests.servers import Gunicorn
 

@@ -25,8 +25,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from accounts.seed import demo_logins, demo_password
-from config.redaction import RedactingStream, redact
 from core.periodic import sync_periodic_tasks
+from core.redaction import RedactingStream, redact
 
 HOST = "127.0.0.1"
 LOGGED_TO_FILE = {"worker", "beat"}
