@@ -8,8 +8,6 @@ No answer ever holds a credential or a secret: a channel is its name, platform a
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -26,16 +24,6 @@ from . import selectors
 from .models import Channel, Delivery, Platform, Post, PostStatus
 from .permissions import post_policy
 from .services import posts as services
-
-
-def _as_drf(exc: Exception):
-    if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        return ValidationError(detail)
-    if isinstance(exc, DjangoPermissionDenied):
-        return PermissionDenied(str(exc) or None)
-    return exc
-
 
 # --- serializers --------------------------------------------------------------------------------
 
@@ -191,10 +179,7 @@ class PostListView(APIView):
     def post(self, request):
         serializer = PostWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            post = services.post_create(actor=request.user, **serializer.service_arguments())
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _as_drf(exc) from None
+        post = services.post_create(actor=request.user, **serializer.service_arguments())
         return Response(_fresh(request, post.pk), status=status.HTTP_201_CREATED)
 
 
@@ -209,10 +194,7 @@ class PostDetailView(APIView):
         _post(request, pk)
         serializer = PostWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.post_update(actor=request.user, post=pk, **serializer.service_arguments())
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _as_drf(exc) from None
+        services.post_update(actor=request.user, post=pk, **serializer.service_arguments())
         return Response(_fresh(request, pk))
 
 
@@ -228,10 +210,7 @@ class _TransitionView(APIView):
         if not self.takes_body:
             strict.refuse_body(request)
         _post(request, pk)
-        try:
-            self.transition(request, pk)
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _as_drf(exc) from None
+        self.transition(request, pk)
         return Response(_fresh(request, pk))
 
 
@@ -282,10 +261,7 @@ class DeliveryRetryView(APIView):
             raise NotFound(_("This delivery does not exist."))
         from .services import delivery as delivery_services
 
-        try:
-            delivery_services.delivery_retry(actor=request.user, delivery_id=delivery.pk)
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _as_drf(exc) from None
+        delivery_services.delivery_retry(actor=request.user, delivery_id=delivery.pk)
         delivery.refresh_from_db()
         return Response(DeliverySerializer(delivery).data)
 
