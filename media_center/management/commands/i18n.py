@@ -40,7 +40,7 @@ SKIP_DIRS = {"migrations", "__pycache__", "locale", "static", "simulator_data"}
 def _domains() -> list[tuple[Path, list[Path]]]:
     """(locale folder, source folders) for the project-wide strings and for each app."""
     base = Path(settings.BASE_DIR)
-    domains = [(base / "locale", [base / "templates", base / "config"])]
+    domains = [(base / "locale", [base / "templates", base / "config", base / "core"])]
     domains += [(base / app / "locale", [base / app]) for app in PORTAL_APPS]
     return domains
 
