@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 import core.converters  # noqa: F401  (registers <id:…>)
 from accounts.models import Division
+from core import api as strict
 from publishing.models import AccountGroup, Post
 from publishing.permissions import post_policy
 
@@ -150,7 +151,7 @@ class ReportSerializer(serializers.ModelSerializer):
         return self._url(report, "xlsx")
 
 
-class ReportRequestSerializer(serializers.Serializer):
+class ReportRequestSerializer(strict.Serializer):
     kind = serializers.ChoiceField(choices=ReportKind.choices)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     number = serializers.IntegerField(min_value=1, max_value=12, required=False, default=1)
