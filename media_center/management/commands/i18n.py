@@ -9,6 +9,7 @@ Babel's Python extractor.
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -196,5 +197,10 @@ class Command(BaseCommand):
     def _compile_one(self, po_path: Path) -> None:
         with po_path.open("rb") as handle:
             catalog = read_po(handle)
-        with po_path.with_suffix(".mo").open("wb") as handle:
+        # Written beside and renamed into place: a process reading the catalogue meanwhile (a
+        # second test run, a running portal) sees the old file or the new one, never half of one.
+        mo_path = po_path.with_suffix(".mo")
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.partial")
+        with partial.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
+        os.replace(partial, mo_path)
