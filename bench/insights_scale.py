@@ -79,7 +79,7 @@ def main() -> int:
     from accounts.services import division_create, user_create
     from insights import reports
     from insights.models import Report
-    from insights.seed import add_history, seed_regency
+    from insights.regency import add_history, seed_regency
     from publishing.models import Channel
 
     setup_test_environment(debug=False)

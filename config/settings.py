@@ -511,6 +511,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssetKindEnum": "assets.models.Asset.Kind",
         "CredentialKindEnum": "accounts.models.CredentialKind",
+        "ReportKindEnum": "insights.models.ReportKind",
     },
 }
 

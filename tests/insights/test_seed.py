@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from insights.models import ChannelMetricDay, DeliveryMetricDay
-from insights.seed import seed_regency
+from insights.regency import seed_regency
 from publishing.models import Channel, Delivery
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +27,8 @@ def test_the_fill_writes_channels_posts_and_daily_figures(client_for, staf):
     assert page.status_code == 200 and "Regency kanal" in page.content.decode()
 
 
-def test_the_command_asks_to_be_sure(settings):
-    with pytest.raises(CommandError):
-        call_command("seed_insights")
+def test_the_regency_fill_is_for_a_demo_portal_only(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
-        call_command("seed_insights", "--regency")
+        call_command("seed_demo", "--regency")
+    assert not Channel.objects.exists()
