@@ -52,7 +52,13 @@ def _isolated_storage(media_root, celery_queue):
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": media_root, "base_url": settings.MEDIA_URL},
         }
-    with override_settings(MEDIA_ROOT=media_root, STORAGES=storages):
+    # Staging files of uploads too: a second test run on the same checkout (the SQLite and the
+    # PostgreSQL pass at once) must not see this one's half-received files. Child processes
+    # (workers, servers) inherit the address through the environment.
+    uploads = media_root.parent / f"{media_root.name}-uploads"
+    uploads.mkdir(exist_ok=True)
+    os.environ["ASSET_UPLOAD_DIR"] = str(uploads)
+    with override_settings(MEDIA_ROOT=media_root, STORAGES=storages, ASSET_UPLOAD_DIR=uploads):
         yield
 
 
