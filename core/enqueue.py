@@ -8,15 +8,17 @@ never a secret.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from celery import current_app
 from django.db import transaction
 
 
-def enqueue(task_name: str, *args: Any, **kwargs: Any) -> None:
-    """Send ``task_name`` to the worker now (routes and the default queue apply as for ``delay``)."""
-    current_app.send_task(task_name, args=args, kwargs=kwargs)
+def enqueue(task_name: str, *args: Any, eta: datetime | None = None, **kwargs: Any) -> None:
+    """Send ``task_name`` to the worker now, or to run at ``eta`` (routes and the default queue
+    apply as for ``delay``)."""
+    current_app.send_task(task_name, args=args, kwargs=kwargs, eta=eta)
 
 
 def enqueue_on_commit(task_name: str, *args: Any, **kwargs: Any) -> None:

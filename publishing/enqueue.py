@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from celery import current_app
+from core.enqueue import enqueue
 
 DELIVER = "publishing.tasks.deliver"
 COMPLETE_LOGIN = "publishing.tasks.complete_login"
@@ -19,7 +19,7 @@ SYNC_DELETE_MIRRORS = "publishing.sync.tasks.sync_delete_mirrors"
 
 
 def _send(name: str, *args: int, eta: datetime | None = None) -> None:
-    current_app.send_task(name, args=list(args), eta=eta)
+    enqueue(name, *args, eta=eta)
 
 
 def deliver(delivery_id: int, *, eta: datetime | None = None) -> None:
