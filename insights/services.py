@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from core.enqueue import enqueue_on_commit
@@ -173,14 +174,24 @@ def report_request(
     *, kind: str, year: int, number: int = 1, division=None, account_group: str = "",
     requested_by=None,
 ):  # fmt: skip
-    """Keep a report to make and hand it to a worker once the record is saved."""
-    from .models import Report
+    """Keep a report to make and hand it to a worker once the record is saved. The same report
+    asked again while it is still waiting or being made (a double click, a second tab) is that
+    one, not a second job."""
+    from .models import Report, ReportStatus
     from .selectors import report_period
 
     period = report_period(kind, year, number)
-    report = Report.objects.create(kind=kind, start=period.start, end=period.end,
-                                   division=division, account_group=account_group,
-                                   requested_by=requested_by)  # fmt: skip
+    scope = {"kind": kind, "start": period.start, "end": period.end, "division": division,
+             "account_group": account_group}  # fmt: skip
+    with transaction.atomic():
+        pending = (
+            Report.objects.select_for_update()
+            .filter(**scope, status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING])
+            .first()
+        )
+        if pending is not None:
+            return pending
+        report = Report.objects.create(**scope, requested_by=requested_by)
     enqueue_on_commit("insights.tasks.insights_report_build", report.pk)
     return report
 

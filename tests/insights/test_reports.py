@@ -126,3 +126,15 @@ def test_a_bad_request_is_refused_plainly(client_for, staf, divisions):
                                               "division": divisions["PKP"].pk,
                                               "account_group": "pemkab"})  # fmt: skip
     assert page.status_code == 200 and not Report.objects.exists()
+
+
+def test_a_double_click_asks_for_one_report(client_for, staf, divisions):
+    client = client_for(staf)
+    asked = {"kind": "month", "year": 2026, "number": 11, "division": divisions["PKP"].pk}
+    first = client.post("/insights/reports/", asked)
+    second = client.post("/insights/reports/", asked)
+    report = Report.objects.get()
+    assert first["Location"] == second["Location"] == f"/insights/reports/{report.pk}/"
+    services.report_build(report_id=report.pk)
+    client.post("/insights/reports/", asked)  # asked again once made: a new one, for new figures
+    assert Report.objects.count() == 2
