@@ -97,6 +97,8 @@ def report_file(request, pk: int, fmt: str):
 def next_slot(request):
     """The composer's hint: the next good hour to publish on the chosen channels."""
     _may_view(request.user)
-    ids = [int(v) for v in request.GET.getlist("channels") if v.isdigit() and len(v) < 10]
+    # A hint, not a form: what is not a channel's id ("x", "²", 25 digits) is passed over.
+    ids = [int(v) for v in request.GET.getlist("channels") if v.isascii() and v.isdigit()
+           and len(v) < 10]  # fmt: skip
     return render(request, "insights/_next_slot.html",
                   {"slot": selectors.next_good_slot(ids), "chosen": bool(ids)})  # fmt: skip

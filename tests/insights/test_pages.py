@@ -115,5 +115,7 @@ def test_the_composer_hint_names_the_next_good_hour(client_for, editor, division
     empty = client_for(editor).get("/insights/next-slot/", {"channels": ["999999", "x"]})
     assert "Belum cukup riwayat" in empty.content.decode()
     assert client_for(editor).get("/insights/next-slot/").content.decode().strip() == ""
+    odd = client_for(editor).get("/insights/next-slot/", {"channels": ["²", "١٢", "9" * 25]})
+    assert odd.status_code == 200 and odd.content.decode().strip() == ""
     compose = client_for(editor).get("/publishing/compose/").content.decode()
     assert "/insights/next-slot/" in compose
