@@ -222,7 +222,9 @@ def _from_days(rows: list[dict], names: dict[str, str], day: date) -> list[Readi
     readings = []
     for row in rows:
         key = names.get(row.get("name", ""))
-        for value in row.get("values") or [] if key else []:
+        if not key:
+            continue
+        for value in row.get("values") or []:
             served = _value_day(value)
             if served is not None and first <= served <= day:
                 readings.append(Reading(key, row["name"], _number(value.get("value")), day=served))
