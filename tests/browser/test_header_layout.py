@@ -4,6 +4,7 @@ scrolls sideways; each role's menu holds only pages that open for it, with one c
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import MAIN_PAGES, VIEWPORTS, session_cookie
 from tests.portal_data import populate
@@ -85,7 +86,7 @@ def test_header_fits_and_no_page_overflows(browser, live_server, portal, role, v
             page.goto("/dashboard/")
             assert not page.locator("#main-nav").is_visible()
             page.get_by_role("button", name="Menu").click()
-            assert page.get_by_role("link", name="Dasbor").is_visible()
+            expect(page.get_by_role("link", name="Dasbor")).to_be_visible()
             if page.locator("#main-nav .nav-group summary").count():
                 page.locator("#main-nav .nav-group summary").click()
                 assert page.locator("#main-nav .nav-group a").first.is_visible()

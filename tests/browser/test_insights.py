@@ -4,6 +4,7 @@ dashboard's figure, filtered by period, nothing wider than the screen, chart and
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from publishing.models import AccountGroup, Channel, DriverName
 from tests.browser.test_publishing import sign_in
@@ -56,4 +57,4 @@ def test_the_insights_page_fits_and_filters(request, which, width, staf, editor,
     # A chosen period without dates: said plainly, the page still answers.
     page.get_by_label("Periode").select_option("custom")
     page.get_by_role("button", name="Tampilkan").click()
-    assert page.get_by_text("Pilih kedua tanggal untuk periode pilihan.").is_visible()
+    expect(page.get_by_text("Pilih kedua tanggal untuk periode pilihan.")).to_be_visible()

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
@@ -30,7 +31,7 @@ def test_the_menu_folds_on_a_phone(phone_page, staf):
     dashboard_link = phone_page.get_by_role("link", name="Dasbor")
     assert not dashboard_link.is_visible()
     phone_page.get_by_role("button", name="Menu").click()
-    assert dashboard_link.is_visible()
+    expect(dashboard_link).to_be_visible()
     # Nothing is wider than the screen.
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390

@@ -2,6 +2,7 @@
 registry and the guidelines readable without sideways scrolling."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, totp_now
 from tests.vault_fixtures import website  # noqa: F401
@@ -44,7 +45,7 @@ def test_the_head_stores_and_reveals_a_login_on_a_phone(phone_page, kadis, websi
 
     page.get_by_role("link", name="Tampilkan rahasia").click()
     page.locator("main").get_by_role("button", name="Tampilkan rahasia").click()
-    assert page.locator("code.secret-key", has_text=SECRET).is_visible()
+    expect(page.locator("code.secret-key", has_text=SECRET)).to_be_visible()
     assert _fits(page)
     page.reload()  # the browser re-sends nothing: the secret is gone
     assert SECRET not in page.content()
