@@ -40,10 +40,29 @@ class ChannelForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, divisions, staff, **kwargs):
+    def __init__(self, *args, divisions, staff, options=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible_division"].queryset = divisions
         self.fields["staff"].queryset = staff
+        # The choices the channel's driver offers (``DriverFacts.channel_options``).
+        self.option_names = []
+        for option in options:
+            name = f"option_{option.name}"
+            self.option_names.append(option.name)
+            if option.choices:
+                self.fields[name] = forms.ChoiceField(
+                    label=option.label, choices=option.choices, help_text=option.help_text
+                )
+            else:
+                self.fields[name] = forms.CharField(
+                    label=option.label,
+                    max_length=option.max_length,
+                    required=False,
+                    help_text=option.help_text,
+                )
+
+    def option_values(self) -> dict[str, str]:
+        return {name: self.cleaned_data[f"option_{name}"] for name in self.option_names}
 
 
 class ChannelUsageForm(forms.Form):

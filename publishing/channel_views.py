@@ -176,7 +176,9 @@ def channel_edit(request, pk: int):
         request.POST or None,
         divisions=selectors.assignable_divisions(),
         staff=selectors.assignable_staff(),
+        options=facts_of(channel.driver).channel_options,
         initial={
+            **{f"option_{name}": value for name, value in channel.options_for_driver().items()},
             "name": channel.name,
             "handle": channel.handle,
             "account_group": channel.account_group,
@@ -198,6 +200,7 @@ def channel_edit(request, pk: int):
                     account_group=data["account_group"],
                     external_id=data["external_id"],
                     platform_two_factor=data["platform_two_factor"],
+                    options=form.option_values(),
                     request=request,
                 )
                 services.channel_assign(
@@ -210,6 +213,7 @@ def channel_edit(request, pk: int):
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, errors in error.message_dict.items():
+                    field = field if field in form.fields else f"option_{field}"
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 form.add_error(None, error)

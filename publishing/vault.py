@@ -31,5 +31,6 @@ def driver_secret(
         external_id=channel.external_id,
         handle=channel.handle,
         expires_at=credential.expires_at if credential is not None else None,
+        options=channel.options_for_driver(),
     )
     return driver_class(channel.driver).credential_from(dict(payload), account)

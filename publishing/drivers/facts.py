@@ -6,8 +6,8 @@ Each driver class carries ``facts = DriverFacts(...)``; the portal asks the regi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,31 @@ class OAuthConnect:
 
 
 @dataclass(frozen=True)
+class ChannelOption:
+    """A choice a driver lets each of its channels make (kept on the channel, not secret), such
+    as whether a website's posts go out as drafts. ``choices`` limits the value to a list;
+    without it the value is free text up to ``max_length``."""
+
+    name: str
+    label: Any
+    default: str = ""
+    choices: tuple[tuple[str, Any], ...] = ()
+    help_text: Any = ""
+    max_length: int = 100
+
+    def clean(self, value: Any) -> str:
+        """The value to keep: one of the choices, or trimmed text (``ValueError`` otherwise)."""
+        text = " ".join(str(value if value is not None else "").split())
+        if not text:
+            return self.default
+        if self.choices and text not in {key for key, _label in self.choices}:
+            raise ValueError(text)
+        if len(text) > self.max_length:
+            raise ValueError(text)
+        return text
+
+
+@dataclass(frozen=True)
 class DriverFacts:
     """Everything platform-specific about one driver that the rest of the portal needs.
 
@@ -44,7 +69,9 @@ class DriverFacts:
     * ``strict_video``: videos must be H.264/AAC in MP4 (otherwise transcoded first);
     * ``media_by_url``: the platform fetches media from an address instead of taking the bytes;
     * ``text_length``: the length the platform counts for a text (``len`` unless it weighs);
-    * ``handle_prefix``: what a handle is shown with (``@name``; a Facebook Page's has none).
+    * ``handle_prefix``: what a handle is shown with (``@name``; a Facebook Page's has none);
+    * ``channel_options``: the choices each channel of this driver makes (``ChannelOption``),
+      shown on the channel's page and given to the driver with the credential.
     """
 
     label: Any
@@ -57,6 +84,7 @@ class DriverFacts:
     media_by_url: bool = False
     text_length: Callable[[str], int] = len
     handle_prefix: str = "@"
+    channel_options: tuple[ChannelOption, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +95,7 @@ class AccountFacts:
     external_id: str = ""
     handle: str = ""
     expires_at: datetime | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,7 @@ class PostPayload:
 
     text: str = ""
     media: tuple[MediaItem, ...] = ()
+    title: str = ""  # the post's public title, for a platform that has titles (a website)
     first_comment: str = ""
     link: str = ""
     idempotency_key: str = ""

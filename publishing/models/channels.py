@@ -80,6 +80,9 @@ class Channel(models.Model):
     monthly_call_ceiling = models.PositiveIntegerField(
         _("API calls per month before polling stops"), null=True, blank=True
     )
+    # The choices the channel's driver offers (``DriverFacts.channel_options``), such as whether
+    # a website's posts go out as drafts; not secret.
+    options = models.JSONField(_("driver options"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -99,6 +102,21 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_platform_display()})"
+
+    def options_for_driver(self) -> dict[str, str]:
+        """The channel's options as its driver declares them, each at its default when unset
+        (or when a stored value is no longer one the driver takes)."""
+        from ..drivers.registry import facts_of
+
+        facts = facts_of(self.driver)
+        stored = self.options if isinstance(self.options, dict) else {}
+        values: dict[str, str] = {}
+        for option in facts.channel_options:
+            try:
+                values[option.name] = option.clean(stored.get(option.name))
+            except ValueError:
+                values[option.name] = option.default
+        return values
 
     def permission_gaps(self) -> list[tuple[str, str, bool]]:
         """``(permission, what its absence blocks, whether publishing needs it)`` for each

@@ -136,7 +136,21 @@ def channel_assign(
     return channel
 
 
-_FACTS = ("name", "handle", "account_group", "external_id", "platform_two_factor")
+_FACTS = ("name", "handle", "account_group", "external_id", "platform_two_factor", "options")
+
+
+def _options(channel: Channel, values: Mapping[str, Any]) -> dict[str, str]:
+    """``values`` as the channel's driver declares its options; a refused one names its field."""
+    facts = facts_of(channel.driver)
+    cleaned: dict[str, str] = {}
+    for option in facts.channel_options:
+        try:
+            cleaned[option.name] = option.clean(values.get(option.name))
+        except ValueError:
+            raise ValidationError(
+                {option.name: _("This value is not one %(label)s takes.") % {"label": option.label}}
+            ) from None
+    return cleaned
 
 
 def channel_update(
@@ -148,10 +162,11 @@ def channel_update(
     account_group: str,
     external_id: str = "",
     platform_two_factor: bool = False,
+    options: Mapping[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> Channel:
-    """Change a channel's facts (name, handle, group, account id, two-factor on the platform);
-    Kepala Dinas only. Its driver, credential and assignment change elsewhere (``channel_assign``,
+    """Change a channel's facts (name, handle, group, account id, two-factor on the platform,
+    the options its driver offers; ``None`` keeps them); Kepala Dinas only. Its driver, credential and assignment change elsewhere (``channel_assign``,
     ``channel_connect``). One audit event names the fields that changed."""
     _require(actor, "change", _("Only the Head of Department changes channels."))
     with transaction.atomic():
@@ -162,6 +177,7 @@ def channel_update(
             "account_group": account_group,
             "external_id": external_id.strip(),
             "platform_two_factor": bool(platform_two_factor),
+            "options": locked.options if options is None else _options(locked, options),
         }
         changed = [field for field in _FACTS if getattr(locked, field) != new[field]]
         for field, value in new.items():

@@ -341,6 +341,7 @@ def build_payload(delivery: Delivery, driver) -> PostPayload:
     post = delivery.post
     return PostPayload(
         text=post.text_for(delivery.channel.platform),
+        title=post.public_title,
         media=_media(post, delivery.channel, driver),
         first_comment=post.first_comment,
         link=post.link,
