@@ -8,7 +8,7 @@ redaction. Adding a platform is adding a module here (see ``docs/platforms.md``)
 from importlib import import_module
 
 # The order is the order of the platforms in ``registry.Platform``.
-DRIVER_MODULES = ("facebook", "x", "instagram_graph", "instagram_private")
+DRIVER_MODULES = ("facebook", "x", "instagram_graph", "instagram_private", "wordpress")
 
 
 def load_all() -> None:

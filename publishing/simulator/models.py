@@ -23,6 +23,7 @@ class PlatformName(models.TextChoices):
     FACEBOOK = "facebook", "Facebook"
     INSTAGRAM = "instagram", "Instagram"
     X = "x", "X"
+    WEBSITE = "website", "WordPress"
 
 
 class Account(models.Model):
@@ -31,6 +32,7 @@ class Account(models.Model):
         FB_USER = "fb_user", _("Facebook user")
         INSTAGRAM = "instagram", _("Instagram account")
         X_USER = "x_user", _("X account")
+        SITE = "site", _("WordPress site")
 
     platform = models.CharField(_("platform"), max_length=20, choices=PlatformName.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -53,6 +55,8 @@ class Account(models.Model):
     )
     two_factor_seed = models.CharField(max_length=64, blank=True)  # base32, as Instagram gives it
     known_devices = models.JSONField(default=list, blank=True)
+    # What a platform keeps beyond the above (a WordPress site's login name and role).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["platform", "handle"]
@@ -123,12 +127,32 @@ class Post(models.Model):
     token_fingerprint = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # What a platform keeps beyond the above (a WordPress post's title, slug, status, terms).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.external_id
+
+
+class Term(models.Model):
+    """A WordPress site's category or tag."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="terms")
+    taxonomy = models.CharField(max_length=20)  # category / post_tag
+    name = models.CharField(max_length=200)
+    slug = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "taxonomy", "slug"], name="sim_term_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.taxonomy}:{self.slug}"
 
 
 class Container(models.Model):

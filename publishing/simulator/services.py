@@ -328,16 +328,19 @@ class MediaRefused(ValueError):
 
 # What each platform takes, from its documentation: Facebook Page photos (JPEG, BMP, PNG, GIF,
 # TIFF) and videos; X media upload (JPEG, PNG, GIF, WEBP; MP4 and MOV); Instagram (JPEG photos,
-# MP4 and MOV videos).
+# MP4 and MOV videos); WordPress (``get_allowed_mime_types``: JPEG, PNG, GIF, BMP, TIFF, WEBP,
+# and MP4, MOV, WEBM among its videos).
 IMAGE_FORMATS: dict[str, frozenset[str]] = {
     "facebook": frozenset({"JPEG", "MPO", "PNG", "GIF", "BMP", "TIFF"}),
     "x": frozenset({"JPEG", "MPO", "PNG", "GIF", "WEBP"}),
     "instagram": frozenset({"JPEG", "MPO"}),
+    "website": frozenset({"JPEG", "MPO", "PNG", "GIF", "BMP", "TIFF", "WEBP"}),
 }
 VIDEO_TYPES: dict[str, frozenset[str]] = {
     "facebook": frozenset({"video/mp4", "video/quicktime", "video/webm"}),
     "x": frozenset({"video/mp4", "video/quicktime"}),
     "instagram": frozenset({"video/mp4", "video/quicktime"}),
+    "website": frozenset({"video/mp4", "video/quicktime", "video/webm"}),
 }
 # Every type the simulator may have stored: the only ones its media address serves as they are.
 SERVED_TYPES = frozenset(

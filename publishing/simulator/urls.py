@@ -8,7 +8,7 @@ Each platform lives below its own prefix, the rest of the path being the platfor
 
 from django.urls import path, re_path
 
-from . import graph_api, instagram_private_api, views, x_api
+from . import graph_api, instagram_private_api, views, wordpress_api, x_api
 
 app_name = "simulator"
 
@@ -56,4 +56,6 @@ urlpatterns = [
         instagram_private_api.rupload,
     ),
     re_path(r"^instagram/api/v1/(?P<path>.+)$", instagram_private_api.private),
+    # WordPress sites' REST API, below each site's host (and folder)
+    re_path(r"^wordpress/(?P<site>[^?#]+?)/wp-json/wp/v2/(?P<path>.+)$", wordpress_api.rest),
 ]

@@ -22,7 +22,9 @@ from publishing.models import Channel
 
 
 def test_the_choices_are_built_from_the_registered_drivers():
-    assert Platform.choices == [("facebook", "Facebook"), ("x", "X"), ("instagram", "Instagram")]
+    assert [(value, str(label)) for value, label in Platform.choices] == [
+        ("facebook", "Facebook"), ("x", "X"), ("instagram", "Instagram"), ("website", "Situs web")
+    ]  # fmt: skip
     assert DriverName.values == driver_names()
     assert {platform_of(name) for name in driver_names()} == set(Platform.values)
     # The models use the same choices: there is one Platform.
@@ -30,7 +32,9 @@ def test_the_choices_are_built_from_the_registered_drivers():
     assert Channel._meta.get_field("driver").choices == DriverName.choices
 
 
-@pytest.mark.parametrize("name", ["facebook", "instagram_graph", "instagram_private", "x"])
+@pytest.mark.parametrize(
+    "name", ["facebook", "instagram_graph", "instagram_private", "x", "wordpress"]
+)
 def test_every_driver_declares_its_facts(name):
     facts = facts_of(name)
     assert isinstance(facts, DriverFacts)
