@@ -73,9 +73,11 @@ def test_bantul_2023_element_means_and_index(bantul_2023):
 
 
 def test_bantul_2023_is_weighted_by_the_exact_ninth_not_the_printed_0_111():
-    # The regulation writes the weight as 1/9 and prints it rounded as 0.111. With 0.111 the
-    # same nine NRRs would give 31.42 x 0.111 x 25 = 87.19, not the published 87.28: the office
-    # weights by the exact ninth, as the portal does (see docs/skm.md, Formulas).
+    # The regulation writes the weight as 1/9 and prints it rounded as 0.111. From the nine
+    # printed NRRs, 1/9 gives the published 87.28 and 0.111 gives 87.19: the office weights by
+    # the exact ninth, as the portal does (see docs/skm.md, Formulas). (The page rounds the NRRs
+    # to two decimals; 0.111 could reach 87.28 only if the unrounded NRRs summed to 31.45 or
+    # more, i.e. nearly every one of the nine had been rounded down by close to 0.005.)
     total = sum(BANTUL_2023_NRR)
     assert (total / 9 * 25).quantize(TWO) == BANTUL_2023_IKM
     assert (total * Decimal("0.111") * 25).quantize(TWO) == Decimal("87.19")
