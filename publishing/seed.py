@@ -2,8 +2,8 @@
 
 Three account groups (Media Center, Pemkab, Dinkominfo) times (Facebook Page, X, Instagram business
 account), plus the Media Center's Instagram once more through the username-and-password driver,
-inactive (it is there to show the driver; one account is not published to twice). Safe to run
-again: existing channels are left as they are.
+inactive (it is there to show the driver; one account is not published to twice), and the Media
+Center's WordPress website. Safe to run again: existing channels are left as they are.
 """
 
 from __future__ import annotations
@@ -137,3 +137,35 @@ def run(stdout) -> None:
                 platform_two_factor=(platform, handle) != DEMO_WITHOUT_TWO_FACTOR,
             )
             stdout.write(f"  created channel {channel}")
+        _demo_website(head, divisions.get("PKP"), stdout)
+
+
+# The Media Center's website, published to as drafts its own editor reviews.
+DEMO_WEBSITE = ("mediacenter.bojonegorokab.go.id", "Situs Media Center Bojonegoro")
+
+
+def _demo_website(head: User, division: Division | None, stdout) -> None:
+    from .simulator.wordpress_api import demo_credential, seed_sites
+
+    handle, name = DEMO_WEBSITE
+    if Channel.objects.filter(handle=handle, driver="wordpress").exists():
+        return
+    seed_sites()
+    channel = channel_create(
+        actor=head,
+        name=name,
+        handle=handle,
+        driver="wordpress",
+        account_group=AccountGroup.MEDIA_CENTER,
+        responsible_division=division,
+        staff=User.objects.filter(username__in=("editor", "staf")),
+        platform_two_factor=True,
+    )
+    credential_create(
+        actor=head,
+        label=f"{name} ({channel.get_driver_display()})",
+        kind=CredentialKind.PASSWORD,
+        secret=demo_credential(handle),
+        target=channel,
+    )
+    stdout.write(f"  created channel {channel}")

@@ -135,3 +135,18 @@ def test_the_channel_page_sets_the_websites_options(client_for, website, kadis):
     assert answer.status_code == 200 and "option_status" in answer.content.decode()
     website.refresh_from_db()
     assert website.options["status"] == "publish"
+
+
+def test_the_composer_previews_and_checks_the_website_like_the_others(client_for, website, kadis):
+    client = client_for(kadis)
+    answer = client.post(
+        "/publishing/compose/checks/",
+        {
+            "text": "Pengumuman hasil seleksi.\n\nDaftar lengkap di lampiran.",
+            "channels": [website.pk],
+        },
+    )
+    html = answer.content.decode()
+    assert answer.status_code == 200
+    assert f'data-channel="{website.pk}"' in html and "platform-website" in html
+    assert "Pengumuman hasil seleksi." in html and "check-problems" not in html
