@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from publishing.models import Channel, Delivery, DeliveryStatus, Post, PostMedia
 from publishing.permissions import post_policy
+from publishing.sync.models import PartnerAccount
 
-from .models import ChannelMetricDay, DeliveryMetricDay
+from .models import ChannelMetricDay, DeliveryMetricDay, PartnerFigureDay
 
 
 def active_channel_ids() -> list[int]:
@@ -316,7 +317,7 @@ class PartnerRank:
     """One watched partner over a period: its latest figures read in it and the followers gained
     between its first and last reading (``None``: not available, with ``reason``)."""
 
-    partner: object
+    partner: PartnerAccount
     day: date | None = None
     followers: int | None = None
     followers_gained: int | None = None
@@ -334,10 +335,6 @@ class PartnerRank:
 def partner_ranking(period: Period) -> list[PartnerRank]:
     """The watched partners ranked by engagement rate per post, then by followers gained over
     ``period``; those without figures in it last, with why. Two queries whatever the data."""
-    from publishing.sync.models import PartnerAccount
-
-    from .models import PartnerFigureDay
-
     partners = list(PartnerAccount.objects.filter(is_active=True).order_by("name", "pk"))
     by_partner: dict[int, list] = {p.pk: [] for p in partners}
     for row in PartnerFigureDay.objects.filter(
