@@ -62,3 +62,35 @@ def line_chart(
         f'<desc id="{ident}-desc">{escape(summary)}</desc>' + "".join(parts) + "</svg>"
     )
     return mark_safe(svg)  # noqa: S308 - every text above is escaped, numbers are formatted
+
+
+def bar_chart(
+    bars: Sequence[tuple[str, float]], *, title: str, ident: str, unit: str = "",
+    width: int = 640, bar_height: int = 26,
+) -> SafeString:  # fmt: skip
+    """Horizontal bars, one per label, longest first as given; each value written at its bar's
+    end. The SVG scales to the width of its box (a phone or a laptop)."""
+    label_w, right, top_pad = 190, 70, 6
+    height = top_pad * 2 + bar_height * max(1, len(bars))
+    plot_w = width - label_w - right
+    top = max([v for _label, v in bars] + [0]) or 1
+    parts: list[str] = []
+    for i, (label, value) in enumerate(bars):
+        y = top_pad + i * bar_height
+        length = max(0.0, plot_w * value / top)
+        shown = f"{formats.number_format(value, 2)}{unit}"
+        short = label if len(label) <= 28 else label[:27] + "…"
+        parts.append(f'<text class="tick" x="{label_w - 6}" y="{y + bar_height / 2 + 4:.1f}" '
+                     f'text-anchor="end">{escape(short)}</text>')  # fmt: skip
+        parts.append(f'<rect class="bar" x="{label_w}" y="{y + 4}" width="{length:.1f}" '
+                     f'height="{bar_height - 8}" rx="2"/>')  # fmt: skip
+        parts.append(f'<text class="tick" x="{label_w + length + 4:.1f}" '
+                     f'y="{y + bar_height / 2 + 4:.1f}">{escape(shown)}</text>')  # fmt: skip
+    summary = "; ".join(f"{label}: {formats.number_format(v, 2)}{unit}" for label, v in bars)
+    svg = (
+        f'<svg class="chart bar-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{ident}-title">{escape(title)}</title>'
+        f'<desc id="{ident}-desc">{escape(summary)}</desc>' + "".join(parts) + "</svg>"
+    )
+    return mark_safe(svg)  # noqa: S308 - every text above is escaped, numbers are formatted

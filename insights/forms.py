@@ -35,6 +35,20 @@ class OverviewFilter(forms.Form):
         return data
 
 
+class PartnerFilter(forms.Form):
+    period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False, label=_("Period"))
+    start = forms.DateField(required=False, label=_("From"),
+                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    end = forms.DateField(required=False, label=_("Until"),
+                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") == "custom" and not (data.get("start") and data.get("end")):
+            raise forms.ValidationError(_("Choose both dates for a chosen period."))
+        return data
+
+
 class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=())
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)

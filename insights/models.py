@@ -118,3 +118,43 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.start} {self.end}"
+
+
+class PartnerFigureDay(models.Model):
+    """A watched partner account's public figures as read on ``day``: followers and posts (the
+    account's whole count), how many recent posts were read and the sum of their likes, comments
+    and shares, and the engagement rate per post against the followers (percent).
+
+    A partner the platform would not show (unknown, a personal account) or that was not read
+    (the run's call budget, throttling) is a row without values and with the reason: never a
+    zero."""
+
+    partner = models.ForeignKey(
+        "publishing_sync.PartnerAccount", on_delete=models.CASCADE, related_name="figure_days"
+    )
+    day = models.DateField(_("day"))
+    followers = models.BigIntegerField(_("followers"), null=True, blank=True)
+    posts = models.BigIntegerField(_("posts"), null=True, blank=True)
+    recent_posts = models.PositiveIntegerField(_("recent posts read"), null=True, blank=True)
+    recent_engagement = models.BigIntegerField(_("engagement on recent posts"), null=True,
+                                               blank=True)  # fmt: skip
+    engagement_rate = models.FloatField(_("engagement rate per post (%)"), null=True, blank=True)
+    reason = models.CharField(_("why not available"), max_length=300, blank=True)
+    # Not read in that run (the call budget was spent): read first in the next run.
+    not_read = models.BooleanField(_("not read (call budget)"), default=False)
+    fetched_at = models.DateTimeField(_("read"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("partner figure of a day")
+        verbose_name_plural = _("partner figures by day")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "day"], name="insights_partner_day")
+        ]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.day}: {self.followers}"
+
+    @property
+    def available(self) -> bool:
+        return self.followers is not None

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from publishing.models import Channel, Delivery, DeliveryStatus, Post, PostMedia
 from publishing.permissions import post_policy
+from publishing.sync.models import PartnerAccount
 
-from .models import ChannelMetricDay, DeliveryMetricDay
+from .models import ChannelMetricDay, DeliveryMetricDay, PartnerFigureDay
 
 
 def active_channel_ids() -> list[int]:
@@ -306,3 +307,60 @@ def next_good_slot(channel_ids: list[int], now: datetime | None = None) -> Slot 
             key = (at.weekday(), at.hour)
             return Slot(at, best[key], counts.get(key, 0))
     return None
+
+
+# --- the partners' ranking ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerRank:
+    """One watched partner over a period: its latest figures read in it and the followers gained
+    between its first and last reading (``None``: not available, with ``reason``)."""
+
+    partner: PartnerAccount
+    day: date | None = None
+    followers: int | None = None
+    followers_gained: int | None = None
+    posts: int | None = None
+    recent_posts: int | None = None
+    recent_engagement: int | None = None
+    engagement_rate: float | None = None
+    reason: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.followers is not None
+
+
+def partner_ranking(period: Period) -> list[PartnerRank]:
+    """The watched partners ranked by engagement rate per post, then by followers gained over
+    ``period``; those without figures in it last, with why. Two queries whatever the data."""
+    partners = list(PartnerAccount.objects.filter(is_active=True).order_by("name", "pk"))
+    by_partner: dict[int, list] = {p.pk: [] for p in partners}
+    for row in PartnerFigureDay.objects.filter(
+        partner_id__in=by_partner, day__gte=period.start, day__lte=period.end
+    ).order_by("day"):
+        by_partner[row.partner_id].append(row)
+    ranks = [_partner_rank(partner, by_partner[partner.pk]) for partner in partners]
+    low = float("-inf")
+
+    def order(rank: PartnerRank):
+        rate = low if rank.engagement_rate is None else rank.engagement_rate
+        gained = low if rank.followers_gained is None else rank.followers_gained
+        return (not rank.available, -rate, -gained, rank.partner.name.casefold())
+
+    return sorted(ranks, key=order)
+
+
+def _partner_rank(partner, rows: list) -> PartnerRank:
+    read = [row for row in rows if row.available]
+    if not read:
+        reason = rows[-1].reason if rows else str(_("No figures were read in this period yet."))
+        return PartnerRank(partner=partner, reason=reason)
+    first, last = read[0], read[-1]
+    return PartnerRank(
+        partner=partner, day=last.day, followers=last.followers,
+        followers_gained=(last.followers - first.followers) if len(read) > 1 else None,
+        posts=last.posts, recent_posts=last.recent_posts,
+        recent_engagement=last.recent_engagement, engagement_rate=last.engagement_rate,
+    )  # fmt: skip

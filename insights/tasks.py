@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from celery import shared_task
 
-from . import services
+from . import partners, services
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,12 @@ def insights_snapshot_due() -> dict:
         insights_snapshot_channel.delay(channel_id, yesterday)
     for delivery_id in deliveries:
         insights_snapshot_delivery.delay(delivery_id, today.isoformat())
-    return {"channels": len(channels), "deliveries": len(deliveries)}
+    # A partner's counts read after midnight are its counts at the end of yesterday.
+    plan = partners.partner_run(today - timedelta(days=1))
+    for partner_id in plan.to_read:
+        insights_snapshot_partner.delay(partner_id, yesterday)
+    return {"channels": len(channels), "deliveries": len(deliveries),
+            "partners": len(plan.to_read), "partners_not_read": len(plan.not_read)}  # fmt: skip
 
 
 @shared_task
@@ -56,6 +61,11 @@ def insights_snapshot_channel(channel_id: int, day: str) -> dict:
 def insights_snapshot_delivery(delivery_id: int, day: str) -> dict:
     result = services.delivery_snapshot(delivery_id=delivery_id, day=date.fromisoformat(day))
     return result.__dict__
+
+
+@shared_task
+def insights_snapshot_partner(partner_id: int, day: str) -> dict:
+    return partners.partner_snapshot(partner_id=partner_id, day=date.fromisoformat(day))
 
 
 @shared_task

@@ -15,7 +15,7 @@ from publishing.models import Channel
 from publishing.permissions import post_policy
 
 from . import charts, selectors, services
-from .forms import OverviewFilter, ReportForm
+from .forms import OverviewFilter, PartnerFilter, ReportForm
 from .models import Report, ReportStatus
 
 
@@ -42,6 +42,27 @@ def overview(request):
         "form": form, "figures": figures, "chart": chart,
         "heat_rows": list(zip(_weekdays(), figures.heat, strict=True)), "hours": range(24),
     })  # fmt: skip
+
+
+@login_required
+@require_GET
+def partners(request):
+    """The watched partners' accounts ranked by engagement rate and followers gained."""
+    _may_view(request.user)
+    form = PartnerFilter(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    period = selectors.period_from(
+        {"period": data.get("period"), "start": str(data.get("start") or ""),
+         "end": str(data.get("end") or "")},
+        timezone.localdate(),
+    )  # fmt: skip
+    ranking = selectors.partner_ranking(period)
+    bars = [(rank.partner.name, rank.engagement_rate) for rank in ranking
+            if rank.engagement_rate is not None]  # fmt: skip
+    chart = charts.bar_chart(bars, title=_("Engagement rate per post"), ident="partner-rate",
+                             unit="%") if bars else None  # fmt: skip
+    return render(request, "insights/partners.html",
+                  {"form": form, "period": period, "ranking": ranking, "chart": chart})  # fmt: skip
 
 
 def _weekdays() -> list[str]:

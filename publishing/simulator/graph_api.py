@@ -244,6 +244,8 @@ def _needed_permissions(owner: Account, method: str, edge: str, data) -> tuple[s
             return ("instagram_basic", "instagram_manage_insights", "pages_read_engagement")
         return ("read_insights", "pages_read_engagement")
     if owner.platform == "instagram":
+        if method == "GET" and not edge and "business_discovery" in str(data.get("fields", "")):
+            return ("instagram_basic", "instagram_manage_insights", "pages_read_engagement")
         if method == "POST" and edge in ("media", "media_publish"):
             return ("instagram_basic", "instagram_content_publish", "pages_read_engagement")
         if method == "POST" and edge == "comments":
@@ -320,6 +322,8 @@ def _resolve(node_id: str):
 
 
 def _account_node(request, account: Account, data, caller):
+    if "business_discovery" in str(data.get("fields", "")):
+        return _business_discovery(account, str(data["fields"]))
     fields = set(str(data.get("fields", "id,name")).split(","))
     body = {"id": account.external_id}
     if "name" in fields:
@@ -334,6 +338,97 @@ def _account_node(request, account: Account, data, caller):
         if ig:
             body["instagram_business_account"] = {"id": ig.external_id, "username": ig.handle}
     return json_answer(body)
+
+
+# ``business_discovery.username(NAME){fields}`` and, inside, ``media.limit(N){fields}``.
+_DISCOVERY = re.compile(r"^business_discovery\.username\(([^)]*)\)(?:\{(.*)\})?$")
+_MEDIA_EDGE = re.compile(r"^media(?:\.limit\((\d+)\))?(?:\{(.*)\})?$")
+DISCOVERY_USER_FIELDS = {"id", "username", "name", "biography", "website", "followers_count",
+                         "follows_count", "media_count", "profile_picture_url"}  # fmt: skip
+DISCOVERY_MEDIA_FIELDS = {"id", "caption", "comments_count", "like_count", "media_type",
+                          "media_product_type", "permalink", "timestamp"}  # fmt: skip
+
+
+def _top_level(fields: str) -> list[str]:
+    """A Graph ``fields`` list split at its commas outside braces."""
+    parts, depth, current = [], 0, ""
+    for char in fields:
+        depth += (char == "{") - (char == "}")
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [p for p in [*parts, current.strip()] if p]
+
+
+def _not_discoverable(username: str):
+    """Business discovery of an unknown username and of a personal account: one refusal."""
+    return _error("Invalid user id", 110, subcode=2207013, is_transient=False,
+                  error_user_title="Cannot find User",
+                  error_user_msg=f"The user with username: {username} cannot be found.")  # fmt: skip
+
+
+def _nonexisting_field(field: str, node: str):
+    return _error(f"(#100) Tried accessing nonexisting field ({field}) on node type ({node})", 100)
+
+
+def _business_discovery(account: Account, fields: str):
+    """``GET /{ig-user-id}?fields=business_discovery.username(NAME){...}``: another professional
+    account's public fields and media, asked on the caller's own Instagram account. Only a
+    professional account (linked to a Page here) is found; a personal one is refused as an
+    unknown name is."""
+    if account.platform != "instagram":
+        return _nonexisting_field("business_discovery", "Page")
+    asked = [f for f in _top_level(fields) if f.startswith("business_discovery")]
+    match = _DISCOVERY.match(asked[0]) if len(asked) == 1 else None
+    if match is None:
+        return _error("(#100) Syntax error in the fields parameter", 100)
+    username, inner = match.group(1), match.group(2) or "id"
+    target = Account.objects.filter(platform="instagram", handle__iexact=username).first()
+    if target is None or target.linked_page_id is None:
+        return _not_discoverable(username)
+    body: dict = {"id": target.external_id}
+    for field in _top_level(inner):
+        media = _MEDIA_EDGE.match(field)
+        if media is not None:
+            limit = int(media.group(1) or 25)
+            wanted = set(_top_level(media.group(2) or "id")) | {"id"}
+            if unknown := wanted - DISCOVERY_MEDIA_FIELDS:
+                return _nonexisting_field(sorted(unknown)[0], "ShadowIGMedia")
+            body["media"] = _discovery_media(target, wanted, limit)
+        elif field in DISCOVERY_USER_FIELDS:
+            body[field] = _discovery_value(target, field)
+        else:
+            return _nonexisting_field(field, "IGUser")
+    return json_answer({"business_discovery": body, "id": account.external_id})
+
+
+def _discovery_value(target: Account, field: str):
+    if field == "followers_count":
+        return insights.account_followers(target, timezone.now().astimezone(UTC).date())
+    if field == "media_count":
+        return services.visible_posts(target).filter(parent__isnull=True).count()
+    return {"username": target.handle, "name": target.name, "follows_count": 120,
+            "biography": "", "website": "", "profile_picture_url": "",
+            "id": target.external_id}[field]  # fmt: skip
+
+
+def _discovery_media(target: Account, wanted: set[str], limit: int) -> dict:
+    posts = (
+        services.visible_posts(target).filter(parent__isnull=True).order_by("-created_at", "-pk")
+    )
+    rows = []
+    for post in posts[:limit]:
+        counts = insights.post_counts(post)
+        row = {"id": post.external_id,
+               "timestamp": post.created_at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+               "like_count": counts["likes"], "comments_count": counts["comments"],
+               "caption": post.text, "media_type": _ig_media_type(post),
+               "media_product_type": "FEED",
+               "permalink": f"https://www.instagram.com/p/{post.external_id}/"}  # fmt: skip
+        rows.append({k: v for k, v in row.items() if k in wanted})
+    return {"data": rows}
 
 
 def _accounts_edge(request, user: Account, data, caller):

@@ -30,6 +30,7 @@ urlpatterns = [
     path("x/2/tweets", x_api.tweets),
     path("x/2/tweets/<str:tweet_id>", x_api.tweet),
     path("x/2/users/me", x_api.me),
+    path("x/2/users/by/username/<str:username>", x_api.user_by_username),
     path("x/2/users/<str:user_id>/tweets", x_api.user_tweets),
     path("x/2/users/<str:user_id>/retweets", x_api.retweets),
     path("x/2/users/<str:user_id>/retweets/<str:tweet_id>", x_api.unretweet),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -36,6 +37,7 @@ from .common import (
 from .models import Account, Fault, Post, Token, Upload
 
 RATE_LIMIT = 300
+X_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 VIDEO_TYPES = {"video/mp4", "video/quicktime"}
 
@@ -287,6 +289,26 @@ def me(request, account: Account):
 
 
 @authenticated("read")
+def user_by_username(request, account: Account, username: str):
+    """``GET /2/users/by/username/:username``: an unknown name is X's 200 answer with a ``Not
+    Found Error`` and no ``data``; a name X cannot hold is a 400."""
+    if not X_USERNAME.fullmatch(username):
+        return _invalid(f"The `username` query parameter value [{username}] does not match "
+                        "^[A-Za-z0-9_]{1,15}$")  # fmt: skip
+    user = Account.objects.filter(platform="x", handle__iexact=username).first()
+    if user is None:
+        return json_answer({"errors": [{
+            "value": username, "detail": f"Could not find user with username: [{username}].",
+            "title": "Not Found Error", "resource_type": "user", "parameter": "username",
+            "resource_id": username, "type": "https://api.twitter.com/2/problems/resource-not-found",
+        }]})  # fmt: skip
+    data = {"id": user.external_id, "name": user.name, "username": user.handle}
+    if "public_metrics" in request.GET.get("user.fields", "").split(","):
+        data["public_metrics"] = insights.x_user_metrics(user)
+    return json_answer({"data": data})
+
+
+@authenticated("read")
 def user_tweets(request, account: Account, user_id: str):
     """``GET /2/users/:id/tweets`` as X answers it: newest first, ``max_results`` 5 to 100
     (default 10), ``start_time`` / ``end_time`` (RFC 3339, inclusive), ``meta.next_token`` while
@@ -297,6 +319,14 @@ def user_tweets(request, account: Account, user_id: str):
     if owner is None:
         return _problem(404, "Not Found Error", "Could not find user with id: " + user_id)
     posts = services.visible_posts(owner)
+    excluded = [name for name in request.GET.get("exclude", "").split(",") if name]
+    if any(name not in ("retweets", "replies") for name in excluded):
+        return _invalid(f"The `exclude` query parameter value [{request.GET['exclude']}] is not "
+                        "one of [retweets,replies]")  # fmt: skip
+    if "retweets" in excluded:
+        posts = posts.exclude(kind="retweet")
+    if "replies" in excluded:
+        posts = posts.filter(reply_to="")
     for name, lookup in (("start_time", "created_at__gte"), ("end_time", "created_at__lte")):
         if request.GET.get(name):
             moment = parse_datetime(request.GET[name])

@@ -58,3 +58,32 @@ def test_the_insights_page_fits_and_filters(request, which, width, staf, editor,
     page.get_by_label("Periode").select_option("custom")
     page.get_by_role("button", name="Tampilkan").click()
     expect(page.get_by_text("Pilih kedua tanggal untuk periode pilihan.")).to_be_visible()
+
+
+@pytest.mark.parametrize("which,width", [("phone_page", 390), ("laptop_page", 1366)])
+def test_the_partner_ranking_fits_and_filters(request, which, width, staf, kadis, divisions):
+    from tests.insights.test_partners import _ranked
+
+    page = request.getfixturevalue(which)
+    _ranked(kadis, divisions["PKP"])
+    sign_in(page, staf)
+    page.goto("/insights/")
+    page.get_by_role("link", name="Peringkat akun mitra").click()
+    page.wait_for_url("**/insights/partners/")
+    expect(page.get_by_role("heading", name="Akun mitra", level=1)).to_be_visible()
+    page.get_by_label("Periode").select_option("week")
+    page.get_by_role("button", name="Tampilkan").click()
+    page.wait_for_url("**period=week**")
+    chart = page.locator("svg.chart.bar-chart[role=img]")
+    expect(chart).to_be_visible()
+    assert chart.bounding_box()["width"] <= width
+    rows = page.locator("table.partner-rank tbody tr")
+    expect(rows).to_have_count(5)
+    handles = [rows.nth(i).get_attribute("data-partner") for i in range(5)]
+    assert handles == ["dinas.b", "dinas.c", "dinas.a", "dinas.d", "dinas.e"]
+    expect(rows.nth(4).get_by_text("Tidak tersedia")).to_be_visible()
+    wide = page.evaluate(
+        f"[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > {width}"
+        " && !e.closest('.table-scroll')).map(e => e.tagName + '.' + e.className + '#' + e.id)"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, wide

@@ -25,7 +25,7 @@ def test_the_daily_snapshot_runs_in_a_real_worker(simulator, use_queue, kadis, d
     deliveries = [published(editor, channel) for channel in media_center.values()]
     published(editor, media_center["facebook"], days_old=200, text="Terlalu lama")
     answer = insights_snapshot_due.delay().get(timeout=60)
-    assert answer == {"channels": 3, "deliveries": 3}
+    assert answer == {"channels": 3, "deliveries": 3, "partners": 0, "partners_not_read": 0}
     wait_for(lambda: _settled(3), timeout=60)
     wait_for(
         lambda: DeliveryMetricDay.objects.filter(delivery=deliveries[2]).count() >= 7, timeout=60
