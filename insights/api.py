@@ -77,6 +77,45 @@ class DeliveryFiguresSerializer(serializers.Serializer):
     views = DayValueSerializer(many=True)
 
 
+class PartnerFilterSerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=[key for key, _label in PERIOD_CHOICES],
+                                     required=False, default="month")  # fmt: skip
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+
+    def validate(self, data):
+        if data.get("period") == "custom" and not (data.get("start") and data.get("end")):
+            raise serializers.ValidationError(_("Choose both dates for a chosen period."))
+        return data
+
+
+class PartnerRankSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True, help_text="Empty: no figures in the period.")
+    partner = serializers.IntegerField()
+    name = serializers.CharField()
+    platform = serializers.CharField()
+    handle = serializers.CharField()
+    kind = serializers.CharField()
+    day = serializers.DateField(allow_null=True, help_text="The latest reading in the period.")
+    followers = serializers.IntegerField(allow_null=True)
+    followers_gained = serializers.IntegerField(allow_null=True)
+    posts = serializers.IntegerField(allow_null=True)
+    recent_posts = serializers.IntegerField(allow_null=True)
+    recent_engagement = serializers.IntegerField(allow_null=True)
+    engagement_rate = serializers.FloatField(
+        allow_null=True, help_text="Engagement per recent post against the followers, in %."
+    )
+    reason = serializers.CharField(
+        help_text="Why the figures are not available, when they are not."
+    )
+
+
+class PartnerRankingSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    partners = PartnerRankSerializer(many=True)
+
+
 def _require_view(request) -> None:
     if not post_policy.user_has_permission(request.user, "view"):
         raise PermissionDenied()
@@ -108,6 +147,36 @@ class SummaryView(APIView):
             "heat": figures.heat,
         }  # fmt: skip
         return Response(SummarySerializer(body).data)
+
+
+class PartnerRankingView(APIView):
+    """The watched partner accounts ranked as on ``/insights/partners/``."""
+
+    @extend_schema(parameters=[PartnerFilterSerializer], responses=PartnerRankingSerializer)
+    def get(self, request):
+        _require_view(request)
+        params = PartnerFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        period = selectors.period_from(
+            {"period": data.get("period"), "start": str(data.get("start") or ""),
+             "end": str(data.get("end") or "")},
+            timezone.localdate(),
+        )  # fmt: skip
+        rows, position = [], 0
+        for rank in selectors.partner_ranking(period):
+            position += 1 if rank.available else 0
+            partner = rank.partner
+            rows.append({
+                "rank": position if rank.available else None, "partner": partner.pk,
+                "name": partner.name, "platform": partner.platform, "handle": partner.handle,
+                "kind": partner.kind, "day": rank.day, "followers": rank.followers,
+                "followers_gained": rank.followers_gained, "posts": rank.posts,
+                "recent_posts": rank.recent_posts, "recent_engagement": rank.recent_engagement,
+                "engagement_rate": rank.engagement_rate, "reason": str(rank.reason or ""),
+            })  # fmt: skip
+        body = {"start": period.start, "end": period.end, "partners": rows}
+        return Response(PartnerRankingSerializer(body).data)
 
 
 class PostFiguresView(APIView):
@@ -198,4 +267,5 @@ urlpatterns = [
     path("insights/reports/<id:pk>/", ReportView.as_view(), name="insights-report"),
     path("insights/summary/", SummaryView.as_view(), name="insights-summary"),
     path("insights/posts/<id:pk>/", PostFiguresView.as_view(), name="insights-post"),
+    path("insights/partners/", PartnerRankingView.as_view(), name="insights-partners"),
 ]

@@ -208,3 +208,18 @@ def test_the_ranking_page_without_partners_or_figures(kadis, divisions, staf, cl
     _watch(kadis, media_center["instagram_graph"], "dinas.baru", "Dinas Baru")
     page = client_for(staf).get("/insights/partners/?period=custom&start=2026-01-01&end=2026-01-31")
     assert page.status_code == 200 and 'data-state="not-available"' in page.content.decode()
+
+
+def test_the_ranking_through_the_api_matches_the_page(kadis, divisions, staf, client_for):
+    made = _ranked(kadis, divisions["PKP"])
+    client = client_for(staf)
+    answer = client.get("/api/v1/insights/partners/?period=week")
+    assert answer.status_code == 200, answer.content[:300]
+    rows = answer.json()["partners"]
+    assert [row["partner"] for row in rows] == [made[k].pk for k in ("b", "c", "a", "d", "e")]
+    assert [row["rank"] for row in rows] == [1, 2, 3, 4, None]
+    assert rows[0]["engagement_rate"] == 5.0 and rows[0]["followers_gained"] == 10
+    assert rows[-1]["followers"] is None and "tidak menampilkan" in rows[-1]["reason"]
+    refused = client.get("/api/v1/insights/partners/?period=custom&start=2026-12-01")
+    assert refused.status_code == 400
+    assert client.get("/api/v1/insights/partners/?period=decade").status_code == 400
