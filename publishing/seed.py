@@ -27,7 +27,7 @@ DEMO_CHANNELS: list[tuple[str, str, str, str, str, str, tuple[str, ...]]] = [
     (AccountGroup.MEDIA_CENTER, "x", "x", "mediacenterBJN", "Media Center BJN", "PKP", ("editor", "staf")),
     (AccountGroup.MEDIA_CENTER, "instagram_graph", "instagram", "mediacenterbojonegoro", "Media Center Bojonegoro", "PKP", ("editor", "staf")),
     (AccountGroup.PEMKAB, "facebook", "facebook", "PemkabBojonegoro", "Pemerintah Kabupaten Bojonegoro", "PKP", ("editor",)),
-    (AccountGroup.PEMKAB, "x", "x", "PemkabBojonegoro", "Pemkab Bojonegoro", "PKP", ("editor",)),
+    (AccountGroup.PEMKAB, "x", "x", "PemkabBjn", "Pemkab Bojonegoro", "PKP", ("editor",)),
     (AccountGroup.PEMKAB, "instagram_graph", "instagram", "bojonegorokab", "Pemkab Bojonegoro", "PKP", ("editor",)),
     (AccountGroup.DINKOMINFO, "facebook", "facebook", "DiskominfoBojonegoro", "Dinas Kominfo Bojonegoro", "PKP", ("editor",)),
     (AccountGroup.DINKOMINFO, "x", "x", "KominfoBjn", "Kominfo Bojonegoro", "PKP", ("editor",)),

@@ -226,7 +226,7 @@ def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: 
     other_channel = channel_create(
         actor=kadis,
         name="Pemkab Bojonegoro",
-        handle="PemkabBojonegoro",
+        handle="PemkabBjn",
         driver="x",
         account_group="pemkab",
         responsible_division=piap,

@@ -17,7 +17,7 @@ ACCOUNTS = {
     "fb_pemkab": ("facebook", "facebook", "PemkabBojonegoro"),
     "fb_kominfo": ("facebook", "facebook", "DiskominfoBojonegoro"),
     "x": ("x", "x", "mediacenterBJN"),
-    "x_pemkab": ("x", "x", "PemkabBojonegoro"),
+    "x_pemkab": ("x", "x", "PemkabBjn"),
     "x_kominfo": ("x", "x", "KominfoBjn"),
     "ig": ("instagram_graph", "instagram", "mediacenterbojonegoro"),
 }

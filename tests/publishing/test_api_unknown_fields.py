@@ -42,7 +42,7 @@ def objects(kadis, kadis_api, channels, photo, library_folder) -> dict[str, int]
     partner = sync_services.partner_account_create(
         actor=kadis,
         platform="x",
-        handle="PemkabBojonegoro",
+        handle="PemkabBjn",
         external_id="1000",
         name="Pemkab",
         kind=PartnerKind.OFFICE,

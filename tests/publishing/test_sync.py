@@ -229,11 +229,11 @@ def test_partner_posts_become_suggestions_and_an_accepted_one_waits_for_approval
     x, fb = channels("x"), channels("fb")
     from publishing.simulator.services import account_by_handle
 
-    regent = account_by_handle("x", "PemkabBojonegoro")
+    regent = account_by_handle("x", "PemkabBjn")
     partner = services.partner_account_create(
         actor=kadis,
         platform="x",
-        handle="PemkabBojonegoro",
+        handle="PemkabBjn",
         external_id=regent.external_id,
         name="Pemkab Bojonegoro",
         kind="office",
@@ -242,7 +242,7 @@ def test_partner_posts_become_suggestions_and_an_accepted_one_waits_for_approval
     type(partner).objects.filter(pk=partner.pk).update(
         created_at=timezone.now() - timedelta(minutes=1)
     )
-    native = simulator.native("x", "PemkabBojonegoro", "Bupati meresmikan jembatan baru")
+    native = simulator.native("x", "PemkabBjn", "Bupati meresmikan jembatan baru")
     assert services.partner_poll(partner_id=partner.pk).new == 1
     assert services.partner_poll(partner_id=partner.pk).new == 0  # remembered
     (suggestion,) = selectors.repost_suggestions_for(editor)
