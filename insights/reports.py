@@ -106,6 +106,7 @@ def context(report: Report, *, thumbnails: bool = True) -> dict:
         "figures": figures,
         "top": top,
         "survey": _survey(period),
+        "partners": selectors.partner_ranking(period),
         "chart": charts.line_chart(
             figures.daily_views, title=_("Views per day"), ident="report-views"
         ),
@@ -170,6 +171,16 @@ def report_xlsx(data: dict) -> bytes:
     survey.append([_("Service"), _("Period"), _("Respondents"), _("IKM"), _("Grade")])
     for row in data["survey"]:
         survey.append([_text(row.service), row.label, row.respondents, row.index, row.grade])
+    partners = book.create_sheet(_("Partner accounts"))
+    partners.append([_("Rank"), _("Account"), _("Platform"), _("Followers"),
+                     _("Followers gained"), _("Engagement rate per post (%)"), _("Note")])  # fmt: skip
+    position = 0
+    for rank in data["partners"]:
+        position += 1 if rank.available else 0
+        rate = round(rank.engagement_rate, 2) if rank.engagement_rate is not None else None
+        partners.append([position if rank.available else None, _text(rank.partner.name),
+                         rank.partner.get_platform_display(), rank.followers,
+                         rank.followers_gained, rate, _text(str(rank.reason or ""))])  # fmt: skip
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -138,3 +138,18 @@ def test_a_double_click_asks_for_one_report(client_for, staf, divisions):
     services.report_build(report_id=report.pk)
     client.post("/insights/reports/", asked)  # asked again once made: a new one, for new figures
     assert Report.objects.count() == 2
+
+
+def test_the_report_ranks_the_partner_accounts(kadis, divisions):
+    from tests.insights.test_partners import _ranked
+
+    made = _ranked(kadis, divisions["PKP"])
+    report = _last_ten_days()
+    assert services.report_build(report_id=report.pk) == ReportStatus.DONE
+    report.refresh_from_db()
+    book = load_workbook(io.BytesIO(report.xlsx.open("rb").read()))
+    rows = list(book["Akun mitra"].iter_rows(values_only=True))[1:]
+    assert [row[1] for row in rows] == [made[k].name for k in ("b", "c", "a", "d", "e")]
+    assert [row[0] for row in rows] == [1, 2, 3, 4, None]
+    assert rows[0][5] == 5.0 and rows[0][4] == 10 and "tidak menampilkan" in rows[-1][6]
+    assert report.pdf.open("rb").read(5) == b"%PDF-"
