@@ -138,6 +138,7 @@ def run(stdout) -> None:
             )
             stdout.write(f"  created channel {channel}")
         _demo_website(head, divisions.get("PKP"), stdout)
+        _demo_partners(head, stdout)
 
 
 # The Media Center's website, published to as drafts its own editor reviews.
@@ -169,3 +170,32 @@ def _demo_website(head: User, division: Division | None, stdout) -> None:
         target=channel,
     )
     stdout.write(f"  created channel {channel}")
+
+
+# Partners the Media Center watches (for reposts and the partner ranking), read through its own
+# channel on the same platform: (platform, handle, name, kind, the reading channel's driver).
+DEMO_PARTNERS = [
+    ("instagram", "bojonegorokab", "Pemkab Bojonegoro", "office", "instagram_graph"),
+    ("instagram", "kominfobojonegoro", "Dinas Kominfo Bojonegoro", "office", "instagram_graph"),
+    ("x", "PemkabBjn", "Pemkab Bojonegoro", "office", "x"),
+]
+
+
+def _demo_partners(head: User, stdout) -> None:
+    from .simulator.services import account_by_handle
+    from .sync.models import PartnerAccount
+    from .sync.services import partner_account_create
+
+    for platform, handle, name, kind, driver in DEMO_PARTNERS:
+        if PartnerAccount.objects.filter(platform=platform, handle=handle).exists():
+            continue
+        via = Channel.objects.filter(
+            driver=driver, account_group=AccountGroup.MEDIA_CENTER, is_active=True
+        ).first()
+        if via is None:
+            continue
+        partner = partner_account_create(
+            actor=head, platform=platform, handle=handle, name=name, kind=kind, via_channel=via,
+            external_id=account_by_handle(platform, handle).external_id,
+        )  # fmt: skip
+        stdout.write(f"  watching partner {partner.name} ({platform})")

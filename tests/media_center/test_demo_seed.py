@@ -20,3 +20,18 @@ def test_the_demo_has_one_compliance_finding(settings, tmp_path):
     (finding,) = findings
     assert finding.rule.key == "no_platform_two_factor"
     assert [row.name for row in finding.rows] == ["Kominfo Bojonegoro (@KominfoBjn)"]
+
+
+def test_the_demo_publishes_to_its_website_and_watches_partners():
+    from publishing.models import Channel
+    from publishing.sync.models import PartnerAccount
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=io.StringIO())  # again: nothing twice
+    website = Channel.objects.get(driver="wordpress")
+    assert website.handle == "mediacenter.bojonegorokab.go.id" and website.credential_id
+    assert sorted(PartnerAccount.objects.values_list("platform", "handle")) == [
+        ("instagram", "bojonegorokab"), ("instagram", "kominfobojonegoro"), ("x", "PemkabBjn")
+    ]  # fmt: skip
+    assert "watching partner" in out.getvalue()
