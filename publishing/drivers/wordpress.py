@@ -78,7 +78,7 @@ NEEDED_CAPABILITIES = (
 # The site refuses these logins: the application password is wrong, revoked or switched off.
 LOGIN_REFUSED = {"incorrect_password", "invalid_username", "invalid_email",
                  "application_passwords_disabled", "rest_not_logged_in"}  # fmt: skip
-HASHTAG = re.compile(r"(?<![\w&])#(\w{2,50})", re.UNICODE)
+HASHTAG = re.compile(r"(?<![\w&/])#(\w{2,50})", re.UNICODE)  # not an address's #anchor
 
 
 def site_address(site: str) -> str:
@@ -337,7 +337,8 @@ class WordPressDriver:
         figures = [_figure(item, done) for item, done in zip(payload.media, uploaded, strict=True)
                    if not (images and done is images[0][1])]  # fmt: skip
         body: dict[str, Any] = {
-            "title": _title(payload),
+            # WordPress shows a title as HTML (and an Editor may post any): escaped, it reads as typed.
+            "title": html.escape(_title(payload), quote=False),
             "content": _content(payload, figures),
             "status": PUBLISH if credential.get("status") == PUBLISH else DRAFT,
             "slug": slug_for(payload),

@@ -239,3 +239,17 @@ def test_what_a_website_cannot_take_is_said_before_sending():
         PostPayload(text="x", media=(MediaItem(kind=MediaKind.VIDEO, mime_type="video/quicktime"),))
     )
     assert problems == ["Situs web tidak menerima berkas berjenis video/quicktime."]
+
+
+def test_a_title_is_sent_as_text_and_an_address_anchor_is_not_a_tag(site):
+    get_driver("wordpress").publish(
+        _payload(
+            title="Tarif <b>baru</b> & jadwal",
+            text="Lihat https://bojonegorokab.go.id/layanan#jadwal untuk #Layanan publik.",
+        ),
+        _credential(),
+    )
+    [post] = _site_posts(site)
+    assert post.extra["title"] == "Tarif &lt;b&gt;baru&lt;/b&gt; &amp; jadwal"
+    tags = Term.objects.filter(account=site, taxonomy="post_tag")
+    assert [t.name for t in tags] == ["Layanan"]
