@@ -71,7 +71,8 @@ class DriverFacts:
     * ``text_length``: the length the platform counts for a text (``len`` unless it weighs);
     * ``handle_prefix``: what a handle is shown with (``@name``; a Facebook Page's has none);
     * ``channel_options``: the choices each channel of this driver makes (``ChannelOption``),
-      shown on the channel's page and given to the driver with the credential.
+      shown on the channel's page and given to the driver with the credential;
+    * ``insights_note``: why the platform gives no reach or views here, when it gives none.
     """
 
     label: Any
@@ -85,6 +86,7 @@ class DriverFacts:
     text_length: Callable[[str], int] = len
     handle_prefix: str = "@"
     channel_options: tuple[ChannelOption, ...] = ()
+    insights_note: Any = ""
 
 
 @dataclass(frozen=True)

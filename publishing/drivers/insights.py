@@ -357,7 +357,8 @@ def fetch_account_insights(driver, credential, day: date) -> list[Reading]:
         return instagram_account(credential, day)
     if driver.name == "x":
         return x_account(driver, credential, day)
-    return [_unavailable(key, key, PRIVATE_API, day=day) for key in (VIEWS, REACH, FOLLOWERS)]
+    reason = driver.facts.insights_note or PRIVATE_API
+    return [_unavailable(key, key, reason, day=day) for key in (VIEWS, REACH, FOLLOWERS)]
 
 
 def fetch_post_insights(
@@ -371,11 +372,12 @@ def fetch_post_insights(
     if driver.name == "x":
         return x_post(driver, credential, external_id, created_at)
     counts = driver.fetch_metrics(external_id, credential)
+    reason = driver.facts.insights_note or PRIVATE_API
     return [
         Reading(LIKES, "like_count", counts.likes),
         Reading(COMMENTS, "comment_count", counts.comments),
         Reading(VIEWS, "play_count", counts.views)
         if counts.views is not None
-        else _unavailable(VIEWS, "play_count", PRIVATE_API),
-        _unavailable(REACH, "reach", PRIVATE_API),
+        else _unavailable(VIEWS, "play_count", reason),
+        _unavailable(REACH, "reach", reason),
     ]

@@ -144,6 +144,10 @@ class WordPressDriver:
         profile_url="https://{handle}",
         credential_kinds=(PASSWORD,),
         handle_prefix="",
+        insights_note=gettext_lazy(
+            "A WordPress site's REST API counts comments only; its visits are in the site's own "
+            "statistics (a plugin such as Site Kit or Jetpack), outside the portal."
+        ),
         channel_options=(
             ChannelOption(
                 "status",

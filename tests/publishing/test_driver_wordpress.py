@@ -253,3 +253,22 @@ def test_a_title_is_sent_as_text_and_an_address_anchor_is_not_a_tag(site):
     assert post.extra["title"] == "Tarif &lt;b&gt;baru&lt;/b&gt; &amp; jadwal"
     tags = Term.objects.filter(account=site, taxonomy="post_tag")
     assert [t.name for t in tags] == ["Layanan"]
+
+
+def test_insights_count_the_sites_comments_and_say_why_there_are_no_visits(site):
+    from datetime import date
+
+    from publishing.drivers.insights import fetch_account_insights, fetch_post_insights
+
+    driver = get_driver("wordpress")
+    credential = _credential(status="publish")
+    result = driver.publish(_payload(), credential)
+    made = Post.objects.get(account=site, external_id=result.external_id)
+    for number in range(3):
+        sim.record_post(site, text=f"Komentar {number}", kind="comment", parent=made,
+                        external_id=str(9000 + number))  # fmt: skip
+    readings = {r.key: r for r in fetch_post_insights(driver, credential, result.external_id)}
+    assert readings["comments"].value == 3
+    assert readings["views"].value is None and "Site Kit" in str(readings["views"].reason)
+    account = fetch_account_insights(driver, credential, date.today())
+    assert all(r.value is None and "WordPress" in str(r.reason) for r in account)
