@@ -125,9 +125,20 @@ def _clean_variants(variants: Mapping[str, str] | None) -> dict[str, str]:
     return cleaned
 
 
+# A post is scheduled within these years. Before them there is nothing to plan, and the office's
+# zone (WIB) only took its +07:00 in the 1920s: earlier times have offsets with seconds that no
+# calendar or API client reads.
+SCHEDULE_YEARS = (2000, 2100)
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and timezone.is_naive(moment):
-        return timezone.make_aware(moment)
+        moment = timezone.make_aware(moment)
+    if moment is not None and not SCHEDULE_YEARS[0] <= moment.year <= SCHEDULE_YEARS[1]:
+        raise ValidationError(
+            {"scheduled_at": _("Choose a time between the years %(start)s and %(end)s.")
+             % {"start": SCHEDULE_YEARS[0], "end": SCHEDULE_YEARS[1]}}
+        )  # fmt: skip
     return moment
 
 

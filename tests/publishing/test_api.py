@@ -150,3 +150,18 @@ def test_unknown_posts_and_deliveries_answer_404(api_for, editor):
     client = api_for(editor)
     assert client.get("/api/v1/posts/999999/").status_code == 404
     assert client.post("/api/v1/deliveries/999999/retry/").status_code == 404
+
+
+@pytest.mark.parametrize("moment", ["0321-04-10T22:37:56.592305Z", "1899-12-31T23:00:00",
+                                    "2101-01-01T00:00:00+07:00"])  # fmt: skip
+def test_a_schedule_outside_the_years_a_post_is_planned_in_is_refused(
+    api_for, editor, channels, photo, moment
+):
+    client = api_for(editor)
+    post = new_post(client, channels, photo)
+    answer = client.patch(f"/api/v1/posts/{post['id']}/", {"scheduled_at": moment}, format="json")
+    assert answer.status_code == 400, answer.content
+    assert "2000" in json.dumps(answer.json(), ensure_ascii=False)
+    assert client.get(f"/api/v1/posts/{post['id']}/").json()["scheduled_at"] == post["scheduled_at"]
+    created = client.post("/api/v1/posts/", {"text": "x", "scheduled_at": moment}, format="json")
+    assert created.status_code == 400
