@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,7 +59,10 @@ def _secret(account: AdAccount, used_by: str) -> dict[str, Any]:
 
 
 def _retry_in(boost_tries: int, exc: DriverError) -> timedelta:
-    seconds = exc.retry_after or min(30 * 2 ** max(boost_tries - 1, 0), 3600)
+    """Meta's own wait when it gives one, else the publishing's back-off (doubling, at most an
+    hour)."""
+    base = settings.PUBLISHING_RETRY_BASE_SECONDS
+    seconds = exc.retry_after or min(base * 2 ** max(boost_tries - 1, 0), 3600)
     return timedelta(seconds=seconds)
 
 
@@ -159,17 +163,16 @@ def boost_launch(*, boost_id: int) -> str:
         credential = _secret(boost.ad_account, f"boost:{boost.pk}")
         objects = _known_objects(boost)
         if not objects.complete:
-            found = (
-                meta.find_boost(credential, boost.ad_account.act_id, str(boost.idempotency_key))
-                if claim.look_up
-                else None
-            )
-            if found is not None and found.complete:
-                objects = found
+            found = None
+            if claim.look_up:
+                found = meta.find_boost(
+                    credential, boost.ad_account.act_id, str(boost.idempotency_key)
+                )
+            if found is None or not found.complete:
+                # What an earlier try left (paused) is kept; only the missing objects are made.
+                objects = meta.create_boost(credential, _spec(boost), resume=found)
             else:
-                if found is not None:
-                    _left_behind(boost, found)
-                objects = meta.create_boost(credential, _spec(boost))
+                objects = found
             boost = _keep_objects(boost.pk, objects)
         return _activate(boost, credential, objects)
     except CredentialUnavailable as exc:
@@ -183,22 +186,6 @@ def boost_launch(*, boost_id: int) -> str:
         if made is not None:
             _keep_objects(boost_id, made)
         return _fail(boost_id, str(exc.user_message), exc.code, made=made)
-
-
-def _left_behind(boost: BoostRequest, found: Any) -> None:
-    """Objects of an earlier try that stopped half-way: paused on Meta by the driver; named in the
-    paper trail before a new try creates the boost whole."""
-    ids = ", ".join(
-        f"{n}={getattr(found, n)}"
-        for n in ("campaign_id", "adset_id", "creative_id", "ad_id")
-        if getattr(found, n)
-    )
-    with transaction.atomic():
-        step(
-            locked(boost.pk),
-            "left_paused",
-            comment=_("An earlier try left these objects paused on Meta: %(ids)s") % {"ids": ids},
-        )
 
 
 def _activate(boost: BoostRequest, credential: dict, objects: Any) -> str:

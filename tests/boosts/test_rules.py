@@ -110,9 +110,7 @@ def test_a_rejection_needs_a_comment_and_tells_the_author(make_boost, kabid, edi
     assert "Anggaran untuk acara lain." in note.message
 
 
-def test_the_kepala_dinas_stops_any_boost_at_once(
-    make_boost, kabid, kadis, editor, queued
-):
+def test_the_kepala_dinas_stops_any_boost_at_once(make_boost, kabid, kadis, editor, queued):
     boost = services.boost_approve_division(actor=kabid, boost=make_boost())
     boost = services.boost_approve(actor=kadis, boost=boost, request=fresh(kadis))
     with pytest.raises(PermissionDenied):
