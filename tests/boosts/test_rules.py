@@ -85,11 +85,11 @@ def test_a_request_over_the_lines_remaining_amount_cannot_be_approved(
 ):
     first = services.boost_approve_division(actor=kabid, boost=make_boost(amount=200_000))
     services.boost_approve(actor=kadis, boost=first, request=fresh(kadis))  # Rp 600.000 committed
-    # Rp 100.000 spent by the first already: Rp 300.000 left on the line.
+    # Rp 100.000 spent by the first already: Rp 400.000 left on the line.
     BoostSpendDay.objects.create(boost=first, day=timezone.localdate(), spend=Decimal("100000"))
     assert line_figures(line).left == 1_000_000 - 500_000 - 100_000
     second = make_boost(amount=150_000)  # Rp 450.000 planned
-    with pytest.raises(ValidationError, match="more than its budget line"):
+    with pytest.raises(ValidationError, match="melebihi sisa pos anggaran"):
         services.boost_approve_division(actor=kabid, boost=second)
     third = services.boost_approve_division(actor=kabid, boost=make_boost(amount=100_000))
     # The first boost is stopped: what it did not spend is free again.
@@ -148,7 +148,7 @@ def test_only_a_published_facebook_or_instagram_post_is_boosted(
     x = channel_create(actor=kadis, name="MC X", handle="mcx", driver="x",
                        account_group="media_center", responsible_division=divisions["PKP"],
                        staff=[editor])  # fmt: skip
-    with pytest.raises(ValidationError, match="Facebook Page"):
+    with pytest.raises(ValidationError, match="Halaman Facebook"):
         make_boost(delivery=published(editor, kadis, x, title="Di X", external_id="19000"))
 
 
