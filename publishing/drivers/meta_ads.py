@@ -424,7 +424,9 @@ def create_boost(
 
     A step whose answer is lost is looked up by the key before anything else happens. On any
     failure after an object exists, what this call made is deleted (paused where deletion
-    fails) and the error is raised with ``made``: what is left, never running.
+    fails) and the error is raised with ``made``: what is left, never running. An
+    ``UncertainSend`` that the look-up could not settle may still leave an object that appears
+    later: the caller runs ``find_boost`` before any new try, then resumes or discards it.
     """
     _check_spec(spec)
     info = account_info(credential, spec.ad_account_id)
@@ -464,8 +466,11 @@ def _create(credential, account: AdAccount, kind: str, key: str, create) -> str:
     """One object made; after a lost answer it is looked up by the key (it may exist)."""
     try:
         return str(_call(credential, create, write=True)["id"])
-    except UncertainSend:
-        found = _find_kind(credential, account, kind, key)
+    except UncertainSend as uncertain:
+        try:
+            found = _find_kind(credential, account, kind, key)
+        except DriverError:
+            raise uncertain from None  # still uncertain: the caller looks it up later
         if found:
             return found
         raise
