@@ -217,9 +217,9 @@ def _activate(boost: BoostRequest, credential: dict, objects: Any) -> str:
 def _later(boost_id: int, exc: RetryableError) -> str:
     with transaction.atomic():
         boost = locked(boost_id)
+        boost.uncertain = boost.uncertain or isinstance(exc, UncertainSend)
         if boost.attempts >= MAX_TRIES:
             return _fail_locked(boost, str(exc.user_message), exc.code)
-        boost.uncertain = boost.uncertain or isinstance(exc, UncertainSend)
         boost.last_error, boost.error_code = str(exc.user_message), exc.code
         boost.save(update_fields=["uncertain", "last_error", "error_code", "updated_at"])
         step(boost, "retry_later", comment=str(exc.user_message), details={"code": exc.code})
@@ -242,8 +242,10 @@ def _fail_locked(boost: BoostRequest, message: str, code: str, made: Any = None)
         message = f"{message} " + _(
             "What was made on Meta is paused and spends nothing (campaign %(campaign)s)."
         ) % {"campaign": boost.campaign_id or "-"}
-        if made is None:  # the portal made them: make sure they are paused
-            transaction.on_commit(lambda: enqueue("boosts.tasks.boost_pause", boost.pk))
+    if made is None and (boost.objects_made or boost.uncertain):
+        # Made by the portal, or perhaps made by a try whose answer was lost: paused (found by
+        # the request's key when its ids are not known).
+        transaction.on_commit(lambda: enqueue("boosts.tasks.boost_pause", boost.pk))
     boost.status = BoostStatus.FAILED
     boost.last_error, boost.error_code = message[:2000], code[:40]
     boost.ended_at = timezone.now()

@@ -182,3 +182,19 @@ def test_an_expired_token_fails_the_boost_before_anything_is_made(approved, simu
     assert boost.error_code == "token_expired"
     assert _alive() == []
     assert line_figures(line).committed == 0
+
+
+def test_a_platform_that_never_answers_ends_in_a_failure_with_nothing_running(
+    approved,
+    simulator,  # noqa: F811
+    line,
+):
+    """Meta answers every call with a server error: after the last try the request fails, says
+    what happened, and nothing stays committed or running."""
+    simulator.fault("facebook", ACT, mode="server_error", scope="all")
+    boost = _settled(approved(), BoostStatus.FAILED, BoostStatus.RUNNING)
+    assert boost.status == BoostStatus.FAILED
+    assert boost.attempts == 6 and boost.last_error
+    assert line_figures(line).committed == 0
+    simulator.clear("facebook", ACT)
+    assert _running() == []
