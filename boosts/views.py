@@ -276,7 +276,9 @@ def budget_lines(request):
 def budget_line_edit(request, pk: int | None = None):
     line = get_object_or_404(BudgetLine, pk=pk) if pk else None
     _require(budget_line_policy.user_has_permission(request.user, "change" if line else "add"))
-    form = BudgetLineForm(request.POST or None, instance=line,
+    # The form works on a copy: the service compares the line before and after.
+    shown = BudgetLine.objects.get(pk=line.pk) if line else None
+    form = BudgetLineForm(request.POST or None, instance=shown,
                           initial={"year": timezone.localdate().year})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
@@ -329,7 +331,8 @@ def ad_accounts(request):
 def ad_account_edit(request, pk: int | None = None):
     account = get_object_or_404(AdAccount, pk=pk) if pk else None
     _require(ad_account_policy.user_has_permission(request.user, "change" if account else "add"))
-    form = AdAccountForm(request.POST or None, instance=account)
+    shown = AdAccount.objects.get(pk=account.pk) if account else None
+    form = AdAccountForm(request.POST or None, instance=shown)
     if request.method == "POST" and form.is_valid():
         try:
             account = services.ad_account_save(actor=request.user, account=account,

@@ -101,6 +101,10 @@ def test_an_approved_boost_is_made_paused_then_runs_with_every_id_kept(approved,
     assert campaign.fields["special_ad_categories"] == ["ISSUES_ELECTIONS_POLITICS"]
     assert {o.kind for o in _running()} == {"campaign", "adset", "ad"}
     assert AdObject.objects.get(external_id=boost.adset_id).fields["daily_budget"] == 100_000
+    # The worker asked Meta for the audience's estimated reach when the request was made.
+    boost = wait_for(lambda: BoostRequest.objects.filter(pk=boost.pk, estimate_lower__gt=0).first(),
+                     timeout=30, message="no estimate")  # fmt: skip
+    assert boost.estimate_upper > boost.estimate_lower
     steps = list(boost.steps.values_list("action", flat=True))
     assert steps[-2:] == ["creating", "running"]
     assert Notification.objects.filter(recipient=editor, kind="boost.running").exists()
