@@ -90,7 +90,7 @@ def _spec(boost: BoostRequest):
         key=str(boost.idempotency_key),
         name=f"Boost #{boost.pk} {delivery.post.display_title[:60]}",
         ad_account_id=boost.ad_account.act_id,
-        page_id=channel.options.get("page_id", "") if instagram else channel.external_id,
+        page_id=_linked_page_id(channel) if instagram else channel.external_id,
         goal=BoostGoal(boost.goal).value,
         daily_budget=boost.amount if daily else None,
         lifetime_budget=None if daily else boost.amount,
@@ -102,6 +102,24 @@ def _spec(boost: BoostRequest):
         instagram_media_id=delivery.external_id if instagram else "",
         instagram_user_id=channel.external_id if instagram else "",
     )
+
+
+def _linked_page_id(channel) -> str:
+    """The Facebook Page an Instagram business account is linked to (Meta runs its ads as that
+    Page): the channel's ``page_id`` option, else the active Facebook channel of the same
+    account group."""
+    from publishing.models import Channel
+
+    if channel.options.get("page_id"):
+        return str(channel.options["page_id"])
+    page = (
+        Channel.objects.filter(driver="facebook", account_group=channel.account_group,
+                               is_active=True)
+        .exclude(external_id="")
+        .order_by("pk")
+        .first()
+    )  # fmt: skip
+    return page.external_id if page else ""
 
 
 def _story_id(page_id: str, post_id: str) -> str:

@@ -17,6 +17,7 @@ from boosts.budget import line_figures
 from boosts.models import AdAccountStatus, BoostRequest, BoostStatus
 from boosts.tasks import ad_account_check, boost_read_spend
 from publishing.drivers import meta_ads
+from publishing.models import Delivery, DeliveryStatus
 from publishing.simulator import marketing_api
 from publishing.simulator import services as sim
 from publishing.simulator.models import Account, AdObject
@@ -202,3 +203,34 @@ def test_a_platform_that_never_answers_ends_in_a_failure_with_nothing_running(
     assert line_figures(line).committed == 0
     simulator.clear("facebook", ACT)
     assert _running() == []
+
+
+def test_an_instagram_post_is_boosted_as_its_linked_page(
+    editor, kabid, kadis, sim_account, line, page, divisions
+):
+    from publishing.services.channels import channel_create
+
+    instagram = channel_create(actor=kadis, name="Media Center Bojonegoro",
+                               handle="mediacenterbojonegoro", driver="instagram_graph",
+                               account_group="media_center", external_id="17841400000000101",
+                               responsible_division=divisions["PKP"], staff=[editor])  # fmt: skip
+    account = Account.objects.get(platform="instagram", handle="mediacenterbojonegoro")
+    media = sim.record_post(account, text="Reels festival", external_id="17900000000000777")
+    # As the engine leaves a post published on Instagram (its media are beside the point here).
+    post = published(editor, kadis, page, title="Reels", external_id="100090000000101_8").post
+    delivery = Delivery.objects.create(post=post, channel=instagram, external_id=media.external_id,
+                                       status=DeliveryStatus.PUBLISHED)  # fmt: skip
+    start = timezone.now() + timedelta(minutes=2)
+    boost = services.boost_create(
+        actor=editor, delivery=delivery, submit=True, ad_account=sim_account, budget_line=line,
+        goal="engagement", amount=50_000, start=start, end=start + timedelta(days=2),
+        audience="radius", latitude=-7.15, longitude=111.88, radius_km=20, reason="Reels.",
+    )  # fmt: skip
+    boost = services.boost_approve_division(actor=kabid, boost=boost)
+    services.boost_approve(actor=kadis, boost=boost, request=fresh(kadis))
+    boost = _settled(boost, BoostStatus.RUNNING, BoostStatus.FAILED)
+    assert boost.status == BoostStatus.RUNNING, boost.last_error
+    creative = AdObject.objects.get(external_id=boost.creative_id)
+    assert creative.fields == {"object_id": page.external_id,
+                               "instagram_user_id": "17841400000000101",
+                               "source_instagram_media_id": media.external_id}  # fmt: skip
