@@ -12,8 +12,16 @@ class BoostsConfig(AppConfig):
         from accounts.vault_targets import VaultTarget, register_target
 
         # An ad account's System User token is a credential in the vault like every other.
+        from .services.platform import check_ad_account_credential
+
+        # The vault's daily check asks Meta whether the token still works.
         register_target(
-            VaultTarget(key="ad_account", label=_("Ad account"), model="boosts.AdAccount")
+            VaultTarget(
+                key="ad_account",
+                label=_("Ad account"),
+                model="boosts.AdAccount",
+                checker=check_ad_account_credential,
+            )
         )
         messages = {
             "boost.submitted": _(

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.services import CredentialUnavailable, credential_for_use
+from accounts.services import CredentialUnavailable, credential_for_use, credential_secret_for_use
 from core.enqueue import enqueue
 from publishing.drivers.errors import DriverError, RetryableError, UncertainSend
 
@@ -455,3 +455,20 @@ def ad_account_check(*, account_id: int) -> str:
     account.checked_at = timezone.now()
     account.save(update_fields=["status", "currency", "issues_authorized", "problem", "checked_at"])
     return account.status
+
+
+def check_ad_account_credential(credential: Any, account: AdAccount):
+    """The vault's daily check of an ad account's System User token (inside the worker): does
+    Meta still answer with it, and can the account run ads?"""
+    from accounts.vault_targets import CheckResult
+    from publishing.drivers.errors import TokenExpired
+
+    try:
+        secret = dict(credential_secret_for_use(credential_id=credential.pk,
+                                                used_by=f"check:ad_account:{account.pk}"))  # fmt: skip
+        info = driver().account_info(secret, account.act_id)
+    except TokenExpired as exc:
+        return CheckResult(ok=False, message=str(exc.user_message), revoked=True)
+    except (CredentialUnavailable, DriverError) as exc:
+        return CheckResult(ok=False, message=str(exc))
+    return CheckResult(ok=not info.problem, message=info.problem)

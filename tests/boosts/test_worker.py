@@ -234,3 +234,15 @@ def test_an_instagram_post_is_boosted_as_its_linked_page(
     assert creative.fields == {"object_id": page.external_id,
                                "instagram_user_id": "17841400000000101",
                                "source_instagram_media_id": media.external_id}  # fmt: skip
+
+
+def test_the_vaults_daily_check_asks_meta_about_the_token(sim_account, simulator):  # noqa: F811
+    from accounts.vault_targets import target
+    from boosts.models import AdAccount
+
+    account = AdAccount.objects.select_related("credential").get(pk=sim_account.pk)
+    checker = target("ad_account").checker
+    assert checker(account.credential, account).ok
+    simulator.fault("facebook", ACT, mode="token_expired", remaining=1)
+    result = checker(account.credential, account)
+    assert not result.ok and result.message
