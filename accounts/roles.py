@@ -12,12 +12,14 @@ class Role(models.TextChoices):
     # The values are the names of the groups in the database (the office's own words).
     STAF = "Staf", _("Staff")
     EDITOR = "Editor", _("Editor")
+    # The head of a division (Kepala Bidang): approves the division's requests first (paid boosts).
+    KEPALA_BIDANG = "Kepala Bidang", _("Head of Division")
     KEPALA_DINAS = "Kepala Dinas", _("Head of Department")
     ADMIN = "Admin", _("Administrator")
 
     @classmethod
     def by_seniority(cls) -> list["Role"]:
-        return [cls.KEPALA_DINAS, cls.ADMIN, cls.EDITOR, cls.STAF]
+        return [cls.KEPALA_DINAS, cls.ADMIN, cls.KEPALA_BIDANG, cls.EDITOR, cls.STAF]
 
 
 # The media library: every member of staff uploads and edits; Editors organise folders and may
@@ -70,6 +72,14 @@ _PUBLISHING_STAF = [
     "publishing.add_post",
     "publishing.change_post",
 ]
+# Paid boosts: Editors ask for a boost of a published post and see the budget lines it would be
+# paid from; the division's head approves first, the Kepala Dinas last (``boosts.permissions``).
+_BOOSTS_EDITOR = [
+    "boosts.view_budgetline",
+    "boosts.view_boostrequest",
+    "boosts.add_boostrequest",
+    "boosts.change_boostrequest",
+]
 _STAF = [
     "accounts.view_division",
     *_PUBLISHING_STAF,
@@ -83,11 +93,20 @@ _EDITOR = [
     *_SKM_MANAGERS,
     "media_center.view_website",
     "publishing.submit_post",
+    *_BOOSTS_EDITOR,
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.STAF: _STAF,
     Role.EDITOR: _EDITOR,
+    # The head of a division: sees the division's boost requests and approves them first, within
+    # the budget line's remaining amount; the Kepala Dinas gives the final approval.
+    Role.KEPALA_BIDANG: [
+        *_STAF,
+        "boosts.view_budgetline",
+        "boosts.view_boostrequest",
+        "boosts.approve_division_boostrequest",
+    ],
     Role.KEPALA_DINAS: [
         *_EDITOR,
         "accounts.view_user",
@@ -118,6 +137,15 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "publishing.assign_channel",
         "publishing.add_channel",
         "publishing.change_channel",
+        # Paid boosts: the year's budget lines, the ad accounts, the final approval (with a fresh
+        # second factor) and stopping any boost at once.
+        "boosts.add_budgetline",
+        "boosts.change_budgetline",
+        "boosts.view_adaccount",
+        "boosts.add_adaccount",
+        "boosts.change_adaccount",
+        "boosts.approve_boostrequest",
+        "boosts.stop_boostrequest",
     ],
     Role.ADMIN: [
         # Runs the system: people, divisions, the library's themes; no survey, no credential.

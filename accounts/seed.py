@@ -35,6 +35,7 @@ DIVISIONS = [
 # username, full name, role, division short name
 DEMO_USERS = [
     ("kadis", "Dr. Ahmad Hidayat, M.Si.", Role.KEPALA_DINAS, None),
+    ("kabid", "Bambang Sutrisno", Role.KEPALA_BIDANG, "PKP"),
     ("editor", "Rina Wulandari", Role.EDITOR, "PKP"),
     ("staf", "Dimas Prasetyo", Role.STAF, "PKP"),
     ("admin", "Siti Rahmawati", Role.ADMIN, "E-Gov"),

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "publishing",
     "publishing.sync",
     "insights",
+    "boosts",
     "media_center",
     "skm",
     # The admin site opens by role, answers 403 to others, and keeps roles out of reach.
@@ -312,6 +313,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Portal Media Center")
 # Fresh second factor needed for the most sensitive acts (viewing a secret), in seconds.
 OTP_FRESH_SECONDS = 300
+
+# Paid boosts: the regency's location key in Meta's targeting (its "city" key, from the Marketing
+# API's location search), the default audience of a boost request.
+BOOST_REGENCY_LOCATION_KEY = env.str("BOOST_REGENCY_LOCATION_KEY", default="")
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60  # hours

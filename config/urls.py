@@ -41,6 +41,7 @@ urlpatterns = [
     path("publishing/sync/", include("publishing.sync.urls")),
     path("publishing/", include("publishing.urls")),
     path("insights/", include("insights.urls")),
+    path("boosts/", include("boosts.urls")),
     path("", include("skm.urls")),
     path("", include("media_center.urls")),
     path("api/v1/", include((api_patterns, "api"))),

@@ -16,6 +16,7 @@ PORTAL_APPS = (
     "publishing",
     "publishing.sync",
     "insights",
+    "boosts",
     "skm",
     "media_center",
 )

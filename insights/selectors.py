@@ -364,3 +364,17 @@ def _partner_rank(partner, rows: list) -> PartnerRank:
         posts=last.posts, recent_posts=last.recent_posts,
         recent_engagement=last.recent_engagement, engagement_rate=last.engagement_rate,
     )  # fmt: skip
+
+
+def delivery_reach(delivery_ids) -> dict[int, int | None]:
+    """Each delivery's latest reading of its reach (a total to that day), None when the platform
+    gave none."""
+    found: dict[int, int | None] = {}
+    rows = (
+        DeliveryMetricDay.objects.filter(delivery_id__in=list(delivery_ids), metric="reach")
+        .order_by("delivery_id", "-day")
+        .values_list("delivery_id", "value")
+    )
+    for delivery_id, value in rows:
+        found.setdefault(delivery_id, value)
+    return found

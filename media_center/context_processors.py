@@ -50,6 +50,12 @@ NAV_ITEMS = [
         _policy("publishing.permissions.post_policy", "approve"),
     ),
     NavItem(
+        "boosts:list",
+        _("Boosts"),
+        _policy("boosts.permissions.boost_policy"),
+        more=True,
+    ),
+    NavItem(
         "channels:channel_list",
         _("Channels"),
         _policy("publishing.permissions.channel_policy", "change"),

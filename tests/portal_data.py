@@ -22,6 +22,8 @@ from assets.services import (
     folder_create,
     folder_grant,
 )
+from boosts import services as boost_services
+from boosts.models import AdAccount, BoostRequest, BudgetLine
 from media_center.models import EmbedSite, GuidelineVersion, Survey, Website
 from media_center.services import (
     embed_site_add,
@@ -73,6 +75,10 @@ class PortalData:
     suggestion: RepostSuggestion
     skm_period: SkmPeriod  # the open quarter, a draft
     skm_published: SkmPeriod  # last year's, published
+    budget_line: BudgetLine
+    ad_account: AdAccount
+    boost_delivery: Delivery  # the Media Center's Facebook post, published
+    boost: BoostRequest  # the editor's draft to boost it
 
 
 def _upload(user, folder, data: bytes, name: str, *, render: bool = False, **extra) -> Asset:
@@ -277,6 +283,8 @@ def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: 
         posted_at=timezone.now(),
     )
     api_token_create(user=staf)
+    budget_line, ad_account, boost_delivery, boost = _boosts(editor=editor, kadis=kadis,
+                                                             channel=channel)  # fmt: skip
     return PortalData(
         people=people,
         open_folder=open_folder,
@@ -302,4 +310,55 @@ def populate(*, staf: User, staf_other: User, editor: User, kadis: User, admin: 
         suggestion=suggestion,
         skm_period=skm_period,
         skm_published=skm_published,
+        budget_line=budget_line,
+        ad_account=ad_account,
+        boost_delivery=boost_delivery,
+        boost=boost,
     )
+
+
+def _boosts(*, editor: User, kadis: User, channel: Channel):
+    """A budget line, an ad account, the Media Center's published Facebook post and an editor's
+    draft to boost it."""
+    from datetime import timedelta
+
+    line = boost_services.budget_line_save(
+        actor=kadis,
+        code="2.16.02.1.01.0001",
+        name="Publikasi Media Sosial",
+        ceiling=5_000_000,
+        year=timezone.localdate().year,
+    )
+    account = boost_services.ad_account_save(
+        actor=kadis, name="Iklan Dinkominfo", account_id="1000000000001"
+    )
+    post = post_submit(
+        actor=editor,
+        post=post_create(
+            actor=editor, title="Festival Budaya", text="Festival.", channel_ids=[channel.pk]
+        ),
+    )
+    post_approve(actor=kadis, post=post)
+    post_release(post_id=post.pk)
+    Delivery.objects.filter(post=post).update(
+        status=DeliveryStatus.PUBLISHED,
+        external_id="100090000000101_7001",
+        published_at=timezone.now(),
+    )
+    delivery = Delivery.objects.get(post=post)
+    start = timezone.now() + timedelta(days=1)
+    boost = boost_services.boost_create(
+        actor=editor,
+        delivery=delivery,
+        ad_account=account,
+        budget_line=line,
+        amount=50_000,
+        start=start,
+        end=start + timedelta(days=2),
+        audience="radius",
+        latitude=-7.15,
+        longitude=111.88,
+        radius_km=20,
+        reason="Festival budaya tahunan.",
+    )
+    return line, account, delivery, boost

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_protect
 from PIL import Image
 
-from . import insights, services
+from . import insights, marketing_api, services
 from .common import (
     FetchError,
     after_accept,
@@ -182,6 +182,9 @@ def graph(request, version: str, path: str):
     if (problem := _proof_problem(token, data)) is not None:
         return problem
     request.sim.fingerprint = caller.fingerprint
+    # The Marketing API (ad accounts and the objects made in them) answers its own requests.
+    if (answer := marketing_api.answer(request, parts, data, caller)) is not None:
+        return answer
     node_id, edge = parts[0], (parts[1] if len(parts) > 1 else "")
     if node_id == "me":
         node_id = caller.account.external_id

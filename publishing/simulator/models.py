@@ -33,6 +33,8 @@ class Account(models.Model):
         INSTAGRAM = "instagram", _("Instagram account")
         X_USER = "x_user", _("X account")
         SITE = "site", _("WordPress site")
+        AD_ACCOUNT = "ad_account", _("Meta ad account")
+        SYSTEM_USER = "system_user", _("Meta system user")
 
     platform = models.CharField(_("platform"), max_length=20, choices=PlatformName.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -191,6 +193,41 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+class AdObject(models.Model):
+    """A Marketing API object of an ad account (an ``Account`` of kind ``ad_account``): a
+    campaign, an ad set, an ad creative or an ad. ``fields`` keeps what it was created with;
+    ``spans`` (on an ad) the times it ran, ``[start, end or null]`` in ISO form, from which its
+    spend accrues; ``spend`` a day's spend set by hand (``{"YYYY-MM-DD": rupiah}``)."""
+
+    class Kind(models.TextChoices):
+        CAMPAIGN = "campaign"
+        ADSET = "adset"
+        CREATIVE = "creative"
+        AD = "ad"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ad_objects")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    external_id = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, default="PAUSED")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    creative = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="ads"
+    )
+    fields = models.JSONField(default=dict, blank=True)
+    spans = models.JSONField(default=list, blank=True)
+    spend = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id}"
 
 
 class Fault(models.Model):

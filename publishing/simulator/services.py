@@ -57,6 +57,24 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
      "name": "Pemkab Bojonegoro", "external_id": "1500000000000000102"},
     {"platform": "x", "kind": Account.Kind.X_USER, "handle": "KominfoBjn",
      "name": "Kominfo Bojonegoro", "external_id": "1500000000000000103"},
+    # The office's Business Manager: a System User whose token runs the boosts, and the ad
+    # accounts it may use (Marketing API). Currency IDR; one authorised for ads about social
+    # issues, one without that authorisation, one disabled by Meta.
+    {"platform": "facebook", "kind": Account.Kind.SYSTEM_USER, "handle": "portal.boosts",
+     "name": "Portal Media Center (System User)", "external_id": "100090000000901"},
+    {"platform": "facebook", "kind": Account.Kind.AD_ACCOUNT, "handle": "act_1000000000001",
+     "name": "Dinas Kominfo Bojonegoro", "external_id": "act_1000000000001",
+     "manager": "portal.boosts",
+     "extra": {"currency": "IDR", "account_status": 1, "issues_authorized": True}},
+    {"platform": "facebook", "kind": Account.Kind.AD_ACCOUNT, "handle": "act_1000000000002",
+     "name": "Bagian Prokopim Bojonegoro", "external_id": "act_1000000000002",
+     "manager": "portal.boosts",
+     "extra": {"currency": "IDR", "account_status": 1, "issues_authorized": False}},
+    {"platform": "facebook", "kind": Account.Kind.AD_ACCOUNT, "handle": "act_1000000000003",
+     "name": "Akun Iklan Lama Diskominfo", "external_id": "act_1000000000003",
+     "manager": "portal.boosts",
+     "extra": {"currency": "IDR", "account_status": 2, "disable_reason": 1,
+               "issues_authorized": True}},
 ]  # fmt: skip
 
 X_TOKEN_SECONDS = 7200
@@ -90,6 +108,7 @@ def seed_accounts() -> list[Account]:
     for spec in DEMO_ACCOUNTS:
         spec = dict(spec)
         linked = spec.pop("linked_page", None)
+        manager = spec.pop("manager", None)
         # By the platform's id: a demo account renamed since an earlier seed keeps its row.
         account, _created = Account.objects.get_or_create(
             external_id=spec["external_id"], defaults=spec
@@ -99,6 +118,8 @@ def seed_accounts() -> list[Account]:
             account.linked_page = accounts[("facebook", linked)]
         if account.kind == Account.Kind.PAGE:
             account.manager = accounts[("facebook", "admin.mediacenter")]
+        if manager:
+            account.manager = accounts[("facebook", manager)]
         if account.platform == "instagram" and not account.password_hash:
             account.password_hash = _password_digest(demo_password(account))
         account.save()
@@ -172,6 +193,19 @@ def graph_token(account: Account, *, scopes: str = META_SCOPES, value: str | Non
     value = issue_token(account, "access", value=value, scopes=scopes)
     Token.objects.filter(token_hash=token_hash(value)).exclude(scopes=scopes).update(scopes=scopes)
     return value
+
+
+# What the office's System User was granted: the Marketing API and the Pages it advertises for.
+ADS_SCOPES = "ads_management,ads_read,business_management,pages_read_engagement,pages_show_list"
+
+
+def demo_ads_credential() -> dict[str, Any]:
+    """The vault's secret of the demo System User token (the boosts' ad accounts)."""
+    user = account_by_handle("facebook", "portal.boosts")
+    token = graph_token(
+        user, scopes=ADS_SCOPES, value="EAAG" + _derive("system", user.handle, length=80)
+    )
+    return {"access_token": token}
 
 
 def demo_credential(platform: str, handle: str, *, driver: str = "") -> dict[str, Any]:
