@@ -41,7 +41,14 @@ from ._graph import (
     permission_uses,
 )
 from .errors import DriverError, PermanentError, RetryableError, TokenExpired
-from .facts import AccountFacts, ConnectedLogin, ConnectTarget, DriverFacts, OAuthConnect
+from .facts import (
+    AccountFacts,
+    ConnectedLogin,
+    ConnectTarget,
+    DriverFacts,
+    OAuthConnect,
+    TextVariant,
+)
 from .http import Stopwatch, api_timeout, platform_url
 from .registry import register
 from .types import (
@@ -77,6 +84,8 @@ class FacebookPageDriver:
         oauth=OAuthConnect(callback="facebook", label="Facebook"),
         account_keys=("page_id", None),
         handle_prefix="",
+        variant=TextVariant(gettext_lazy("Text for Facebook"), max_length=63206),
+        mark="FB",
     )
 
     @staticmethod

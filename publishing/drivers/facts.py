@@ -11,10 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 # The kinds of vault login (``accounts.models.CredentialKind``) a driver reads.
 OAUTH = "oauth"
 PASSWORD = "password"  # noqa: S105 (a kind of login, not a password)
 INSTAGRAPI_SESSION = "instagrapi_session"
+
+# How the composer's preview says a text's length, unless the driver says how its platform counts.
+LENGTH_IN_CHARACTERS = gettext_lazy("%(length)s of %(limit)s characters")
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,16 @@ class ChannelOption:
 
 
 @dataclass(frozen=True)
+class TextVariant:
+    """The composer lets a post have its own text for this platform: the field's ``label``, its
+    height in ``rows`` and the longest text the API takes (``max_length``)."""
+
+    label: Any
+    max_length: int
+    rows: int = 5
+
+
+@dataclass(frozen=True)
 class DriverFacts:
     """Everything platform-specific about one driver that the rest of the portal needs.
 
@@ -71,7 +86,14 @@ class DriverFacts:
     * ``text_length``: the length the platform counts for a text (``len`` unless it weighs);
     * ``handle_prefix``: what a handle is shown with (``@name``; a Facebook Page's has none);
     * ``channel_options``: the choices each channel of this driver makes (``ChannelOption``),
-      shown on the channel's page and given to the driver with the credential.
+      shown on the channel's page and given to the driver with the credential;
+    * ``variant``: the composer offers a text of the post's own for this platform
+      (``TextVariant``; ``None``: the platform gets the post's text);
+    * ``length_note``: how the composer's preview says the counted length (``%(length)s`` of
+      ``%(limit)s``), naming how the platform counts when it weighs;
+    * ``first_media_only``: the platform shows the first photo or video and the rest behind it
+      (a carousel), so the preview does too;
+    * ``mark``: the platform's short mark on the calendar (``FB``; empty: its name, shortened).
     """
 
     label: Any
@@ -85,6 +107,10 @@ class DriverFacts:
     text_length: Callable[[str], int] = len
     handle_prefix: str = "@"
     channel_options: tuple[ChannelOption, ...] = ()
+    variant: TextVariant | None = None
+    length_note: Any = LENGTH_IN_CHARACTERS
+    first_media_only: bool = False
+    mark: str = ""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from django.db import models
 
 from .errors import TokenExpired
-from .facts import DriverFacts
+from .facts import DriverFacts, TextVariant
 from .types import Credential, Driver
 
 _registry: dict[str, type] = {}
@@ -76,6 +76,16 @@ def facts_of(name: str) -> DriverFacts:
 def platform_of(name: str) -> str:
     """The platform of the driver registered under ``name``."""
     return driver_class(name).platform
+
+
+def variants() -> dict[str, TextVariant]:
+    """The platforms the composer offers a text of the post's own for, in the drivers' order,
+    each with its field as its first driver declares it (``facts.variant``)."""
+    found: dict[str, TextVariant] = {}
+    for cls in _load().values():
+        if cls.facts.variant is not None:
+            found.setdefault(cls.platform, cls.facts.variant)
+    return found
 
 
 def oauth_drivers() -> set[str]:

@@ -46,7 +46,14 @@ from .errors import (
     TokenExpired,
     UncertainSend,
 )
-from .facts import AccountFacts, ConnectedLogin, ConnectTarget, DriverFacts, OAuthConnect
+from .facts import (
+    AccountFacts,
+    ConnectedLogin,
+    ConnectTarget,
+    DriverFacts,
+    OAuthConnect,
+    TextVariant,
+)
 from .http import (
     Stopwatch,
     excerpt_of,
@@ -185,6 +192,8 @@ class XDriver:
         metered=True,
         strict_video=True,
         text_length=counted_length,
+        variant=TextVariant(gettext_lazy("Text for X"), max_length=25000, rows=4),
+        length_note=gettext_lazy("%(length)s of %(limit)s (X counts links as 23)"),
     )
 
     @staticmethod
