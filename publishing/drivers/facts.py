@@ -93,6 +93,8 @@ class DriverFacts:
       ``%(limit)s``), naming how the platform counts when it weighs;
     * ``first_media_only``: the platform shows the first photo or video and the rest behind it
       (a carousel), so the preview does too;
+    * ``shortens``: a mirrored post may be cut to the platform's length with an ellipsis and a
+      link to the full post (a sync target's option);
     * ``mark``: the platform's short mark on the calendar (``FB``; empty: its name, shortened).
     """
 
@@ -110,6 +112,7 @@ class DriverFacts:
     variant: TextVariant | None = None
     length_note: Any = LENGTH_IN_CHARACTERS
     first_media_only: bool = False
+    shortens: bool = False
     mark: str = ""
 
 

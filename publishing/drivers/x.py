@@ -194,6 +194,7 @@ class XDriver:
         text_length=counted_length,
         variant=TextVariant(gettext_lazy("Text for X"), max_length=25000, rows=4),
         length_note=gettext_lazy("%(length)s of %(limit)s (X counts links as 23)"),
+        shortens=True,
     )
 
     @staticmethod
