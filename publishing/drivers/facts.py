@@ -28,11 +28,15 @@ class OAuthConnect:
 
     ``callback`` names the portal's callback address (``/channels/oauth/<callback>/``, the one
     registered with the platform's app; drivers of one platform family share it) and ``label``
-    the platform a person is sent to.
+    the platform a person is sent to. ``setup_template`` is the setup guide's section on
+    registering the platform's app, shown with what ``setup_facts(redirect=..., site_origin=...)``
+    reads from this portal's settings (the callback's and the portal's own addresses given).
     """
 
     callback: str
     label: str
+    setup_template: str = ""
+    setup_facts: Callable[..., dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)

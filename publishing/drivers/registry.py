@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from django.db import models
 
 from .errors import TokenExpired
-from .facts import DriverFacts, TextVariant
+from .facts import DriverFacts, OAuthConnect, TextVariant
 from .types import Credential, Driver
 
 _registry: dict[str, type] = {}
@@ -96,6 +96,16 @@ def oauth_drivers() -> set[str]:
 def oauth_callbacks() -> set[str]:
     """The names of the portal's OAuth callback addresses, one per platform app."""
     return {cls.facts.oauth.callback for cls in _load().values() if cls.facts.oauth is not None}
+
+
+def oauth_setups() -> list[OAuthConnect]:
+    """How each platform app the portal connects through is registered (the setup guide's
+    sections), one per callback, in the drivers' order."""
+    found: dict[str, OAuthConnect] = {}
+    for cls in _load().values():
+        if cls.facts.oauth is not None and cls.facts.oauth.setup_template:
+            found.setdefault(cls.facts.oauth.callback, cls.facts.oauth)
+    return list(found.values())
 
 
 def _build_driver_name() -> type[models.TextChoices]:

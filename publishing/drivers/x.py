@@ -179,6 +179,17 @@ def _app_credentials(credential) -> tuple[str, str | None]:
     return client_id, client_secret
 
 
+def setup_facts(*, redirect: str, site_origin: str) -> dict[str, Any]:
+    """What the setup guide's section on the X app shows of this portal."""
+    return {
+        "redirect": redirect,
+        "site_origin": site_origin,
+        "client_id": settings.X_CLIENT_ID,
+        "secret_set": bool(settings.X_CLIENT_SECRET),
+        "scopes": list(SCOPES),
+    }
+
+
 @register
 class XDriver:
     name = "x"
@@ -187,7 +198,12 @@ class XDriver:
     facts = DriverFacts(
         label=gettext_lazy("X (API v2)"),
         profile_url="https://x.com/{handle}",
-        oauth=OAuthConnect(callback="x", label="X"),
+        oauth=OAuthConnect(
+            callback="x",
+            label="X",
+            setup_template="publishing/channels/setup/x.html",
+            setup_facts=setup_facts,
+        ),
         account_keys=("user_id", "username"),
         metered=True,
         strict_video=True,
