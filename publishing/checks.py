@@ -126,8 +126,8 @@ def _rendition(asset: Asset, name: str):
 
 
 def takes_only_some_shapes(limits: PlatformLimits) -> bool:
-    """Whether the platform refuses photos of some shapes (Instagram), and so gets crops."""
-    return bool(limits.min_aspect_ratio and limits.max_aspect_ratio)
+    """Whether the platform refuses photos of some shapes, and so gets crops."""
+    return limits.only_some_shapes
 
 
 def ratio_refused(limits: PlatformLimits, width: int | None, height: int | None) -> bool:

@@ -24,6 +24,7 @@ from core import params
 
 from . import selectors
 from .checks import check_post_content
+from .drivers.registry import cropping_platforms
 from .forms import PostFilterForm, PostForm, RescheduleForm, ReviewForm, initial_for
 from .models import Channel, Delivery, DeliveryStatus, PostStatus
 from .permissions import channel_policy, post_policy
@@ -106,6 +107,7 @@ def _composer_context(request, form: PostForm, post=None) -> dict:
         "chosen_assets": assets,
         "crops": form.crops,
         "variant_tabs": form.variant_tabs(),
+        "crop_platforms": cropping_platforms(),
     }
 
 

@@ -88,6 +88,15 @@ def variants() -> dict[str, TextVariant]:
     return found
 
 
+def cropping_platforms() -> str:
+    """The platforms that get a photo's crop (their drivers take only some shapes), by name."""
+    labels: dict[str, str] = {}
+    for cls in _load().values():
+        if cls.limits.only_some_shapes:
+            labels.setdefault(cls.platform, str(cls.platform_label))
+    return ", ".join(labels.values())
+
+
 def oauth_drivers() -> set[str]:
     """The drivers whose accounts are connected through the platform's consent page."""
     return {name for name, cls in _load().items() if cls.facts.oauth is not None}
