@@ -142,7 +142,7 @@ def ratio_problem(platform: str, title: str, width: int, height: int) -> str:
     """The one wording of a refused shape, wherever it is said."""
     return _(
         "%(platform)s takes photos from 4:5 (upright) to 1.91:1 (wide); “%(title)s” is "
-        "%(width)dx%(height)d. Crop it for Instagram or choose another photo."
+        "%(width)dx%(height)d. Crop it for %(platform)s or choose another photo."
     ) % {"platform": platform, "title": title, "width": width, "height": height}
 
 

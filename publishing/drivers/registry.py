@@ -88,6 +88,15 @@ def variants() -> dict[str, TextVariant]:
     return found
 
 
+def fetching_platforms() -> str:
+    """The platforms that fetch media from the portal by address (``facts.media_by_url``)."""
+    labels: dict[str, str] = {}
+    for cls in _load().values():
+        if cls.facts.media_by_url:
+            labels.setdefault(cls.platform, str(cls.platform_label))
+    return ", ".join(labels.values())
+
+
 def cropping_platforms() -> str:
     """The platforms that get a photo's crop (their drivers take only some shapes), by name."""
     labels: dict[str, str] = {}
