@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-PLATFORMS = (("facebook", "facebook"), ("instagram", "instagram_graph"), ("x", "x"))
 GROUPS = ("media_center", "pemkab", "dinkominfo")
 BATCH = 5000
 
@@ -27,7 +26,12 @@ def seed_regency(
     by default) of channel figures and of posts (one per channel every ``every`` days, each
     with its latest figures). Returns how many rows of each kind were written."""
     from accounts.models import Division, User
+    from publishing.drivers.insights import measured_drivers
+    from publishing.drivers.registry import platform_of
     from publishing.models import Channel
+
+    # The channels are of the platforms that give figures, in turn.
+    drivers = [(platform_of(name), name) for name in measured_drivers()]
 
     end = end or timezone.localdate() - timedelta(days=1)
     with transaction.atomic():
@@ -41,7 +45,7 @@ def seed_regency(
         )  # fmt: skip
         made_channels = Channel.objects.bulk_create(
             Channel(
-                platform=PLATFORMS[n % 3][0], driver=PLATFORMS[n % 3][1],
+                platform=drivers[n % len(drivers)][0], driver=drivers[n % len(drivers)][1],
                 name=f"{prefix} kanal {n}", handle=f"{prefix.lower()}{n}",
                 account_group=GROUPS[n % 3], external_id=f"{prefix}-{n}",
                 responsible_division=made_divisions[n % divisions],

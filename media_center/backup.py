@@ -343,6 +343,23 @@ def backup_restore(
     media = media or default_storage
     say = progress or (lambda message: None)
     manifest = read_manifest(source, name)
+    _check_restorable(manifest, using)
+    summary = BackupSummary(name=name)
+    with tempfile.TemporaryDirectory(prefix="portal-restore-") as work:
+        database = manifest["database"]
+        dump = _fetch_verified(source, f"{name}/{DATABASE}", database["sha256"], work)
+        dump_path = Path(work) / DATABASE
+        with dump, open(dump_path, "wb") as local:
+            shutil.copyfileobj(dump, local, CHUNK)
+        _restore_media(source, name, manifest, media, work, summary)
+        say(f"media: {summary.files} files, {summary.bytes} bytes")
+        _load_rows(dump_path, database["rows"], using, summary)
+        say(f"database: {summary.row_count} rows of {len(summary.rows)} models")
+    return summary
+
+
+def _check_restorable(manifest: dict, using: str) -> None:
+    """Refuse unless this installation is empty and at the backup's migrations."""
     present = installation_rows(using)
     if present:
         shown = ", ".join(f"{count} {label}" for label, count in sorted(present.items())[:6])
@@ -359,42 +376,42 @@ def backup_restore(
             "differ from this installation's). Restore it with the version that made it, then "
             "upgrade."
         )
-    summary = BackupSummary(name=name)
-    with tempfile.TemporaryDirectory(prefix="portal-restore-") as work:
-        database = manifest["database"]
-        dump = _fetch_verified(source, f"{name}/{DATABASE}", database["sha256"], work)
-        dump_path = Path(work) / DATABASE
-        with dump, open(dump_path, "wb") as local:
-            shutil.copyfileobj(dump, local, CHUNK)
-        for entry in manifest["media"]["files"]:
-            stored = entry["name"]
-            with _fetch_verified(source, f"{name}/{MEDIA}/{stored}", entry["sha256"], work) as copy:
-                if media.exists(stored):
-                    from assets.integrity import storage_sha256
 
-                    if storage_sha256(media, stored)[0] != entry["sha256"]:
-                        raise BackupError(
-                            f"The media storage already holds a different {stored}; restore "
-                            "into an empty media storage."
-                        )
-                else:
-                    saved = media.save(stored, File(copy))
-                    if saved != stored:
-                        raise BackupError(f"The media storage stored {stored} as {saved}.")
-            summary.files += 1
-            summary.bytes += entry["size"]
-        say(f"media: {summary.files} files, {summary.bytes} bytes")
-        with transaction.atomic(using=using):
-            call_command("loaddata", os.fspath(dump_path), database=using, verbosity=0)
-            for model in included_models():
-                label = model._meta.label_lower
-                expected = database["rows"].get(label, 0)
-                count = model._base_manager.using(using).count()
-                if label not in BY_NATURAL_KEY and count != expected:
+
+def _restore_media(
+    source: Storage, name: str, manifest: dict, media: Storage, work: str, summary: BackupSummary
+) -> None:
+    """Each file of the backup, checked, into the media storage (the same contents kept)."""
+    for entry in manifest["media"]["files"]:
+        stored = entry["name"]
+        with _fetch_verified(source, f"{name}/{MEDIA}/{stored}", entry["sha256"], work) as copy:
+            if media.exists(stored):
+                from assets.integrity import storage_sha256
+
+                if storage_sha256(media, stored)[0] != entry["sha256"]:
                     raise BackupError(
-                        f"After loading, {label} has {count} rows instead of {expected}; "
-                        "nothing was restored."
+                        f"The media storage already holds a different {stored}; restore "
+                        "into an empty media storage."
                     )
-                summary.rows[label] = count
-        say(f"database: {summary.row_count} rows of {len(summary.rows)} models")
-    return summary
+            else:
+                saved = media.save(stored, File(copy))
+                if saved != stored:
+                    raise BackupError(f"The media storage stored {stored} as {saved}.")
+        summary.files += 1
+        summary.bytes += entry["size"]
+
+
+def _load_rows(dump_path: Path, rows: dict, using: str, summary: BackupSummary) -> None:
+    """The database dump loaded in one transaction, each model's rows counted again."""
+    with transaction.atomic(using=using):
+        call_command("loaddata", os.fspath(dump_path), database=using, verbosity=0)
+        for model in included_models():
+            label = model._meta.label_lower
+            expected = rows.get(label, 0)
+            count = model._base_manager.using(using).count()
+            if label not in BY_NATURAL_KEY and count != expected:
+                raise BackupError(
+                    f"After loading, {label} has {count} rows instead of {expected}; "
+                    "nothing was restored."
+                )
+            summary.rows[label] = count

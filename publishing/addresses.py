@@ -70,12 +70,15 @@ def media_base_problems(*, resolve: bool = True) -> list[str]:
     ``ASSET_PUBLIC_BASE_URL`` and, with S3 storage, the object store's endpoint."""
     from django.conf import settings
 
+    from .drivers.registry import fetching_platforms
+
+    platforms = fetching_platforms()
     problems = []
     base = getattr(settings, "ASSET_PUBLIC_BASE_URL", "")
     if problem := address_problem(base, resolve=resolve):
         problems.append(
-            _("ASSET_PUBLIC_BASE_URL (%(url)s): %(problem)s; Instagram cannot fetch photos.")
-            % {"url": base or "—", "problem": problem}
+            _("ASSET_PUBLIC_BASE_URL (%(url)s): %(problem)s; %(platforms)s cannot fetch photos.")
+            % {"url": base or "—", "problem": problem, "platforms": platforms}
         )
     endpoint = getattr(settings, "AWS_S3_ENDPOINT_URL", None)
     if getattr(settings, "STORAGE_BACKEND", "") == "s3" and endpoint:
@@ -84,6 +87,7 @@ def media_base_problems(*, resolve: bool = True) -> list[str]:
         if problem := address_problem(public, resolve=resolve):
             problems.append(
                 _("The S3 endpoint (%(url)s): %(problem)s; signed media addresses point there, "
-                  "so Instagram cannot fetch photos.") % {"url": public, "problem": problem}
+                  "so %(platforms)s cannot fetch photos.")
+                % {"url": public, "problem": problem, "platforms": platforms}
             )  # fmt: skip
     return problems

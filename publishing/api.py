@@ -21,6 +21,7 @@ import core.converters  # noqa: F401  (registers <id:…>)
 from core import api as strict
 
 from . import selectors
+from .drivers.registry import variants as platform_variants
 from .models import Channel, Delivery, Platform, Post, PostStatus
 from .permissions import post_policy
 from .services import posts as services
@@ -86,10 +87,19 @@ class PostSerializer(serializers.ModelSerializer):
         return {v.platform: v.text for v in post.variants.all()}
 
 
-class VariantsSerializer(strict.Serializer):
-    facebook = serializers.CharField(required=False, allow_blank=True, max_length=63206)
-    x = serializers.CharField(required=False, allow_blank=True, max_length=25000)
-    instagram = serializers.CharField(required=False, allow_blank=True, max_length=2200)
+def _variants_serializer() -> type[strict.Serializer]:
+    """A text per platform that takes its own (``facts.variant``), as long as its driver
+    allows."""
+    fields = {
+        platform: serializers.CharField(
+            required=False, allow_blank=True, max_length=variant.max_length
+        )
+        for platform, variant in platform_variants().items()
+    }
+    return type("VariantsSerializer", (strict.Serializer,), {"__module__": __name__, **fields})
+
+
+VariantsSerializer = _variants_serializer()
 
 
 class PostWriteSerializer(strict.Serializer):

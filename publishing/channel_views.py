@@ -282,7 +282,8 @@ def channel_test(request, pk: int):
 @never_cache
 @require_GET
 def setup_guide(request):
-    """How to create the Meta and X apps, with the addresses this portal answers at."""
+    """How to register each platform's app, as its driver says, with the addresses this portal
+    answers at."""
     _require(request, "change")
     return render(request, "publishing/channels/setup_guide.html", services.setup_facts(request))
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,10 +56,29 @@ class ChannelCheck:
     parts: list[tuple[str, int]] = field(default_factory=list)
     # Photos the platform refuses for their shape and that a crop would make acceptable.
     crop_offers: list[Asset] = field(default_factory=list)
+    # How the preview shows this platform, as its driver declares: the first photo or video
+    # only (a carousel), the crops of photos (a platform that takes only some shapes), and how
+    # a length is said ("%(length)s of %(limit)s ...").
+    first_media_only: bool = False
+    takes_crops: bool = False
+    length_note: Any = ""
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def _count(self, length: int) -> str:
+        return str(self.length_note) % {"length": length, "limit": self.limit}
+
+    @property
+    def count(self) -> str:
+        """The text's length as the preview says it."""
+        return self._count(self.length)
+
+    @property
+    def counted_parts(self) -> list[tuple[str, int, str]]:
+        """The thread's parts, each with its length and how the preview says it."""
+        return [(part, length, self._count(length)) for part, length in self.parts]
 
     @property
     def platform(self) -> str:
@@ -106,8 +126,8 @@ def _rendition(asset: Asset, name: str):
 
 
 def takes_only_some_shapes(limits: PlatformLimits) -> bool:
-    """Whether the platform refuses photos of some shapes (Instagram), and so gets crops."""
-    return bool(limits.min_aspect_ratio and limits.max_aspect_ratio)
+    """Whether the platform refuses photos of some shapes, and so gets crops."""
+    return limits.only_some_shapes
 
 
 def ratio_refused(limits: PlatformLimits, width: int | None, height: int | None) -> bool:
@@ -122,7 +142,7 @@ def ratio_problem(platform: str, title: str, width: int, height: int) -> str:
     """The one wording of a refused shape, wherever it is said."""
     return _(
         "%(platform)s takes photos from 4:5 (upright) to 1.91:1 (wide); “%(title)s” is "
-        "%(width)dx%(height)d. Crop it for Instagram or choose another photo."
+        "%(width)dx%(height)d. Crop it for %(platform)s or choose another photo."
     ) % {"platform": platform, "title": title, "width": width, "height": height}
 
 
@@ -344,7 +364,10 @@ def check_channel(
         if str(problem) not in problems:
             problems.append(str(problem))
     return ChannelCheck(channel=channel, text=full_text, length=length, limit=limit,
-                        problems=problems, parts=parts, crop_offers=offers)  # fmt: skip
+                        problems=problems, parts=parts, crop_offers=offers,
+                        first_media_only=driver.facts.first_media_only,
+                        takes_crops=takes_only_some_shapes(limits),
+                        length_note=driver.facts.length_note)  # fmt: skip
 
 
 def check_post_content(

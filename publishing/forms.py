@@ -11,13 +11,14 @@ from assets.crops import Crop, CropError
 from core import params
 from core.widgets import PortalDateInput, PortalDateTimeInput
 
+from .drivers.registry import variants as platform_variants
 from .models import Platform, PostStatus
 
-VARIANT_FIELDS = {
-    Platform.FACEBOOK: "variant_facebook",
-    Platform.X: "variant_x",
-    Platform.INSTAGRAM: "variant_instagram",
-}
+
+def variant_fields() -> dict[str, str]:
+    """The composer's field of each platform that takes a text of its own, by platform
+    (``variant_<platform>``), as the drivers declare (``facts.variant``)."""
+    return {platform: f"variant_{platform}" for platform in platform_variants()}
 
 
 DateTimeLocalInput = PortalDateTimeInput
@@ -48,15 +49,6 @@ class PostForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=63206,
     )
-    variant_facebook = forms.CharField(
-        label=_("Text for Facebook"), required=False, widget=forms.Textarea(attrs={"rows": 5})
-    )
-    variant_x = forms.CharField(
-        label=_("Text for X"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    variant_instagram = forms.CharField(
-        label=_("Caption for Instagram"), required=False, widget=forms.Textarea(attrs={"rows": 5})
-    )
     link = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
     first_comment = forms.CharField(
         label=_("First comment"),
@@ -75,6 +67,7 @@ class PostForm(forms.Form):
 
     def __init__(self, *args, channel_ids=None, asset_ids=None, crops=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._add_variant_fields()
         data = self.data if self.is_bound else {}
         self.channel_ids = channel_ids if channel_ids is not None else _ids(data, "channels")
         self.asset_ids = asset_ids if asset_ids is not None else _ids(data, "assets")
@@ -84,6 +77,26 @@ class PostForm(forms.Form):
         # Instagram's crop per chosen photo (``crop`` fields: "<asset id>:<shape>:<x>:<y>").
         self.crops = {pk: crop for pk, crop in crops.items() if pk in self.asset_ids}
 
+    def _add_variant_fields(self) -> None:
+        """One text per platform that takes its own, right after the post's text."""
+        fields = {}
+        for name, field in self.fields.items():
+            fields[name] = field
+            if name == "text":
+                for platform, variant in platform_variants().items():
+                    fields[f"variant_{platform}"] = forms.CharField(
+                        label=variant.label,
+                        required=False,
+                        widget=forms.Textarea(attrs={"rows": variant.rows}),
+                    )
+        self.fields = fields
+
+    def variant_tabs(self) -> list[tuple[str, str, forms.BoundField]]:
+        """Per platform that takes its own text: its value, its name and its field."""
+        labels = dict(Platform.choices)
+        return [(platform, labels[platform], self[name])
+                for platform, name in variant_fields().items()]  # fmt: skip
+
     def clean(self):
         if self.crop_error:
             self.add_error(None, self.crop_error)
@@ -91,7 +104,7 @@ class PostForm(forms.Form):
 
     def variants(self) -> dict[str, str]:
         return {platform: self.cleaned_data.get(name) or "" for platform, name in
-                VARIANT_FIELDS.items()}  # fmt: skip
+                variant_fields().items()}  # fmt: skip
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
@@ -148,7 +161,7 @@ def initial_for(post) -> dict:
         "scheduled_at": timezone.localtime(post.scheduled_at) if post.scheduled_at else None,
         "is_public": post.is_public,
     }
-    for platform, name in VARIANT_FIELDS.items():
+    for platform, name in variant_fields().items():
         initial[name] = variants.get(platform, "")
     return initial
 

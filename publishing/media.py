@@ -84,9 +84,10 @@ def _url_for(asset: Asset, rendition: str | None, driver: Driver) -> str:
     if driver.facts.media_by_url:
         raise MediaProblem(
             _(
-                "Instagram fetches media from the portal by address, but the portal's public "
+                "%(platform)s fetches media from the portal by address, but the portal's public "
                 "address (ASSET_PUBLIC_BASE_URL) is not set."
             )
+            % {"platform": driver.platform_label}
         )
     return ""
 

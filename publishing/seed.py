@@ -8,16 +8,17 @@ Center's WordPress website. Safe to run again: existing channels are left as the
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import CredentialKind, Division, User
 from accounts.roles import Role
 from accounts.services import credential_create
 
+from .drivers.facts import OAUTH
+from .drivers.registry import facts_of
 from .models import AccountGroup, Channel
 from .services.channels import channel_create
 
@@ -43,19 +44,19 @@ PRIVATE_INSTAGRAM = ("instagram", "mediacenterbojonegoro")
 def vault_secret(
     driver: str, platform: str, handle: str
 ) -> tuple[str, dict[str, Any], datetime | None]:
-    """(kind, secret, expiry) of a demo account's login, in the parts the vault keeps."""
-    from .simulator.services import X_TOKEN_SECONDS, demo_credential
+    """(kind, secret, expiry) of a demo account's login, in the parts the vault keeps, as the
+    driver reads it (``facts.credential_kinds``): OAuth tokens, or a username and password kept
+    as the kind the driver renews its session from (the last it reads)."""
+    from .simulator.services import demo_credential
 
+    kinds = facts_of(driver).credential_kinds
     secret = demo_credential(platform, handle, driver=driver)
-    if driver == "instagram_private":
-        return (
-            CredentialKind.INSTAGRAPI_SESSION,
-            {"username": secret["username"], "password": secret["password"]},
-            None,
-        )
+    if OAUTH not in kinds:
+        login = {"username": secret["username"], "password": secret["password"]}
+        return CredentialKind(kinds[-1]), login, None
     expires_at = None
-    if driver == "x":
-        expires_at = timezone.now() + timedelta(seconds=X_TOKEN_SECONDS)
+    if secret.get("expires_at"):
+        expires_at = datetime.fromtimestamp(secret["expires_at"], tz=UTC)
     parts = {k: secret[k] for k in ("access_token", "refresh_token", "scope") if secret.get(k)}
     return CredentialKind.OAUTH, parts, expires_at
 
@@ -113,14 +114,13 @@ def run(stdout) -> None:
     divisions = {d.short_name: d for d in Division.objects.all()}
     with transaction.atomic():
         seed_accounts()
-        specs = [(*spec, True) for spec in DEMO_CHANNELS]
+        specs = [(*spec, True, spec[3]) for spec in DEMO_CHANNELS]
         platform, handle = PRIVATE_INSTAGRAM
         specs.append(
             (AccountGroup.MEDIA_CENTER, "instagram_private", platform, handle,
-             "Media Center Bojonegoro (login)", "PKP", ("editor", "staf"), False)
+             "Media Center Bojonegoro (login)", "PKP", ("editor", "staf"), False, f"{handle}.login")
         )  # fmt: skip
-        for group, driver, platform, handle, name, division, staff, active in specs:
-            portal_handle = f"{handle}.login" if driver == "instagram_private" else handle
+        for group, driver, platform, handle, name, division, staff, active, portal_handle in specs:
             if Channel.objects.filter(handle=portal_handle, driver=driver).exists():
                 continue
             channel = channel_with_credential(

@@ -24,8 +24,9 @@ from core import params
 
 from . import selectors
 from .checks import check_post_content
+from .drivers.registry import cropping_platforms
 from .forms import PostFilterForm, PostForm, RescheduleForm, ReviewForm, initial_for
-from .models import Channel, Delivery, DeliveryStatus, Platform, PostStatus
+from .models import Channel, Delivery, DeliveryStatus, PostStatus
 from .permissions import channel_policy, post_policy
 from .services import posts as services
 from .sync.selectors import origin_of
@@ -105,11 +106,8 @@ def _composer_context(request, form: PostForm, post=None) -> dict:
         "chosen_channels": set(form.channel_ids),
         "chosen_assets": assets,
         "crops": form.crops,
-        "variant_tabs": [
-            (Platform.FACEBOOK, "Facebook", form["variant_facebook"]),
-            (Platform.X, "X", form["variant_x"]),
-            (Platform.INSTAGRAM, "Instagram", form["variant_instagram"]),
-        ],
+        "variant_tabs": form.variant_tabs(),
+        "crop_platforms": cropping_platforms(),
     }
 
 
@@ -210,11 +208,7 @@ def compose_checks(request):
     channels.sort(key=lambda c: order.get(c.pk, 0))
     assets = assets_for_user(request.user, form.asset_ids)
     text = data.get("text") or request.POST.get("text", "")
-    variants = {
-        Platform.FACEBOOK: data.get("variant_facebook") or "",
-        Platform.X: data.get("variant_x") or "",
-        Platform.INSTAGRAM: data.get("variant_instagram") or "",
-    }
+    variants = form.variants()
     report = check_post_content(
         text=text,
         variants=variants,

@@ -86,11 +86,23 @@ def report_pdf(period: Period) -> bytes:
 
 
 def report_xlsx(period: Period) -> bytes:
+    """The report as a workbook: the index per element with its chart, the respondents'
+    profile, the conclusions."""
     context = _context(period)
     results: selectors.Results = context["results"]
     book = Workbook()
     sheet = book.active
     sheet.title = "SKM"
+    _xlsx_index(sheet, period, context, results)
+    _xlsx_profile(book, results)
+    _xlsx_conclusions(book, context, results)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_index(sheet, period: Period, context: dict, results: selectors.Results) -> None:
+    """The first sheet: the survey, each element's scores, the index, its chart, the ranking."""
     bold = Font(bold=True)
     sheet.append([_text(office_letterhead()["name"])])
     sheet.append([_("Community satisfaction survey"), _text(period.service.name), period.label])
@@ -150,12 +162,18 @@ def report_xlsx(period: Period) -> bytes:
     sheet.append([_("Elements from weakest to strongest")])
     for rank, e in enumerate(results.ranking, 1):
         sheet.append([rank, f"U{e.number} {e.name}", float(e.nrr)])
+
+
+def _xlsx_profile(book: Workbook, results: selectors.Results) -> None:
     profile = book.create_sheet(_("Respondents"))
     for key, rows in results.profile.items():
         profile.append([str(PROFILE_LABELS[key])])
         for label, count in rows:
             profile.append([label, count])
         profile.append([])
+
+
+def _xlsx_conclusions(book: Workbook, context: dict, results: selectors.Results) -> None:
     notes = book.create_sheet(_("Conclusions"))
     notes.append([_("Conclusions")])
     notes.append([_text(context["conclusion"])])
@@ -167,6 +185,3 @@ def report_xlsx(period: Period) -> bytes:
     notes.append([_("Comments and suggestions")])
     for comment in results.comments:
         notes.append([_text(comment)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -87,6 +87,18 @@ def boosts_enabled() -> bool:
     return bool(getattr(settings, "FACEBOOK_BOOSTS_ENABLED", False))
 
 
+def setup_facts(*, redirect: str, site_origin: str) -> dict[str, Any]:
+    """What the setup guide's section on the Meta app shows of this portal."""
+    return {
+        "redirect": redirect,
+        "app_id": settings.FACEBOOK_APP_ID,
+        "secret_set": bool(settings.FACEBOOK_APP_SECRET),
+        "permissions": [(name, str(PERMISSION_BLOCKS[name])) for name in login_scopes()],
+        "boosts": boosts_enabled(),
+        "asset_base": settings.ASSET_PUBLIC_BASE_URL,
+    }
+
+
 def login_scopes() -> list[str]:
     """Everything Facebook Login asks for: publishing, comments and insights on Pages and their
     Instagram accounts, and ``ads_management`` when boosting is switched on."""

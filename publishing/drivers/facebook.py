@@ -40,8 +40,16 @@ from ._graph import (
     missing_permissions,
     permission_uses,
 )
+from ._graph import setup_facts as graph_setup_facts
 from .errors import DriverError, PermanentError, RetryableError, TokenExpired
-from .facts import AccountFacts, ConnectedLogin, ConnectTarget, DriverFacts, OAuthConnect
+from .facts import (
+    AccountFacts,
+    ConnectedLogin,
+    ConnectTarget,
+    DriverFacts,
+    OAuthConnect,
+    TextVariant,
+)
 from .http import Stopwatch, api_timeout, platform_url
 from .registry import register
 from .types import (
@@ -74,9 +82,16 @@ class FacebookPageDriver:
     facts = DriverFacts(
         label=gettext_lazy("Facebook Page (Graph API)"),
         profile_url="https://www.facebook.com/{handle}",
-        oauth=OAuthConnect(callback="facebook", label="Facebook"),
+        oauth=OAuthConnect(
+            callback="facebook",
+            label="Facebook",
+            setup_template="publishing/channels/setup/meta.html",
+            setup_facts=graph_setup_facts,
+        ),
         account_keys=("page_id", None),
         handle_prefix="",
+        variant=TextVariant(gettext_lazy("Text for Facebook"), max_length=63206),
+        mark="FB",
     )
 
     @staticmethod

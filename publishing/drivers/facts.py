@@ -11,10 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 # The kinds of vault login (``accounts.models.CredentialKind``) a driver reads.
 OAUTH = "oauth"
 PASSWORD = "password"  # noqa: S105 (a kind of login, not a password)
 INSTAGRAPI_SESSION = "instagrapi_session"
+
+# How the composer's preview says a text's length, unless the driver says how its platform counts.
+LENGTH_IN_CHARACTERS = gettext_lazy("%(length)s of %(limit)s characters")
 
 
 @dataclass(frozen=True)
@@ -23,11 +28,15 @@ class OAuthConnect:
 
     ``callback`` names the portal's callback address (``/channels/oauth/<callback>/``, the one
     registered with the platform's app; drivers of one platform family share it) and ``label``
-    the platform a person is sent to.
+    the platform a person is sent to. ``setup_template`` is the setup guide's section on
+    registering the platform's app, shown with what ``setup_facts(redirect=..., site_origin=...)``
+    reads from this portal's settings (the callback's and the portal's own addresses given).
     """
 
     callback: str
     label: str
+    setup_template: str = ""
+    setup_facts: Callable[..., dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,16 @@ class ChannelOption:
 
 
 @dataclass(frozen=True)
+class TextVariant:
+    """The composer lets a post have its own text for this platform: the field's ``label``, its
+    height in ``rows`` and the longest text the API takes (``max_length``)."""
+
+    label: Any
+    max_length: int
+    rows: int = 5
+
+
+@dataclass(frozen=True)
 class DriverFacts:
     """Everything platform-specific about one driver that the rest of the portal needs.
 
@@ -72,7 +91,16 @@ class DriverFacts:
     * ``handle_prefix``: what a handle is shown with (``@name``; a Facebook Page's has none);
     * ``channel_options``: the choices each channel of this driver makes (``ChannelOption``),
       shown on the channel's page and given to the driver with the credential;
-    * ``insights_note``: why the platform gives no reach or views here, when it gives none.
+    * ``insights_note``: why the platform gives no reach or views here, when it gives none;
+    * ``variant``: the composer offers a text of the post's own for this platform
+      (``TextVariant``; ``None``: the platform gets the post's text);
+    * ``length_note``: how the composer's preview says the counted length (``%(length)s`` of
+      ``%(limit)s``), naming how the platform counts when it weighs;
+    * ``first_media_only``: the platform shows the first photo or video and the rest behind it
+      (a carousel), so the preview does too;
+    * ``shortens``: a mirrored post may be cut to the platform's length with an ellipsis and a
+      link to the full post (a sync target's option);
+    * ``mark``: the platform's short mark on the calendar (``FB``; empty: its name, shortened).
     """
 
     label: Any
@@ -87,6 +115,11 @@ class DriverFacts:
     handle_prefix: str = "@"
     channel_options: tuple[ChannelOption, ...] = ()
     insights_note: Any = ""
+    variant: TextVariant | None = None
+    length_note: Any = LENGTH_IN_CHARACTERS
+    first_media_only: bool = False
+    shortens: bool = False
+    mark: str = ""
 
 
 @dataclass(frozen=True)

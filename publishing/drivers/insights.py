@@ -16,6 +16,7 @@ portal compares channels without knowing any platform's vocabulary.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -349,14 +350,33 @@ def x_account(driver, credential, day: date) -> list[Reading]:
 # --- the entry points -------------------------------------------------------------------------
 
 
+# The drivers whose platform gives an account's and a post's figures through its API, and how
+# each is read; the rest give what their driver's ``fetch_metrics`` counts.
+ACCOUNT_READERS: dict[str, Callable[..., list[Reading]]] = {
+    "facebook": lambda driver, credential, day: facebook_account(credential, day),
+    "instagram_graph": lambda driver, credential, day: instagram_account(credential, day),
+    "x": x_account,
+}
+POST_READERS: dict[str, Callable[..., list[Reading]]] = {
+    "facebook": lambda driver, credential, external_id, created_at: facebook_post(
+        driver, credential, external_id
+    ),
+    "instagram_graph": lambda driver, credential, external_id, created_at: instagram_post(
+        credential, external_id
+    ),
+    "x": x_post,
+}
+
+
+def measured_drivers() -> tuple[str, ...]:
+    """The drivers whose platform gives a channel's figures through its API."""
+    return tuple(ACCOUNT_READERS)
+
+
 def fetch_account_insights(driver, credential, day: date) -> list[Reading]:
     """The channel's figures of ``day`` (a whole day, UTC)."""
-    if driver.name == "facebook":
-        return facebook_account(credential, day)
-    if driver.name == "instagram_graph":
-        return instagram_account(credential, day)
-    if driver.name == "x":
-        return x_account(driver, credential, day)
+    if reader := ACCOUNT_READERS.get(driver.name):
+        return reader(driver, credential, day)
     reason = driver.facts.insights_note or PRIVATE_API
     return [_unavailable(key, key, reason, day=day) for key in (VIEWS, REACH, FOLLOWERS)]
 
@@ -365,12 +385,8 @@ def fetch_post_insights(
     driver, credential, external_id: str, *, created_at: datetime | None = None
 ) -> list[Reading]:
     """A post's figures to date."""
-    if driver.name == "facebook":
-        return facebook_post(driver, credential, external_id)
-    if driver.name == "instagram_graph":
-        return instagram_post(credential, external_id)
-    if driver.name == "x":
-        return x_post(driver, credential, external_id, created_at)
+    if reader := POST_READERS.get(driver.name):
+        return reader(driver, credential, external_id, created_at)
     counts = driver.fetch_metrics(external_id, credential)
     reason = driver.facts.insights_note or PRIVATE_API
     return [

@@ -33,8 +33,16 @@ from facebook_business.api import FacebookAdsApi
 
 from ..addresses import address_problem
 from ._graph import graph_api, graph_call, graph_page, missing_permissions, permission_uses
+from ._graph import setup_facts as graph_setup_facts
 from .errors import DriverError, PermanentError, QuotaDeferred, RetryableError, TokenExpired
-from .facts import AccountFacts, ConnectedLogin, ConnectTarget, DriverFacts, OAuthConnect
+from .facts import (
+    AccountFacts,
+    ConnectedLogin,
+    ConnectTarget,
+    DriverFacts,
+    OAuthConnect,
+    TextVariant,
+)
 from .http import Stopwatch, api_timeout, excerpt_of, platform_url, simulator_base, transport_error
 from .registry import register
 from .types import (
@@ -113,10 +121,18 @@ class InstagramGraphDriver:
     facts = DriverFacts(
         label=gettext_lazy("Instagram business account (Graph API)"),
         profile_url="https://www.instagram.com/{handle}/",
-        oauth=OAuthConnect(callback="facebook", label="Facebook"),
+        oauth=OAuthConnect(
+            callback="facebook",
+            label="Facebook",
+            setup_template="publishing/channels/setup/meta.html",
+            setup_facts=graph_setup_facts,
+        ),
         account_keys=("ig_user_id", None),
         strict_video=True,
         media_by_url=True,
+        variant=TextVariant(gettext_lazy("Caption for Instagram"), max_length=MAX_CAPTION),
+        first_media_only=True,
+        mark="IG",
     )
 
     @staticmethod

@@ -41,7 +41,7 @@ from .errors import (
     TokenExpired,
     UncertainSend,
 )
-from .facts import INSTAGRAPI_SESSION, PASSWORD, AccountFacts, DriverFacts
+from .facts import INSTAGRAPI_SESSION, PASSWORD, AccountFacts, DriverFacts, TextVariant
 from .http import Stopwatch, mount_platform_adapter, platform_url, redact
 from .registry import register
 from .types import (
@@ -75,6 +75,9 @@ class InstagramPrivateDriver:
         profile_url="https://www.instagram.com/{handle}/",
         credential_kinds=(PASSWORD, INSTAGRAPI_SESSION),
         strict_video=True,
+        variant=TextVariant(gettext_lazy("Caption for Instagram"), max_length=MAX_CAPTION),
+        first_media_only=True,
+        mark="IG",
     )
 
     @staticmethod

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from django.db import models
 
 from .errors import TokenExpired
-from .facts import DriverFacts
+from .facts import DriverFacts, OAuthConnect, TextVariant
 from .types import Credential, Driver
 
 _registry: dict[str, type] = {}
@@ -78,6 +78,34 @@ def platform_of(name: str) -> str:
     return driver_class(name).platform
 
 
+def variants() -> dict[str, TextVariant]:
+    """The platforms the composer offers a text of the post's own for, in the drivers' order,
+    each with its field as its first driver declares it (``facts.variant``)."""
+    found: dict[str, TextVariant] = {}
+    for cls in _load().values():
+        if cls.facts.variant is not None:
+            found.setdefault(cls.platform, cls.facts.variant)
+    return found
+
+
+def fetching_platforms() -> str:
+    """The platforms that fetch media from the portal by address (``facts.media_by_url``)."""
+    labels: dict[str, str] = {}
+    for cls in _load().values():
+        if cls.facts.media_by_url:
+            labels.setdefault(cls.platform, str(cls.platform_label))
+    return ", ".join(labels.values())
+
+
+def cropping_platforms() -> str:
+    """The platforms that get a photo's crop (their drivers take only some shapes), by name."""
+    labels: dict[str, str] = {}
+    for cls in _load().values():
+        if cls.limits.only_some_shapes:
+            labels.setdefault(cls.platform, str(cls.platform_label))
+    return ", ".join(labels.values())
+
+
 def oauth_drivers() -> set[str]:
     """The drivers whose accounts are connected through the platform's consent page."""
     return {name for name, cls in _load().items() if cls.facts.oauth is not None}
@@ -86,6 +114,16 @@ def oauth_drivers() -> set[str]:
 def oauth_callbacks() -> set[str]:
     """The names of the portal's OAuth callback addresses, one per platform app."""
     return {cls.facts.oauth.callback for cls in _load().values() if cls.facts.oauth is not None}
+
+
+def oauth_setups() -> list[OAuthConnect]:
+    """How each platform app the portal connects through is registered (the setup guide's
+    sections), one per callback, in the drivers' order."""
+    found: dict[str, OAuthConnect] = {}
+    for cls in _load().values():
+        if cls.facts.oauth is not None and cls.facts.oauth.setup_template:
+            found.setdefault(cls.facts.oauth.callback, cls.facts.oauth)
+    return list(found.values())
 
 
 def _build_driver_name() -> type[models.TextChoices]:

@@ -275,6 +275,11 @@ class PlatformLimits:
     max_video_bytes: int | None = None
     max_video_seconds: float | None = None
 
+    @property
+    def only_some_shapes(self) -> bool:
+        """Whether the platform refuses photos of some shapes, and so gets crops."""
+        return bool(self.min_aspect_ratio and self.max_aspect_ratio)
+
 
 # --- the interface -----------------------------------------------------------------------------
 

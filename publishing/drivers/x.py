@@ -46,7 +46,14 @@ from .errors import (
     TokenExpired,
     UncertainSend,
 )
-from .facts import AccountFacts, ConnectedLogin, ConnectTarget, DriverFacts, OAuthConnect
+from .facts import (
+    AccountFacts,
+    ConnectedLogin,
+    ConnectTarget,
+    DriverFacts,
+    OAuthConnect,
+    TextVariant,
+)
 from .http import (
     Stopwatch,
     excerpt_of,
@@ -172,6 +179,17 @@ def _app_credentials(credential) -> tuple[str, str | None]:
     return client_id, client_secret
 
 
+def setup_facts(*, redirect: str, site_origin: str) -> dict[str, Any]:
+    """What the setup guide's section on the X app shows of this portal."""
+    return {
+        "redirect": redirect,
+        "site_origin": site_origin,
+        "client_id": settings.X_CLIENT_ID,
+        "secret_set": bool(settings.X_CLIENT_SECRET),
+        "scopes": list(SCOPES),
+    }
+
+
 @register
 class XDriver:
     name = "x"
@@ -180,11 +198,19 @@ class XDriver:
     facts = DriverFacts(
         label=gettext_lazy("X (API v2)"),
         profile_url="https://x.com/{handle}",
-        oauth=OAuthConnect(callback="x", label="X"),
+        oauth=OAuthConnect(
+            callback="x",
+            label="X",
+            setup_template="publishing/channels/setup/x.html",
+            setup_facts=setup_facts,
+        ),
         account_keys=("user_id", "username"),
         metered=True,
         strict_video=True,
         text_length=counted_length,
+        variant=TextVariant(gettext_lazy("Text for X"), max_length=25000, rows=4),
+        length_note=gettext_lazy("%(length)s of %(limit)s (X counts links as 23)"),
+        shortens=True,
     )
 
     @staticmethod

@@ -145,6 +145,11 @@ class Channel(models.Model):
         ) % {"channel": self.name, "permissions": ", ".join(missing)}
 
     @property
+    def platform_mark(self) -> str:
+        """The platform's short mark on the calendar, as its driver declares (may be empty)."""
+        return facts_of(self.driver).mark
+
+    @property
     def display_handle(self) -> str:
         return facts_of(self.driver).handle_prefix + self.handle.lstrip("@")
 

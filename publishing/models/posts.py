@@ -200,6 +200,13 @@ class PostMedia(models.Model):
         return f"{self.post_id}/{self.asset_id}"
 
     @property
+    def cropped_for(self) -> str:
+        """The platforms that get the crop, by name."""
+        from ..drivers.registry import cropping_platforms
+
+        return cropping_platforms()
+
+    @property
     def crop(self):
         """The crop for Instagram (``assets.crops.Crop``) or ``None``."""
         from assets.crops import Crop

@@ -406,29 +406,21 @@ def permission_uses(channel: Channel) -> list[tuple[str, str]]:
 
 def setup_facts(request: HttpRequest) -> dict[str, Any]:
     """What the setup guide shows, computed from this portal's own settings and address."""
-    from django.conf import settings
     from django.urls import reverse
 
-    from ..drivers import _graph, x
+    from ..drivers.registry import oauth_setups
 
-    def absolute(name: str, *args: str) -> str:
-        return request.build_absolute_uri(reverse(name, args=args))
-
-    return {
-        "facebook_redirect": absolute("channels:oauth_callback", "facebook"),
-        "x_redirect": absolute("channels:oauth_callback", "x"),
-        "site_origin": request.build_absolute_uri("/").rstrip("/"),
-        "facebook_app_id": settings.FACEBOOK_APP_ID,
-        "facebook_secret_set": bool(settings.FACEBOOK_APP_SECRET),
-        "x_client_id": settings.X_CLIENT_ID,
-        "x_secret_set": bool(settings.X_CLIENT_SECRET),
-        "meta_permissions": [
-            (name, str(_graph.PERMISSION_BLOCKS[name])) for name in _graph.login_scopes()
-        ],
-        "x_scopes": list(x.SCOPES),
-        "asset_base": settings.ASSET_PUBLIC_BASE_URL,
-        "boosts": _graph.boosts_enabled(),
-    }
+    origin = request.build_absolute_uri("/").rstrip("/")
+    sections = []
+    for connect in oauth_setups():
+        redirect = request.build_absolute_uri(
+            reverse("channels:oauth_callback", args=[connect.callback])
+        )
+        facts = {"redirect": redirect}
+        if connect.setup_facts is not None:
+            facts = connect.setup_facts(redirect=redirect, site_origin=origin)
+        sections.append({"template": connect.setup_template, **facts})
+    return {"sections": sections}
 
 
 _MESSAGES = {

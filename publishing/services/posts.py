@@ -304,27 +304,19 @@ def post_update(
     ``content_version``; on an approved or scheduled post it also sends the post back to
     approval (``submitted``). The working title alone changes freely.
     """
-    post = _locked(post)
-    _require(
-        post_policy.user_has_permission_for_instance(actor, "change", post),
-        _("You may not change this post."),
-    )
-    if post.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("This post is already being sent or was sent; it cannot change."))
+    post = _editable(actor, post)
     before = _snapshot(post)
     current_channels = before["channels"]
-    fields = {
-        "text": text,
-        "title": title,
-        "public_title": public_title.strip() if isinstance(public_title, str) else public_title,
-        "first_comment": first_comment,
-        "link": link,
-        "thread": thread,
-        "is_public": is_public,
-    }
-    for name, value in fields.items():
-        if value is not UNCHANGED:
-            setattr(post, name, value)
+    _set_given(
+        post,
+        text=text,
+        title=title,
+        public_title=public_title.strip() if isinstance(public_title, str) else public_title,
+        first_comment=first_comment,
+        link=link,
+        thread=thread,
+        is_public=is_public,
+    )
     schedule_changed = False
     if scheduled_at is not UNCHANGED:
         scheduled_at = _aware(scheduled_at)
@@ -346,15 +338,39 @@ def post_update(
     if content_changed:
         _back_to_approval(post, details)
     if schedule_changed:
-        if post.status in APPROVED_WAITING and (
-            post.scheduled_at is None or post.scheduled_at <= timezone.now()
-        ):
-            raise ValidationError(
-                {"scheduled_at": _("An approved post can only be moved to a later time.")}
-            )
+        _check_moved(post)
         details["scheduled_at"] = post.scheduled_at.isoformat() if post.scheduled_at else None
     audit_record(actor=actor, action="post.update", target=post, details=details)
     return post
+
+
+def _editable(actor: User, post: Post | int) -> Post:
+    """The post, locked, when ``actor`` may change it and it is not yet sent out."""
+    post = _locked(post)
+    _require(
+        post_policy.user_has_permission_for_instance(actor, "change", post),
+        _("You may not change this post."),
+    )
+    if post.status not in EDITABLE_STATUSES:
+        raise ValidationError(_("This post is already being sent or was sent; it cannot change."))
+    return post
+
+
+def _set_given(post: Post, **fields: Any) -> None:
+    """Set the fields given a value (``UNCHANGED``: left as they are)."""
+    for name, value in fields.items():
+        if value is not UNCHANGED:
+            setattr(post, name, value)
+
+
+def _check_moved(post: Post) -> None:
+    """An approved post waiting for its time may only move to a later time."""
+    if post.status in APPROVED_WAITING and (
+        post.scheduled_at is None or post.scheduled_at <= timezone.now()
+    ):
+        raise ValidationError(
+            {"scheduled_at": _("An approved post can only be moved to a later time.")}
+        )
 
 
 @transaction.atomic

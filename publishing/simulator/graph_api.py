@@ -842,81 +842,100 @@ def _video_seconds(body: bytes) -> float | None:
 
 
 def _media_create(request, account: Account, data, caller):
+    """``POST /{ig-user-id}/media``: a container of the kind asked (carousel, video, image)."""
     media_type = str(data.get("media_type") or "").upper()
     caption = str(data.get("caption") or "")
     is_item = str(data.get("is_carousel_item", "false")).lower() == "true"
     if (refusal := _caption_refusal(caption)) is not None:
         return refusal
     if media_type == "CAROUSEL":
-        children = [
-            c
-            for c in str(data.get("children") or "")
-            .replace("[", "")
-            .replace("]", "")
-            .replace('"', "")
-            .split(",")
-            if c
-        ]
-        found = list(
-            Container.objects.filter(
-                account=account, external_id__in=children, is_carousel_item=True
-            )
-        )
-        if not 2 <= len(children) <= 10 or len(found) != len(children):
-            return _error(
-                "(#100) The carousel needs between 2 and 10 valid carousel items.",
-                100,
-                subcode=2207019,
-            )
-        if any(c.status_code != "FINISHED" for c in found):
-            return _error("Media ID is not available", 9007, subcode=2207027)
-        container = Container.objects.create(
-            account=account, external_id=services.new_id(17), media_type="CAROUSEL",
-            caption=caption, children=children, status_code="FINISHED",
-        )  # fmt: skip
-        return json_answer({"id": container.external_id})
+        return _carousel_create(account, data, caption)
     if media_type in ("VIDEO", "REELS") and str(data.get("upload_type")) == "resumable":
-        # The bytes come next, to rupload.facebook.com at the answered ``uri``.
-        container = Container.objects.create(
-            account=account, external_id=services.new_id(17), media_type=media_type,
-            is_carousel_item=is_item, caption=caption,
-        )  # fmt: skip
-        version = getattr(request, "graph_version", "v26.0")
-        uri = f"https://rupload.facebook.com/ig-api-upload/{version}/{container.external_id}"
-        return json_answer({"id": container.external_id, "uri": uri})
+        return _resumable_video_create(request, account, media_type, is_item, caption)
     if media_type in ("VIDEO", "REELS"):
-        url = str(data.get("video_url") or "")
-        if not url:
-            return _error("(#100) The parameter video_url is required", 100)
-        try:
-            body, _mime = fetch(url)
-        except FetchError:
-            return _ig_invalid_image(
-                "Media download has failed. The media URI doesn't meet our requirements.",
-                2207052,
-                "Media Download Failed",
-            )
-        low, high = _VIDEO_SECONDS["CAROUSEL_ITEM" if is_item else media_type]
-        seconds = _video_seconds(body)
-        if seconds is not None and not low - 0.05 <= seconds <= high:
-            return _error(f"The video is {seconds:.1f} seconds long; this kind of post takes "
-                          f"{low} to {high} seconds.", 9004, subcode=2207026, is_transient=False,
-                          error_user_title="Unsupported video",
-                          error_user_msg="The video does not meet the duration requirements.")  # fmt: skip
-        try:
-            media = services.store_media(account, body, mime_type="video/*", source_url=url)
-        except services.MediaRefused:
-            return _ig_invalid_image(
-                "The video format is not supported. Please check the spec for supported format.",
-                2207026,
-                "Unsupported Video Format",
-            )
-        container = Container.objects.create(
-            account=account, external_id=services.new_id(17), media_type=media_type,
-            is_carousel_item=is_item, caption=caption, media=media,
-            ready_at=timezone.now() + timedelta(seconds=VIDEO_READY_SECONDS),
-        )  # fmt: skip
-        return json_answer({"id": container.external_id})
+        return _video_create(account, data, media_type, is_item, caption)
+    return _image_create(account, data, is_item, caption)
+
+
+def _carousel_create(account: Account, data, caption: str):
+    """A carousel container of 2 to 10 finished carousel items."""
+    children = [
+        c
+        for c in str(data.get("children") or "")
+        .replace("[", "")
+        .replace("]", "")
+        .replace('"', "")
+        .split(",")
+        if c
+    ]
+    found = list(
+        Container.objects.filter(account=account, external_id__in=children, is_carousel_item=True)
+    )
+    if not 2 <= len(children) <= 10 or len(found) != len(children):
+        return _error(
+            "(#100) The carousel needs between 2 and 10 valid carousel items.",
+            100,
+            subcode=2207019,
+        )
+    if any(c.status_code != "FINISHED" for c in found):
+        return _error("Media ID is not available", 9007, subcode=2207027)
+    container = Container.objects.create(
+        account=account, external_id=services.new_id(17), media_type="CAROUSEL",
+        caption=caption, children=children, status_code="FINISHED",
+    )  # fmt: skip
+    return json_answer({"id": container.external_id})
+
+
+def _resumable_video_create(request, account: Account, media_type: str, is_item: bool, caption):
+    """A video container whose bytes are uploaded next (resumable upload)."""
+    # The bytes come next, to rupload.facebook.com at the answered ``uri``.
+    container = Container.objects.create(
+        account=account, external_id=services.new_id(17), media_type=media_type,
+        is_carousel_item=is_item, caption=caption,
+    )  # fmt: skip
+    version = getattr(request, "graph_version", "v26.0")
+    uri = f"https://rupload.facebook.com/ig-api-upload/{version}/{container.external_id}"
+    return json_answer({"id": container.external_id, "uri": uri})
+
+
+def _video_create(account: Account, data, media_type: str, is_item: bool, caption: str):
+    """A video container fetched from ``video_url``, refused outside its kind's duration."""
+    url = str(data.get("video_url") or "")
+    if not url:
+        return _error("(#100) The parameter video_url is required", 100)
+    try:
+        body, _mime = fetch(url)
+    except FetchError:
+        return _ig_invalid_image(
+            "Media download has failed. The media URI doesn't meet our requirements.",
+            2207052,
+            "Media Download Failed",
+        )
+    low, high = _VIDEO_SECONDS["CAROUSEL_ITEM" if is_item else media_type]
+    seconds = _video_seconds(body)
+    if seconds is not None and not low - 0.05 <= seconds <= high:
+        return _error(f"The video is {seconds:.1f} seconds long; this kind of post takes "
+                      f"{low} to {high} seconds.", 9004, subcode=2207026, is_transient=False,
+                      error_user_title="Unsupported video",
+                      error_user_msg="The video does not meet the duration requirements.")  # fmt: skip
+    try:
+        media = services.store_media(account, body, mime_type="video/*", source_url=url)
+    except services.MediaRefused:
+        return _ig_invalid_image(
+            "The video format is not supported. Please check the spec for supported format.",
+            2207026,
+            "Unsupported Video Format",
+        )
+    container = Container.objects.create(
+        account=account, external_id=services.new_id(17), media_type=media_type,
+        is_carousel_item=is_item, caption=caption, media=media,
+        ready_at=timezone.now() + timedelta(seconds=VIDEO_READY_SECONDS),
+    )  # fmt: skip
+    return json_answer({"id": container.external_id})
+
+
+def _image_create(account: Account, data, is_item: bool, caption: str):
+    """An image container fetched from ``image_url``: a JPEG between 4:5 and 1.91:1."""
     url = str(data.get("image_url") or "")
     if not url:
         return _error("(#100) The parameter image_url is required", 100)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Channel, Platform
+from ..drivers.registry import facts_of
+from ..models import Channel
 from .models import SyncKinds
 
 
@@ -49,10 +50,12 @@ class SyncRuleForm(forms.Form):
                 label=_("Add a link to the source post"),
                 initial=current.get("link_back", False),
             )
-            if channel.platform == Platform.X:
+            if facts_of(channel.driver).shortens:
+                # The stored and sent name stays the one of the first such platform, X.
                 self.fields[f"shorten_for_x_{channel.pk}"] = forms.BooleanField(
                     required=False,
-                    label=_("Shorten for X with a link to the source post"),
+                    label=_("Shorten for %(platform)s with a link to the source post")
+                    % {"platform": channel.get_platform_display()},
                     initial=current.get("shorten_for_x", False),
                 )
 

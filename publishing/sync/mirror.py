@@ -260,7 +260,7 @@ def sync_mirror_seen(
         channel = target.link.channel
         text = transform_text(
             seen.text,
-            platform=channel.platform,
+            driver=channel.driver,
             permalink=seen.permalink,
             hashtag=target.link.add_hashtag,
             link_back=target.link.link_back,
