@@ -10,6 +10,9 @@ class BoostsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.models import NOTIFICATION_MESSAGES
         from accounts.vault_targets import VaultTarget, register_target
+        from publishing.figures import register_paid_reader
+
+        from .selectors import paid_by_delivery
 
         # An ad account's System User token is a credential in the vault like every other.
         from .services.platform import check_ad_account_credential
@@ -23,6 +26,8 @@ class BoostsConfig(AppConfig):
                 checker=check_ad_account_credential,
             )
         )
+        # What boosts reached and cost, for the insights pages (boosted against organic reach).
+        register_paid_reader(paid_by_delivery)
         messages = {
             "boost.submitted": _(
                 "%(author)s asks to boost “%(post)s” for Rp %(amount)s: waiting for your approval."

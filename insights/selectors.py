@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from publishing.figures import paid_figures
 from publishing.models import Channel, Delivery, DeliveryStatus, Post, PostMedia
 from publishing.permissions import post_policy
 from publishing.sync.models import PartnerAccount
@@ -118,6 +119,37 @@ class Overview:
     @property
     def engagement_rate(self) -> float | None:
         return 100 * self.engagement / self.post_views if self.post_views else None
+
+
+@dataclass(frozen=True)
+class BoostedRow:
+    """A boosted post of the period: what it reached without pay and what its boost added."""
+
+    figures: PostFigures
+    post: object
+    channel: object
+    organic_reach: int | None
+    paid_reach: int | None
+    spent: int
+
+
+def boosted(overview: Overview) -> list[BoostedRow]:
+    """The period's boosted posts, paid against organic reach, most spent first (empty when no
+    app runs boosts)."""
+    paid = paid_figures(p.delivery_id for p in overview.posts)
+    if not paid:
+        return []
+    deliveries = {d.pk: d for d in Delivery.objects.filter(pk__in=paid)
+                  .select_related("post", "channel")}  # fmt: skip
+    rows = [
+        BoostedRow(figures=p, post=deliveries[p.delivery_id].post,
+                   channel=deliveries[p.delivery_id].channel,
+                   organic_reach=p.values.get("reach"), paid_reach=paid[p.delivery_id].reach,
+                   spent=paid[p.delivery_id].spent)
+        for p in overview.posts
+        if p.delivery_id in paid and p.delivery_id in deliveries
+    ]  # fmt: skip
+    return sorted(rows, key=lambda row: -row.spent)
 
 
 def latest_post_figures(deliveries) -> dict[int, PostFigures]:

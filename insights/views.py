@@ -39,7 +39,7 @@ def overview(request):
     )
     chart = charts.line_chart(figures.daily_views, title=_("Views per day"), ident="views-daily")
     return render(request, "insights/overview.html", {
-        "form": form, "figures": figures, "chart": chart,
+        "form": form, "figures": figures, "chart": chart, "boosted": selectors.boosted(figures),
         "heat_rows": list(zip(_weekdays(), figures.heat, strict=True)), "hours": range(24),
     })  # fmt: skip
 

@@ -138,3 +138,28 @@ def test_budget_lines_show_ceiling_committed_spent_and_left(client_for, make_boo
     page = client_for(kadis).get("/boosts/budget/").content.decode()
     for amount in ("1.000.000", "200.000", "100.000", "700.000"):
         assert amount in page
+
+
+def test_the_insights_page_shows_boosted_against_organic_reach(make_boost, delivery, staf,
+                                                                 client_for):  # fmt: skip
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from boosts.models import BoostSpendDay
+    from insights.models import DeliveryMetricDay
+    from publishing.models import Delivery
+
+    boost = make_boost()
+    Delivery.objects.filter(pk=delivery.pk).update(published_at=timezone.now() - timedelta(days=3))
+    today = timezone.localdate()
+    for back, reach, spend in ((2, 3000, 90_000), (1, 4200, 85_500)):
+        BoostSpendDay.objects.create(boost=boost, day=today - timedelta(days=back), reach=reach,
+                                     impressions=reach * 2, spend=spend)  # fmt: skip
+    DeliveryMetricDay.objects.create(delivery=delivery, metric="reach", value=1750,
+                                     day=today - timedelta(days=1))  # fmt: skip
+    page = client_for(staf).get("/insights/?period=week").content.decode()
+    assert "Publikasi yang dipromosikan" in page
+    row = page[page.index(f'data-delivery="{delivery.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "1.750" in row and "4.200" in row and "Rp 175.500" in row
