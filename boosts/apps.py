@@ -41,6 +41,11 @@ class BoostsConfig(AppConfig):
             "boost.running": _("The boost of “%(post)s” is running on Meta."),
             "boost.failed": _("The boost of “%(post)s” could not be made: %(message)s"),
             "boost.stopped": _("The boost of “%(post)s” was stopped: %(message)s"),
+            "boost.spend_unread": _(
+                "The spend of the boosted “%(post)s” could not be read (%(message)s). It runs on "
+                "Meta until its end or its budget: renew the ad account's token in the vault, or "
+                "pause it in Meta's Ads Manager."
+            ),
             "boost.budget_paused": _(
                 "The boost of “%(post)s” was paused: it would pass its budget line %(line)s "
                 "(Rp %(left)s left)."

@@ -352,6 +352,11 @@ def boost_read_spend(*, boost_id: int, today: date | None = None) -> dict:
         days = meta.read_spend(credential, _known_objects(boost), since, until)
     except (CredentialUnavailable, DriverError) as exc:
         logger.warning("spend of boost %s not read: %s", boost_id, exc)
+        if boost.status == BoostStatus.RUNNING and not isinstance(exc, RetryableError):
+            # The login is gone (expired, revoked, missing): the portal can neither read nor
+            # pause the boost, which runs on Meta until its end or budget. Told once a day.
+            tell(kepala_dinas(), boost, "boost.spend_unread", key=f"spend-unread-{today}",
+                 message=str(exc))  # fmt: skip
         return {"read": 0, "error": str(exc)}
     with transaction.atomic():
         for day in days:

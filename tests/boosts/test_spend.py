@@ -71,3 +71,28 @@ def test_a_boost_past_its_end_is_finished_and_frees_the_rest(running, monkeypatc
     figures = line_figures(running.budget_line)
     assert (figures.spent, figures.committed, figures.left) == (240_000, 0, 760_000)
     assert running.steps.filter(action="finish").exists()
+
+
+def test_a_login_gone_while_running_is_told_to_the_kepala_dinas_once_a_day(
+    running, monkeypatch, kadis
+):
+    from accounts.models import Notification
+    from publishing.drivers.errors import RetryableError, TokenExpired
+
+    def refused(credential, objects, since, until):
+        raise TokenExpired("Token Meta kedaluwarsa.")
+
+    fake = SimpleNamespace(BoostObjects=meta_ads.BoostObjects, read_spend=refused)
+    monkeypatch.setattr(platform, "driver", lambda: fake)
+    for _ in range(2):
+        assert services.boost_read_spend(boost_id=running.pk)["read"] == 0
+    told = Notification.objects.filter(recipient=kadis, kind="boost.spend_unread")
+    assert told.count() == 1 and running.status == BoostStatus.RUNNING
+
+    def busy(credential, objects, since, until):
+        raise RetryableError("Meta tidak menjawab.")
+
+    fake.read_spend = busy
+    Notification.objects.all().delete()
+    services.boost_read_spend(boost_id=running.pk)  # only slow: read again later, nobody told
+    assert not Notification.objects.filter(kind="boost.spend_unread").exists()
