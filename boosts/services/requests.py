@@ -36,6 +36,7 @@ from ..models import (
     AudienceKind,
     BoostRequest,
     BoostStatus,
+    BudgetLine,
 )
 from ..permissions import boost_policy
 from .common import kepala_bidang, kepala_dinas, locked, require, step, tell
@@ -211,6 +212,9 @@ def boost_submit(*, actor: User, boost: BoostRequest) -> BoostRequest:
 
 
 def _require_room(boost: BoostRequest) -> None:
+    # The line is locked until the approval commits: two requests approved at once on one line
+    # see each other's commitment instead of both fitting in the same room.
+    BudgetLine.objects.select_for_update().filter(pk=boost.budget_line_id).first()
     figures = line_figures(boost.budget_line, excluding=boost.pk)
     if boost.planned > figures.left:
         raise ValidationError(
