@@ -22,19 +22,30 @@ from .forms import PERIOD_CHOICES
 from .models import Report, ReportKind, ReportStatus
 
 
-class SummaryFilterSerializer(serializers.Serializer):
-    channel = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-    division = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+class PeriodFilterSerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=[key for key, _label in PERIOD_CHOICES],
                                      required=False, default="month")  # fmt: skip
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
-    account_group = serializers.ChoiceField(choices=AccountGroup.choices, required=False)
 
     def validate(self, data):
         if data.get("period") == "custom" and not (data.get("start") and data.get("end")):
             raise serializers.ValidationError(_("Choose both dates for a chosen period."))
         return data
+
+    def chosen_period(self) -> selectors.Period:
+        data = self.validated_data
+        return selectors.period_from(
+            {"period": data.get("period"), "start": str(data.get("start") or ""),
+             "end": str(data.get("end") or "")},
+            timezone.localdate(),
+        )  # fmt: skip
+
+
+class SummaryFilterSerializer(PeriodFilterSerializer):
+    channel = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    division = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    account_group = serializers.ChoiceField(choices=AccountGroup.choices, required=False)
 
 
 class DayValueSerializer(serializers.Serializer):
@@ -77,18 +88,6 @@ class DeliveryFiguresSerializer(serializers.Serializer):
     views = DayValueSerializer(many=True)
 
 
-class PartnerFilterSerializer(serializers.Serializer):
-    period = serializers.ChoiceField(choices=[key for key, _label in PERIOD_CHOICES],
-                                     required=False, default="month")  # fmt: skip
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
-
-    def validate(self, data):
-        if data.get("period") == "custom" and not (data.get("start") and data.get("end")):
-            raise serializers.ValidationError(_("Choose both dates for a chosen period."))
-        return data
-
-
 class PartnerRankSerializer(serializers.Serializer):
     rank = serializers.IntegerField(allow_null=True, help_text="Empty: no figures in the period.")
     partner = serializers.IntegerField()
@@ -128,11 +127,7 @@ class SummaryView(APIView):
         params = SummaryFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        period = selectors.period_from(
-            {"period": data.get("period"), "start": str(data.get("start") or ""),
-             "end": str(data.get("end") or "")},
-            timezone.localdate(),
-        )  # fmt: skip
+        period = params.chosen_period()
         figures = selectors.overview(
             channel_id=data.get("channel"), division_id=data.get("division"), period=period,
             account_group=data.get("account_group") or "",
@@ -152,23 +147,17 @@ class SummaryView(APIView):
 class PartnerRankingView(APIView):
     """The watched partner accounts ranked as on ``/insights/partners/``."""
 
-    @extend_schema(parameters=[PartnerFilterSerializer], responses=PartnerRankingSerializer)
+    @extend_schema(parameters=[PeriodFilterSerializer], responses=PartnerRankingSerializer)
     def get(self, request):
         _require_view(request)
-        params = PartnerFilterSerializer(data=request.query_params)
+        params = PeriodFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        data = params.validated_data
-        period = selectors.period_from(
-            {"period": data.get("period"), "start": str(data.get("start") or ""),
-             "end": str(data.get("end") or "")},
-            timezone.localdate(),
-        )  # fmt: skip
-        rows, position = [], 0
+        period = params.chosen_period()
+        rows = []
         for rank in selectors.partner_ranking(period):
-            position += 1 if rank.available else 0
             partner = rank.partner
             rows.append({
-                "rank": position if rank.available else None, "partner": partner.pk,
+                "rank": rank.position, "partner": partner.pk,
                 "name": partner.name, "platform": partner.platform, "handle": partner.handle,
                 "kind": partner.kind, "day": rank.day, "followers": rank.followers,
                 "followers_gained": rank.followers_gained, "posts": rank.posts,

@@ -174,11 +174,9 @@ def report_xlsx(data: dict) -> bytes:
     partners = book.create_sheet(_("Partner accounts"))
     partners.append([_("Rank"), _("Account"), _("Platform"), _("Followers"),
                      _("Followers gained"), _("Engagement rate per post (%)"), _("Note")])  # fmt: skip
-    position = 0
     for rank in data["partners"]:
-        position += 1 if rank.available else 0
         rate = round(rank.engagement_rate, 2) if rank.engagement_rate is not None else None
-        partners.append([position if rank.available else None, _text(rank.partner.name),
+        partners.append([rank.position, _text(rank.partner.name),
                          rank.partner.get_platform_display(), rank.followers,
                          rank.followers_gained, rate, _text(str(rank.reason or ""))])  # fmt: skip
     out = io.BytesIO()

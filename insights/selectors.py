@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -358,6 +358,7 @@ class PartnerRank:
     recent_engagement: int | None = None
     engagement_rate: float | None = None
     reason: str = ""
+    position: int | None = None  # 1 for the first; None without figures
 
     @property
     def available(self) -> bool:
@@ -381,7 +382,9 @@ def partner_ranking(period: Period) -> list[PartnerRank]:
         gained = low if rank.followers_gained is None else rank.followers_gained
         return (not rank.available, -rate, -gained, rank.partner.name.casefold())
 
-    return sorted(ranks, key=order)
+    # The unavailable come last, so the numbers of the others run on from 1.
+    return [replace(rank, position=number) if rank.available else rank
+            for number, rank in enumerate(sorted(ranks, key=order), start=1)]  # fmt: skip
 
 
 def _partner_rank(partner, rows: list) -> PartnerRank:

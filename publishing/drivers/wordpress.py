@@ -81,11 +81,14 @@ LOGIN_REFUSED = {"incorrect_password", "invalid_username", "invalid_email",
 HASHTAG = re.compile(r"(?<![\w&/])#(\w{2,50})", re.UNICODE)  # not an address's #anchor
 
 
-def site_address(site: str) -> str:
-    """The site's public address from the channel's handle (a host, perhaps with a path)."""
-    site = (site or "").strip().rstrip("/")
-    site = re.sub(r"^https?://", "", site, flags=re.IGNORECASE)
-    return f"https://{site}" if site else ""
+def _site(credential) -> str:
+    """The site's host (and folder) from the channel's handle, typed with or without a scheme."""
+    return re.sub(r"^https?://", "", str(credential.get("site") or "").strip().rstrip("/"))
+
+
+def _key(payload: PostPayload) -> str:
+    """The delivery's key in plain letters, for the slug and the media's file names."""
+    return re.sub(r"[^a-z0-9]", "", payload.idempotency_key.lower())[:12]
 
 
 def slug_for(payload: PostPayload) -> str:
@@ -93,8 +96,7 @@ def slug_for(payload: PostPayload) -> str:
     later try finds it (WordPress keeps a slug it is given, for drafts too)."""
     title = unicodedata.normalize("NFKD", _title(payload)).encode("ascii", "ignore").decode()
     words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].rstrip("-")
-    key = re.sub(r"[^a-z0-9]", "", payload.idempotency_key.lower())[:12]
-    return "-".join(part for part in (words, key) if part) or "post"
+    return "-".join(part for part in (words, _key(payload)) if part) or "post"
 
 
 def _title(payload: PostPayload) -> str:
@@ -188,7 +190,7 @@ class WordPressDriver:
     # --- HTTP -------------------------------------------------------------------------------
 
     def _base(self, credential) -> str:
-        site = re.sub(r"^https?://", "", str(credential.get("site") or "").strip().rstrip("/"))
+        site = _site(credential)
         if not site:
             raise PermanentError(gettext_lazy("The website's address is not set."), code="invalid")
         simulator = simulator_base()
@@ -425,7 +427,7 @@ class WordPressDriver:
         return ids, warnings
 
     def _upload(self, item: MediaItem, number: int, payload, credential, session) -> dict[str, Any]:
-        key = re.sub(r"[^a-z0-9]", "", payload.idempotency_key.lower())[:12] or "media"
+        key = _key(payload) or "media"
         filename = f"{key}-{number}{item.suffix or '.bin'}"
         params = {"alt_text": item.alt_text} if item.alt_text else {}
         with item.open() as stream:
